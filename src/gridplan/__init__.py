@@ -1,0 +1,22 @@
+"""gridplan: grids of 300–500 households nested in communities, and how well stations reach them.
+
+>>> import gridplan as gp
+>>> city = gp.synth(households=60_000, seed=1)   # or gp.load("district.gpkg")
+>>> plan = gp.plan(city, max_households=400)
+>>> plan.grids, plan.summary
+"""
+
+from .city import City
+from .config import PlanConfig
+from .errors import InputError
+from .io import load
+from .partition import Partition, partition
+from .plan import Plan, plan
+try:
+    from .synth import synth
+except ImportError:  # TEMP while synth is written
+    pass
+
+__all__ = ["City", "InputError", "Partition", "Plan", "PlanConfig", "load", "partition", "plan",
+           "synth"]
+__version__ = "0.1.0"

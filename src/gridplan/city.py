@@ -1,0 +1,265 @@
+"""City: the input bundle (homes, streets, water, stations, boundary) in one metric CRS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from .config import PlanConfig
+from .errors import InputError
+from .estimate import estimate_households
+
+RANKS = ("arterial", "secondary", "local", "path")
+
+#: OSM ``highway`` value -> street rank. Motorways are barriers, not streets (see BARRIER_HIGHWAYS).
+RANK_OF_HIGHWAY = {
+    **dict.fromkeys(["trunk", "trunk_link", "primary", "primary_link"], "arterial"),
+    **dict.fromkeys(["secondary", "secondary_link", "tertiary", "tertiary_link"], "secondary"),
+    **dict.fromkeys(["residential", "unclassified", "living_street", "service", "road"], "local"),
+    **dict.fromkeys(["footway", "path", "pedestrian", "steps", "cycleway", "track", "corridor",
+                     "bridleway", "elevator", "trail"], "path"),
+}
+BARRIER_HIGHWAYS = ("motorway", "motorway_link")
+
+
+@dataclass
+class City:
+    """The input of a plan, validated and projected to one metric CRS.
+
+    Attributes
+    ----------
+    homes : GeoDataFrame
+        One row per building (Polygon) or address point (Point) with ``households`` (int >= 0)
+        and ``households_source`` ('given' or 'estimated'); input columns kept.
+    streets : GeoDataFrame
+        LineStrings with ``rank`` in arterial / secondary / local / path.
+    water : GeoDataFrame
+        Hard barriers (rivers, lakes, rail, motorways) with ``kind``.
+    stations : GeoDataFrame
+        Existing service stations (Points) with ``kind``.
+    boundary : shapely Polygon
+        The study area.
+    source : str
+        Where the city came from (a path, or 'synth(...)').
+    repaired_geometries : int
+        Invalid input geometries repaired at load.
+    """
+
+    homes: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    water: gpd.GeoDataFrame
+    stations: gpd.GeoDataFrame
+    boundary: shapely.Geometry
+    source: str = ""
+    repaired_geometries: int = 0
+    meta: dict = field(default_factory=dict)
+
+    @property
+    def crs(self):
+        return self.homes.crs
+
+    @property
+    def households(self) -> int:
+        return int(self.homes["households"].sum())
+
+    def __repr__(self) -> str:
+        return (f"City({self.source!r}: {len(self.homes):,} homes, {self.households:,} households, "
+                f"{len(self.streets):,} streets, {len(self.water):,} barriers, "
+                f"{len(self.stations):,} stations, crs={self.crs.to_string() if self.crs else None})")
+
+    def to_gpkg(self, path) -> None:
+        """Write the layers homes, streets, water, stations, boundary to a GeoPackage."""
+        layers = {"homes": self.homes, "streets": self.streets, "water": self.water,
+                  "stations": self.stations,
+                  "boundary": gpd.GeoDataFrame({"name": ["boundary"]}, geometry=[self.boundary],
+                                               crs=self.crs)}
+        for name, gdf in layers.items():
+            gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def _empty(crs, **cols) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({k: pd.Series(dtype=v) for k, v in cols.items()},
+                            geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+
+
+def _assume_crs(gdf: gpd.GeoDataFrame, where: dict) -> gpd.GeoDataFrame:
+    if gdf.crs is not None:
+        return gdf
+    x0, y0, x1, y1 = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
+    if -180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90:
+        return gdf.set_crs(4326)
+    raise InputError("no coordinate reference system, and coordinates are not lon/lat: "
+                     "expected a file with a CRS", **where)
+
+
+def _repair(gdf: gpd.GeoDataFrame, where: dict) -> tuple[gpd.GeoDataFrame, int]:
+    geom = gdf.geometry.values
+    missing = shapely.is_missing(geom) | shapely.is_empty(geom)
+    if missing.any():
+        row = int(np.flatnonzero(missing)[0]) + 1
+        raise InputError("empty or missing geometry: expected a point, line or polygon",
+                         row=row, **where)
+    bad = ~shapely.is_valid(geom)
+    if bad.any():
+        gdf = gdf.copy()
+        fixed = shapely.make_valid(geom[bad], method="structure", keep_collapsed=False)
+        gone = shapely.is_empty(fixed)
+        if gone.any():
+            row = int(np.flatnonzero(bad)[np.flatnonzero(gone)[0]]) + 1
+            raise InputError("a polygon with no area (its outline collapses to a line): "
+                             "expected a valid footprint", row=row, **where)
+        gdf.loc[bad, gdf.geometry.name] = fixed
+    return gdf, int(bad.sum())
+
+
+def _check_households(homes: gpd.GeoDataFrame, where: dict) -> pd.Series:
+    """The ``households`` column as floats (NaN where missing), or InputError at the first bad row."""
+    raw = homes["households"]
+    values = pd.to_numeric(raw, errors="coerce")
+    where = {**where, "column": "households"}
+    bad_text = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
+    if bad_text.any():
+        i = int(np.flatnonzero(bad_text.to_numpy())[0])
+        raise InputError(f"expected a whole number of households >= 0, got {raw.iloc[i]!r}",
+                         row=i + 1, **where)
+    v = values.to_numpy(dtype=float)
+    neg = v < 0
+    if neg.any():
+        i = int(np.flatnonzero(neg)[0])
+        raise InputError(f"expected a whole number of households >= 0, got {raw.iloc[i]}",
+                         row=i + 1, **where)
+    frac = np.isfinite(v) & (np.abs(v - np.round(v)) > 1e-9)
+    if frac.any():
+        i = int(np.flatnonzero(frac)[0])
+        raise InputError(f"expected a whole number of households, got {raw.iloc[i]}",
+                         row=i + 1, **where)
+    inf = np.isinf(v)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise InputError("expected a whole number of households, got infinity", row=i + 1, **where)
+    return pd.Series(v, index=homes.index)
+
+
+def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
+              water: gpd.GeoDataFrame | None = None, stations: gpd.GeoDataFrame | None = None,
+              boundary=None, *, config: PlanConfig | None = None, source: str = "",
+              file: str | None = None, layers: dict | None = None) -> City:
+    """Validate the input layers, fill in households, and project everything to one metric CRS.
+
+    Parameters
+    ----------
+    homes : GeoDataFrame
+        Buildings or address points. ``households`` is required for points; for polygons a
+        missing column or missing values are estimated from footprint and levels.
+    streets, water, stations : GeoDataFrame, optional
+    boundary : shapely geometry or GeoDataFrame, optional
+        The study area; by default the homes' convex hull buffered by 100 m.
+    config : PlanConfig, optional
+        The CRS and household-estimation knobs.
+    source, file : str
+        Where the data came from, for ``City.source`` and error messages.
+    layers : dict, optional
+        Layer names for error messages (``{"homes": "homes"}``); None for single-layer files.
+
+    Returns
+    -------
+    City
+
+    Raises
+    ------
+    InputError
+        On the first problem, naming file, layer, column and row.
+    """
+    config = config or PlanConfig()
+    layers = layers or {}
+    where = {"file": file, "layer": layers.get("homes")}
+    if homes is None or len(homes) == 0:
+        raise InputError("no homes: expected at least one row", **where)
+    homes = _assume_crs(homes, where)
+    homes, repaired = _repair(homes, where)
+    kinds = set(homes.geom_type.unique())
+    allowed = {"Point", "Polygon", "MultiPolygon"}
+    if not kinds <= allowed:
+        raise InputError(f"homes of type {sorted(kinds - allowed)[0]}: expected points or polygons",
+                         **where)
+
+    input_crs = homes.crs
+    crs = config.crs or homes.estimate_utm_crs()
+    homes = homes.to_crs(crs)
+    is_area = homes.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
+    if "households" in homes.columns:
+        given = _check_households(homes, where)
+    elif is_area.all():
+        given = pd.Series(np.nan, index=homes.index)
+    else:
+        raise InputError("no 'households' column: expected households per address point",
+                         **where)
+    missing = given.isna().to_numpy()
+    if (missing & ~is_area).any():
+        i = int(np.flatnonzero(missing & ~is_area)[0])
+        raise InputError("missing households for an address point: expected a whole number >= 0",
+                         column="households", row=i + 1, **where)
+    homes = homes.copy()
+    if missing.any():
+        est = estimate_households(homes[missing], config)
+        given[missing] = est.to_numpy()
+    homes["households"] = given.round().astype("int64")
+    homes["households_source"] = np.where(missing, "estimated", "given")
+    homes = homes.reset_index(drop=True)
+
+    def layer(gdf, name, **cols):
+        if gdf is None or len(gdf) == 0:
+            return _empty(crs, **cols)
+        w = {"file": file, "layer": layers.get(name)}
+        gdf = _assume_crs(gdf, w)
+        gdf, n = _repair(gdf, w)
+        nonlocal repaired
+        repaired += n
+        return gdf.to_crs(crs).reset_index(drop=True)
+
+    streets = layer(streets, "streets", rank="object")
+    if "rank" not in streets.columns:
+        if "highway" in streets.columns:
+            streets["rank"] = streets["highway"].astype(str).map(RANK_OF_HIGHWAY).fillna("local")
+        else:
+            streets["rank"] = "local"
+    bad_rank = ~streets["rank"].isin(RANKS)
+    if bad_rank.any():
+        i = int(np.flatnonzero(bad_rank.to_numpy())[0])
+        raise InputError(f"street rank {streets['rank'].iloc[i]!r}: expected one of "
+                         + ", ".join(RANKS), file=file, layer=layers.get("streets"),
+                         column="rank", row=i + 1)
+    water = layer(water, "water", kind="object")
+    if "kind" not in water.columns:
+        water["kind"] = "water"
+    stations = layer(stations, "stations", kind="object")
+    if len(stations):
+        stations["geometry"] = stations.geometry.representative_point()
+        stations = stations.set_geometry("geometry")
+    if "kind" not in stations.columns:
+        stations["kind"] = "station"
+
+    if boundary is None:
+        boundary = homes.union_all().convex_hull.buffer(100.0)
+    else:
+        if not isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            boundary = gpd.GeoSeries([boundary], crs=input_crs)  # a bare shape: homes' CRS
+        if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
+            w = {"file": file, "layer": layers.get("boundary")}
+            b = _assume_crs(boundary if isinstance(boundary, gpd.GeoDataFrame)
+                            else gpd.GeoDataFrame(geometry=boundary), w)
+            boundary = shapely.make_valid(b.to_crs(crs).union_all())
+        boundary = boundary.buffer(0)
+        outside = ~shapely.covered_by(homes.geometry.values, boundary.buffer(1.0))
+        if outside.all():
+            raise InputError("the boundary contains none of the homes: expected the study area "
+                             "around them (same coordinates?)", file=file,
+                             layer=layers.get("boundary"))
+        if outside.any():
+            boundary = shapely.union(boundary, homes.geometry[outside].union_all().buffer(20.0))
+    return City(homes=homes, streets=streets, water=water, stations=stations,
+                boundary=boundary, source=source or (file or ""), repaired_geometries=repaired)

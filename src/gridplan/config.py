@@ -1,0 +1,149 @@
+"""PlanConfig: every tunable number of a plan, with its unit and its default from DOMAIN.md."""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import InputError
+
+#: Levels assumed for an OSM building with neither ``building:levels`` nor ``height``.
+DEFAULT_LEVELS = {
+    "apartments": 6, "residential": 6, "dormitory": 5, "house": 2, "detached": 2,
+    "semidetached_house": 2, "terrace": 2, "bungalow": 1, "yes": 3,
+}
+#: Share of a building's floor area that is homes, by building type; types not named hold no homes.
+RESIDENTIAL_SHARE = {
+    "apartments": 1.0, "residential": 1.0, "dormitory": 1.0, "house": 1.0, "detached": 1.0,
+    "semidetached_house": 1.0, "terrace": 1.0, "bungalow": 1.0, "yes": 0.5,
+}
+#: What a grid boundary costs per metre when it runs along each kind of line, relative to cutting
+#: through a block (1.0). Cheap along barriers, so cuts follow streets and rivers; negative for
+#: water, so a grid that spans a river costs more than one that stops at it.
+BOUNDARY_COST = {
+    "block": 1.0, "path": 0.6, "local": 0.35, "secondary": 0.15, "arterial": 0.05, "water": -0.5,
+}
+#: OSM tags that mark an existing service station.
+STATION_TAGS = {
+    "amenity": ["community_centre", "social_facility", "townhall"],
+    "office": ["government"],
+}
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Every knob of a plan. Units are in the names; defaults come from real plans (DOMAIN.md).
+
+    Parameters
+    ----------
+    min_households, max_households : int
+        Households per grid (300–500 in most published plans).
+    community_min, community_max : int
+        Households per community (3,000–5,000).
+    radius_m : float
+        Straight-line service radius of a station (500 m).
+    walk_minutes, walk_speed_kmh : float
+        The walk circle: 15 minutes at 4 km/h is 1,000 m (GB 50180-2018).
+    target_coverage : float or None
+        When set, propose new stations until this household share is within ``radius_m``.
+    special_grid_units : int
+        Non-residential buildings (shops, offices) per special grid (about 40).
+    part_households : int
+        Largest part a building or compound point above ``max_households`` is cut into
+        (by entrance or floor); smaller parts give the partition room to balance grids.
+    dwelling_m2, floor_height_m : float
+        Mean gross floor area of one household, and storey height, to estimate households.
+    seed : int
+        Seed for every random choice; the same seed gives the same plan.
+    crs : str or None
+        Metric CRS for all geometry work; None picks the local UTM zone.
+    """
+
+    min_households: int = 300
+    max_households: int = 500
+    community_min: int = 3000
+    community_max: int = 5000
+    radius_m: float = 500.0
+    walk_minutes: float = 15.0
+    walk_speed_kmh: float = 4.0
+    target_coverage: float | None = None
+    special_grid_units: int = 40
+    part_households: int = 250
+    dwelling_m2: float = 90.0
+    floor_height_m: float = 3.0
+    snap_max_m: float = 500.0
+    siting_time_limit_s: float = 60.0
+    seed: int = 0
+    crs: str | None = None
+    default_levels: dict = field(default_factory=lambda: dict(DEFAULT_LEVELS))
+    residential_share: dict = field(default_factory=lambda: dict(RESIDENTIAL_SHARE))
+    boundary_cost: dict = field(default_factory=lambda: dict(BOUNDARY_COST))
+    station_tags: dict = field(default_factory=lambda: {k: list(v) for k, v in STATION_TAGS.items()})
+
+    def __post_init__(self):
+        self.validate()
+
+    @property
+    def walk_m(self) -> float:
+        """The walk distance of the walk circle, in metres."""
+        return self.walk_minutes * self.walk_speed_kmh * 1000.0 / 60.0
+
+    def validate(self) -> None:
+        """Raise InputError naming the parameter when a value cannot make a plan."""
+        def need(ok, name, expected):
+            if not ok:
+                raise InputError(f"{name} = {getattr(self, name)!r}: expected {expected}")
+        for name in ("min_households", "max_households", "community_min", "community_max",
+                     "special_grid_units", "part_households"):
+            v = getattr(self, name)
+            need(isinstance(v, int) and not isinstance(v, bool) and v > 0, name, "a whole number > 0")
+        if self.min_households > self.max_households:
+            raise InputError(
+                f"min_households = {self.min_households} is above max_households = "
+                f"{self.max_households}: expected min <= max")
+        if self.community_min > self.community_max:
+            raise InputError(
+                f"community_min = {self.community_min} is above community_max = "
+                f"{self.community_max}: expected min <= max")
+        if self.community_max < self.max_households:
+            raise InputError(
+                f"community_max = {self.community_max} is below max_households = "
+                f"{self.max_households}: expected a community to hold at least one grid")
+        for name in ("radius_m", "walk_minutes", "walk_speed_kmh", "dwelling_m2", "floor_height_m",
+                     "snap_max_m", "siting_time_limit_s"):
+            v = getattr(self, name)
+            need(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, name,
+                 "a number > 0")
+        if self.target_coverage is not None:
+            need(0 < self.target_coverage <= 1, "target_coverage", "a share in (0, 1]")
+
+    def replace(self, **changes) -> "PlanConfig":
+        """A copy with some knobs changed; unknown names raise InputError."""
+        unknown = set(changes) - {f.name for f in dataclasses.fields(self)}
+        if unknown:
+            raise InputError(f"unknown setting {sorted(unknown)[0]!r}: expected one of "
+                             + ", ".join(f.name for f in dataclasses.fields(self)))
+        return dataclasses.replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_toml(cls, path: str | Path, **overrides) -> "PlanConfig":
+        """Read knobs from a TOML file (top level or a ``[plan]`` table), then apply overrides."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError("no such file: expected a TOML file of plan settings", file=path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise InputError(f"not valid TOML ({e})", file=path) from None
+        data = data.get("plan", data)
+        try:
+            return cls().replace(**{**data, **overrides})
+        except InputError as e:
+            raise e.at(file=path) from None
+        except TypeError as e:
+            raise InputError(f"bad setting ({e})", file=path) from None

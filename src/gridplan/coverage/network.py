@@ -1,0 +1,271 @@
+"""The walk network: streets cut at every junction and crossing, as a sparse graph of metres."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import shapely
+from scipy.sparse.csgraph import connected_components
+from scipy.spatial import cKDTree
+
+#: Street ends closer than this are one node (coordinates digitised twice, datum rounding).
+MERGE_M = 0.1
+_FALSE = {"", "no", "false", "0", "none", "nan"}
+_QUERY_CHUNK = 200_000
+
+
+@dataclass(eq=False)
+class WalkNetwork:
+    """Streets as an undirected graph of straight segments, lengths in metres.
+
+    Attributes
+    ----------
+    xy : ndarray of shape (n, 2)
+        Node coordinates in the streets' metric CRS.
+    csr : scipy.sparse.csr_matrix of shape (n, n)
+        Symmetric edge lengths in metres (one entry per direction, no self-loops).
+    edges : GeoDataFrame
+        One straight two-point LineString per edge, drawn from ``u`` to ``v``, with
+        ``u``, ``v`` (node ids), ``length_m``, ``rank`` (of the street it came from),
+        ``street`` (index label of that street) and ``component``.
+    seg : ndarray of shape (k, 4)
+        ``x0, y0, x1, y1`` of each edge (the same lines as ``edges``), for vectorised snapping.
+    component : ndarray of shape (n,)
+        Connected component of each node; 0 is the largest. Every component is kept, so a
+        home snaps to its nearest street wherever that street leads.
+    crs : pyproj.CRS or None
+    """
+
+    xy: np.ndarray
+    csr: sp.csr_matrix
+    edges: gpd.GeoDataFrame
+    seg: np.ndarray
+    component: np.ndarray
+    crs: object = None
+    _tree: shapely.STRtree | None = field(default=None, init=False, repr=False)
+    _node_tree: cKDTree | None = field(default=None, init=False, repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.xy)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.seg)
+
+    @property
+    def is_empty(self) -> bool:
+        """True when there are no streets: walk coverage is then unavailable."""
+        return self.n_edges == 0
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        """An STRtree over the edge lines (built on first use)."""
+        if self._tree is None:
+            self._tree = shapely.STRtree(np.asarray(self.edges.geometry.values))
+        return self._tree
+
+    @property
+    def node_tree(self) -> cKDTree:
+        """A KD-tree over the node coordinates (built on first use)."""
+        if self._node_tree is None:
+            self._node_tree = cKDTree(self.xy)
+        return self._node_tree
+
+    def __repr__(self) -> str:
+        n_comp = int(self.component.max()) + 1 if len(self.component) else 0
+        return (f"WalkNetwork({self.n_nodes:,} nodes, {self.n_edges:,} edges, "
+                f"{self.seg_length().sum() / 1000:,.1f} km, {n_comp:,} components)")
+
+    def seg_length(self) -> np.ndarray:
+        """Edge lengths in metres, aligned with ``seg`` and ``edges``."""
+        return self.edges["length_m"].to_numpy()
+
+
+def build_walk_network(streets: gpd.GeoDataFrame | None, *, join_crossings: bool = True,
+                       merge_m: float = MERGE_M) -> WalkNetwork:
+    """Node the streets at every junction and crossing and build the walk graph.
+
+    Every vertex of every line becomes a node, so each edge is one straight segment. Lines
+    that cross or touch (an end on another line) are cut at that point. Ends within
+    ``merge_m`` of each other become one node, lengths are measured on the unmoved
+    coordinates.
+
+    Parameters
+    ----------
+    streets : GeoDataFrame or None
+        LineStrings / MultiLineStrings in a metric CRS, optionally with ``rank``. A crossing
+        is joined only between lines on the same level: the ``layer`` column when there is
+        one, else +1 for ``bridge`` and -1 for ``tunnel`` (OSM tags), else 0.
+    join_crossings : bool
+        Cut lines where they cross or touch. False trusts the input's own topology (OSM,
+        where streets meet only at shared nodes) and joins lines only at shared vertices.
+    merge_m : float
+        Ends closer than this (metres) are merged into one node.
+
+    Returns
+    -------
+    WalkNetwork
+        Empty (no nodes) for an empty or missing streets layer.
+    """
+    crs = None if streets is None else streets.crs
+    if streets is None or len(streets) == 0:
+        return _empty(crs)
+    seg, src = _segments(np.asarray(streets.geometry.values))
+    if join_crossings and len(seg):
+        seg, src = _cut(seg, src, _levels(streets)[src], merge_m / 2)
+    if len(seg) == 0:
+        return _empty(crs)
+    xy, u, v = _nodes(seg, merge_m)
+    length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
+
+    keep = u != v
+    lo, hi = np.minimum(u, v), np.maximum(u, v)
+    key = lo.astype(np.int64) * len(xy) + hi
+    order = np.lexsort((length, key, ~keep))  # loops last; the shortest of parallel edges first
+    first = np.ones(len(order), bool)
+    first[1:] = key[order][1:] != key[order][:-1]
+    pick = order[first & keep[order]]
+    pick.sort()
+    seg, src, u, v, length = seg[pick], src[pick], u[pick], v[pick], length[pick]
+
+    used, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    xy, u, v = xy[used], inv[: len(u)], inv[len(u):]
+    n = len(xy)
+    csr = sp.csr_matrix((np.concatenate([length, length]),
+                         (np.concatenate([u, v]), np.concatenate([v, u]))), shape=(n, n))
+    _, labels = connected_components(csr, directed=False)
+    by_size = np.argsort(-np.bincount(labels), kind="stable")
+    relabel = np.empty_like(by_size)
+    relabel[by_size] = np.arange(len(by_size))
+    component = relabel[labels]
+
+    cols = {"u": u, "v": v, "length_m": length}
+    if "rank" in streets.columns:
+        cols["rank"] = streets["rank"].to_numpy()[src]
+    cols["street"] = streets.index.to_numpy()[src]
+    cols["component"] = component[u]
+    edges = gpd.GeoDataFrame(cols, geometry=shapely.linestrings(seg.reshape(-1, 2, 2)), crs=crs)
+    return WalkNetwork(xy=xy, csr=csr, edges=edges, seg=seg, component=component, crs=crs)
+
+
+def _empty(crs) -> WalkNetwork:
+    edges = gpd.GeoDataFrame(
+        {"u": pd.Series(dtype="int64"), "v": pd.Series(dtype="int64"),
+         "length_m": pd.Series(dtype=float), "rank": pd.Series(dtype=object),
+         "street": pd.Series(dtype="int64"), "component": pd.Series(dtype="int64")},
+        geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    return WalkNetwork(xy=np.zeros((0, 2)), csr=sp.csr_matrix((0, 0)), edges=edges,
+                       seg=np.zeros((0, 4)), component=np.zeros(0, dtype=np.int64), crs=crs)
+
+
+def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every two-point segment of the lines (polygon rings count as lines), with its row."""
+    is_poly = np.isin(shapely.get_type_id(geoms), [3, 6])
+    if is_poly.any():
+        geoms = geoms.copy()
+        geoms[is_poly] = shapely.boundary(geoms[is_poly])
+    parts, row = shapely.get_parts(geoms, return_index=True)
+    lines = np.isin(shapely.get_type_id(parts), [1, 2])
+    parts, row = parts[lines], row[lines]
+    coords, idx = shapely.get_coordinates(parts, return_index=True)
+    same = idx[1:] == idx[:-1]
+    seg = np.hstack([coords[:-1][same], coords[1:][same]])
+    src = row[idx[:-1][same]]
+    moves = (seg[:, 0] != seg[:, 2]) | (seg[:, 1] != seg[:, 3])
+    return seg[moves], src[moves]
+
+
+def _levels(streets: gpd.GeoDataFrame) -> np.ndarray:
+    """The level of each street: ``layer``, else +1 bridge / -1 tunnel, else 0."""
+    if "layer" in streets.columns:
+        return pd.to_numeric(streets["layer"], errors="coerce").fillna(0).to_numpy(float)
+    level = np.zeros(len(streets))
+    for col, sign in (("bridge", 1.0), ("tunnel", -1.0)):
+        if col in streets.columns:
+            flag = ~streets[col].astype(str).str.strip().str.lower().isin(_FALSE)
+            level = np.where(flag.to_numpy() & streets[col].notna().to_numpy(), sign, level)
+    return level
+
+
+def _on_interior(p, a, b, tol):
+    """Whether point p lies within tol of segment a-b away from its ends, and its parameter t."""
+    d = b - a
+    length2 = (d * d).sum(1)
+    t = ((p - a) * d).sum(1) / length2
+    off = p - (a + t[:, None] * d)
+    length = np.sqrt(length2)
+    ok = (np.hypot(off[:, 0], off[:, 1]) <= tol) & (t * length > tol) & ((1 - t) * length > tol)
+    return ok, t
+
+
+def _cross(p, q):
+    return p[:, 0] * q[:, 1] - p[:, 1] * q[:, 0]
+
+
+def _cut(seg, src, level, tol):
+    """Cut segments where another one crosses them (same level) or ends on them (any level)."""
+    lo = np.minimum(seg[:, :2], seg[:, 2:]) - tol
+    hi = np.maximum(seg[:, :2], seg[:, 2:]) + tol
+    boxes = shapely.box(lo[:, 0], lo[:, 1], hi[:, 0], hi[:, 1])
+    tree = shapely.STRtree(boxes)
+    cut_seg, cut_t, cut_xy = [], [], []
+
+    def add(s, t, xy):
+        cut_seg.append(s)
+        cut_t.append(t)
+        cut_xy.append(xy)
+
+    for start in range(0, len(seg), _QUERY_CHUNK):
+        qi, j = tree.query(boxes[start:start + _QUERY_CHUNK])
+        i = qi + start
+        m = i < j
+        i, j = i[m], j[m]
+        a, b, c, d = seg[i, :2], seg[i, 2:], seg[j, :2], seg[j, 2:]
+        touch = np.zeros(len(i), bool)
+        for p, (s, x0, x1) in ((c, (i, a, b)), (d, (i, a, b)), (a, (j, c, d)), (b, (j, c, d))):
+            ok, t = _on_interior(p, x0, x1, tol)
+            add(s[ok], t[ok], p[ok])
+            touch |= ok
+        same = (level[src[i]] == level[src[j]]) & ~touch
+        ab, cd = b - a, d - c
+        o1, o2 = _cross(ab, c - a), _cross(ab, d - a)
+        o3, o4 = _cross(cd, a - c), _cross(cd, b - c)
+        x = same & (o1 * o2 < 0) & (o3 * o4 < 0)
+        denom = _cross(ab[x], cd[x])
+        t = _cross(c[x] - a[x], cd[x]) / denom
+        s = _cross(c[x] - a[x], ab[x]) / denom
+        p = a[x] + t[:, None] * ab[x]
+        add(i[x], t, p)
+        add(j[x], s, p)
+
+    k = len(seg)
+    sid = np.concatenate([np.arange(k), np.arange(k), *cut_seg])
+    tt = np.concatenate([np.zeros(k), np.ones(k), *cut_t])
+    pts = np.concatenate([seg[:, :2], seg[:, 2:], *cut_xy])
+    order = np.lexsort((tt, sid))
+    sid, pts = sid[order], pts[order]
+    same = sid[1:] == sid[:-1]
+    pieces = np.hstack([pts[:-1][same], pts[1:][same]])
+    return pieces, src[sid[:-1][same]]
+
+
+def _nodes(seg, merge_m):
+    """Node coordinates and each segment's end nodes, merging ends within merge_m."""
+    k = len(seg)
+    ends = np.concatenate([seg[:, :2], seg[:, 2:]])
+    uniq, inv = np.unique(ends[:, 0] + 1j * ends[:, 1], return_inverse=True)
+    pts = np.column_stack([uniq.real, uniq.imag])
+    pairs = cKDTree(pts).query_pairs(merge_m, output_type="ndarray")
+    if len(pairs):
+        g = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
+                          shape=(len(pts), len(pts)))
+        _, label = connected_components(g, directed=False)
+        label_ids, first = np.unique(label, return_index=True)
+        pts, inv = pts[first], label[inv]
+    inv = inv.reshape(-1)
+    return pts, inv[:k], inv[k:]

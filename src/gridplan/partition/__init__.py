@@ -1,0 +1,256 @@
+"""Communities and grids: bounded, contiguous, nested, along streets and rivers."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from ..city import City
+from ..config import PlanConfig
+from ..errors import InputError
+from .bounded import BoundedSplitter, divisible
+from .cells import barrier_lines, cell_graph, separate_duplicates, unit_adjacency, voronoi_cells
+from .quality import crossings, polsby_popper, size_cv
+from .units import split_parts, unit_ids
+
+__all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
+
+METHOD = "recursive bounded bisection on Voronoi cells (communities, then grids)"
+
+
+@dataclass
+class Partition:
+    """The result of :func:`partition`.
+
+    Attributes
+    ----------
+    homes : GeoDataFrame
+        One row per home or part: the input columns, ``part``/``part_of``/``split_by``,
+        ``home_index`` (input row), ``grid_id``, ``community_id``, ``special_grid_id``.
+    grids, communities, special_grids : GeoDataFrame
+    cells : GeoDataFrame
+        One cell per residential home or part (the tiles grids are made of).
+    unresolved : dict
+        ``{"grids": [...], "communities": [...]}``: each ``{reason, ids, households}``.
+    seconds : dict
+        Time per stage.
+    """
+
+    homes: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    communities: gpd.GeoDataFrame
+    special_grids: gpd.GeoDataFrame
+    cells: gpd.GeoDataFrame
+    unresolved: dict
+    seconds: dict = field(default_factory=dict)
+    method: str = METHOD
+
+
+def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
+    """Reading-order rank of each centroid (north to south in bands, then west to east)."""
+    order = np.lexsort((xy[:, 0], -np.floor(xy[:, 1] / band_m)))
+    rank = np.empty(len(xy), dtype=int)
+    rank[order] = np.arange(len(xy))
+    width = max(2, len(str(len(xy))))
+    return rank, [f"{prefix}{i + 1:0{width}d}" for i in range(len(xy))]
+
+
+def _dissolve(cells: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    order = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[order], np.arange(n + 1))
+    return np.array([shapely.coverage_union_all(cells[order[bounds[i]:bounds[i + 1]]])
+                     for i in range(n)], dtype=object)
+
+
+def partition(city: City, config: PlanConfig | None = None) -> Partition:
+    """Divide a city into communities and grids within the household bounds.
+
+    Homes with more households than a grid may hold are cut into parts; a compound that fits in
+    one grid is kept whole; each residential home or part gets a Voronoi cell of the study area,
+    and grids are unions of cells, so they tile the area with no gaps or overlaps. Communities
+    are cut first, then grids inside each community. Cuts prefer to run along rivers and
+    arterials, then secondary and local streets, and to be short.
+
+    Parameters
+    ----------
+    city : City
+    config : PlanConfig, optional
+        ``min_households``, ``max_households``, ``community_min``, ``community_max``,
+        ``part_households``, ``special_grid_units``, ``boundary_cost``.
+
+    Returns
+    -------
+    Partition
+        Every rule that could not hold is listed in ``unresolved`` with its reason.
+    """
+    config = config or PlanConfig()
+    t0 = time.perf_counter()
+    seconds = {}
+    parts = split_parts(city.homes, config)
+    hh = parts["households"].to_numpy()
+    if hh.sum() <= 0:
+        raise InputError("no households in any home: expected at least one home with "
+                         "households > 0", file=city.source or None, column="households")
+    res = np.flatnonzero(hh > 0)
+    gen = parts.iloc[res]
+    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy())
+    cells = voronoi_cells(x, y, city.boundary)
+    graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
+    unit = unit_ids(gen, config)
+    n_units = int(unit.max()) + 1
+    adj = unit_adjacency(graph, unit, n_units, config.boundary_cost)
+    w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
+    ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
+    uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
+    uxy = np.column_stack([ux, uy])
+    seconds["units"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    comm = BoundedSplitter(adj, w, uxy, config.community_min, config.community_max).split()
+    grid_split = BoundedSplitter(adj, w, uxy, config.min_households, config.max_households)
+    grid_parts, grid_comm = [], []
+    for ci, nodes in enumerate(comm.parts):
+        for p in grid_split.split(nodes).parts:
+            grid_parts.append(p)
+            grid_comm.append(ci)
+    seconds["split"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    n_comm, n_grid = len(comm.parts), len(grid_parts)
+    unit_grid = np.empty(n_units, dtype=np.int64)
+    for gi, p in enumerate(grid_parts):
+        unit_grid[p] = gi
+    cell_grid = unit_grid[unit]
+    grid_comm = np.asarray(grid_comm)
+    cell_comm = grid_comm[cell_grid]
+
+    grid_geom = _dissolve(cells, cell_grid, n_grid)
+    grid_cent = shapely.get_coordinates(shapely.centroid(grid_geom))
+    comm_geom = _dissolve(grid_geom, grid_comm, n_comm)
+    comm_rank, comm_names = _ids("C", shapely.get_coordinates(shapely.centroid(comm_geom)), 1500.0)
+    comm_id = np.array(comm_names, dtype=object)[comm_rank]
+    grid_id = np.empty(n_grid, dtype=object)
+    for ci in range(n_comm):
+        members = np.flatnonzero(grid_comm == ci)
+        rank, _ = _ids("", grid_cent[members], 400.0)
+        width = max(2, len(str(len(members))))
+        grid_id[members] = [f"{comm_id[ci]}-{r + 1:0{width}d}" for r in rank]
+
+    g_hh = np.bincount(cell_grid, weights=hh[res], minlength=n_grid).astype(np.int64)
+    g_homes = pd.Series(gen["home_index"].to_numpy()).groupby(cell_grid).nunique()
+    grids = gpd.GeoDataFrame({
+        "grid_id": grid_id, "community_id": comm_id[grid_comm], "households": g_hh,
+        "homes": g_homes.reindex(range(n_grid), fill_value=0).to_numpy(),
+    }, geometry=list(grid_geom), crs=city.crs)
+    grids["in_range"] = grids["households"].between(config.min_households,
+                                                    config.max_households)
+    grids["polsby_popper"] = polsby_popper(grid_geom)
+    grids = pd.concat([grids, crossings(graph, cell_grid, n_grid)], axis=1)
+    grids["parts"] = [shapely.get_num_geometries(g) for g in grid_geom]
+
+    c_hh = np.bincount(grid_comm, weights=g_hh, minlength=n_comm).astype(np.int64)
+    communities = gpd.GeoDataFrame({
+        "community_id": comm_id, "households": c_hh,
+        "grids": np.bincount(grid_comm, minlength=n_comm),
+        "homes": pd.Series(gen["home_index"].to_numpy()).groupby(cell_comm).nunique()
+        .reindex(range(n_comm), fill_value=0).to_numpy(),
+    }, geometry=list(comm_geom), crs=city.crs)
+    communities["in_range"] = communities["households"].between(config.community_min,
+                                                                config.community_max)
+    communities["polsby_popper"] = polsby_popper(comm_geom)
+
+    # every home, residential or not, lies in the grid whose cell holds its generator point
+    home_grid = np.empty(len(parts), dtype=np.int64)
+    home_grid[res] = cell_grid
+    other = np.flatnonzero(hh <= 0)
+    if len(other):
+        pts = shapely.points(parts["_gx"].to_numpy()[other], parts["_gy"].to_numpy()[other])
+        near = shapely.STRtree(cells).query_nearest(pts, return_distance=False, all_matches=False)
+        home_grid[other[near[0]]] = cell_grid[near[1]]
+    homes = parts.drop(columns=["_gx", "_gy"])
+    homes["grid_id"] = grid_id[home_grid]
+    homes["community_id"] = comm_id[grid_comm[home_grid]]
+    special = _special_grids(parts, homes, city, config)
+    cell_frame = gpd.GeoDataFrame({"home_index": gen["home_index"].to_numpy(),
+                                   "part": gen["part"].to_numpy(),
+                                   "grid_id": grid_id[cell_grid]}, geometry=list(cells),
+                                  crs=city.crs)
+    unresolved = _unresolved(grids, communities, comm, config)
+    grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
+    communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
+    seconds["geometry"] = time.perf_counter() - t2
+    seconds["total"] = time.perf_counter() - t0
+    return Partition(homes=homes, grids=grids, communities=communities, special_grids=special,
+                     cells=cell_frame, unresolved=unresolved, seconds=seconds)
+
+
+def _special_grids(parts, homes, city, config) -> gpd.GeoDataFrame:
+    """Group non-residential buildings (shops, offices) into their own grids of about
+    ``special_grid_units`` each; they overlay the residential grids."""
+    kind = parts["kind"].astype(str) if "kind" in parts.columns else pd.Series("", index=parts.index)
+    mask = ((parts["households"] <= 0) & (kind != "residential")).to_numpy()
+    homes["special_grid_id"] = None
+    cols = {"special_grid_id": [], "community_id": [], "units": []}
+    if not mask.any():
+        return gpd.GeoDataFrame(cols, geometry=[], crs=city.crs)
+    idx = np.flatnonzero(mask)
+    x, y = separate_duplicates(parts["_gx"].to_numpy()[idx], parts["_gy"].to_numpy()[idx])
+    cells = voronoi_cells(x, y, city.boundary)
+    g = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
+    adj = unit_adjacency(g, np.arange(len(idx)), len(idx), config.boundary_cost)
+    s = config.special_grid_units
+    lo, hi = max(1, int(np.ceil(0.75 * s))), max(1, int(np.floor(1.25 * s)))
+    split = BoundedSplitter(adj, np.ones(len(idx), dtype=int), np.column_stack([x, y]), lo, hi)
+    groups = split.split().parts
+    geoms = [shapely.convex_hull(shapely.union_all(parts.geometry.values[idx[p]])).buffer(5.0)
+             for p in groups]
+    rank, names = _ids("S", np.array([[g.centroid.x, g.centroid.y] for g in geoms]), 400.0)
+    comm = [homes["community_id"].iloc[idx[p]].mode().iloc[0] for p in groups]
+    for gi, p in enumerate(groups):
+        homes.loc[homes.index[idx[p]], "special_grid_id"] = names[rank[gi]]
+    out = gpd.GeoDataFrame({"special_grid_id": [names[r] for r in rank], "community_id": comm,
+                            "units": [len(p) for p in groups]}, geometry=geoms, crs=city.crs)
+    return out.sort_values("special_grid_id").reset_index(drop=True)
+
+
+def _unresolved(grids, communities, comm_split, config) -> dict:
+    lo, hi = config.min_households, config.max_households
+    out_g = []
+    for cid, g in grids.groupby("community_id", sort=True):
+        total = int(g["households"].sum())
+        bad = g[~g["in_range"]]
+        if not len(bad):
+            continue
+        if not divisible(total, lo, hi):
+            why = (f"community {cid} holds {total} households, which no set of grids of "
+                   f"{lo}–{hi} adds up to")
+        else:
+            why = (f"its homes could not be grouped into connected grids of {lo}–{hi} "
+                   f"households without cutting a compound")
+        for _, r in bad.iterrows():
+            side = "below the minimum" if r["households"] < lo else "above the maximum"
+            out_g.append({"reason": f"{r['households']} households, {side}: {why}",
+                          "ids": [r["grid_id"]], "households": int(r["households"])})
+    water = grids[grids["crosses_water"] > 0]
+    for _, r in water.iterrows():
+        out_g.append({"reason": "spans a river, rail line or motorway (no grid in range could "
+                                "be drawn on either side alone)",
+                      "ids": [r["grid_id"]], "households": int(r["households"])})
+    multi = grids[grids["parts"] > 1]
+    for _, r in multi.iterrows():
+        out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
+                                "not next to each other)",
+                      "ids": [r["grid_id"]], "households": int(r["households"])})
+    out_c = []
+    for _, r in communities[~communities["in_range"]].iterrows():
+        side = ("below the minimum" if r["households"] < config.community_min
+                else "above the maximum")
+        out_c.append({"reason": f"{r['households']} households, {side} of "
+                                f"{config.community_min}–{config.community_max}",
+                      "ids": [r["community_id"]], "households": int(r["households"])})
+    return {"grids": out_g, "communities": out_c}

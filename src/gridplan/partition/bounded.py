@@ -1,0 +1,402 @@
+"""Split a weighted graph into connected parts whose weights lie within [lo, hi].
+
+Recursive bisection. A region of total T can be cut into parts within [lo, hi] exactly when
+ceil(T / hi) <= floor(T / lo); so a cut only has to leave both sides divisible, which leaves wide
+windows. Each side is grown from one end of the region along a direction, adding at each step the
+frontier unit furthest back along that direction: every prefix of that order is connected, and the
+cut cost of every prefix (boundary metres, cheap along streets and rivers) comes from one
+difference array. The cheapest prefix inside the window whose remainder is connected wins.
+Parts left out of range (units too coarse for the window) are repaired by merging with a
+neighbour and splitting the union again.
+"""
+
+from __future__ import annotations
+
+import heapq
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+from scipy.sparse import csgraph
+
+#: Directions tried for each cut, in degrees from the region's principal axis.
+ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
+#: How many of the cheapest candidate cuts are checked for a connected remainder.
+MAX_CHECKS = 24
+#: Repair rounds over out-of-range parts.
+REPAIR_ROUNDS = 4
+#: Groups of neighbouring parts tried per out-of-range part in one round.
+REPAIR_TRIES = 60
+#: Regions of at most this many nodes are cut by trying every subset (2^n) instead of sweeps.
+EXHAUSTIVE_NODES = 14
+#: First choice of cut: each side's mean part size at least this share of (hi - lo) inside the
+#: bounds, so the next cut down still has room.
+SAFE_MARGIN = 0.1
+#: Regions meant for at most this many parts check each cut by chunking both sides along the
+#: growth order (exact on paths, a good proxy elsewhere), not only by divisibility.
+CHUNK_CHECK_PARTS = 8
+
+
+def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """ok[s] is True when the first s weights can be cut into consecutive runs within
+    [lo, hi] (ok[0] is True)."""
+    pre = np.concatenate([[0], np.cumsum(w)])
+    n = len(w)
+    ok = np.zeros(n + 1, dtype=bool)
+    ok[0] = True
+    cum = np.zeros(n + 2, dtype=np.int64)      # cum[i] = number of ok among 0..i-1
+    cum[1] = 1
+    # runs ending at j start at i with pre[j] - hi <= pre[i] <= pre[j] - lo
+    first = np.searchsorted(pre, pre - hi, side="left")
+    last = np.searchsorted(pre, pre - lo, side="right") - 1
+    for j in range(1, n + 1):
+        a, b = first[j], min(last[j], j - 1)
+        ok[j] = b >= a and cum[b + 1] - cum[a] > 0
+        cum[j + 1] = cum[j] + ok[j]
+    return ok
+
+
+def divisible(total, lo: int, hi: int):
+    """True where ``total`` can be cut into whole parts each within [lo, hi]."""
+    total = np.asarray(total)
+    return (np.ceil(total / hi) <= np.floor(total / lo)) & (total > 0)
+
+
+@dataclass
+class Region:
+    nodes: np.ndarray
+    total: int
+
+
+@dataclass
+class SplitResult:
+    """Parts as arrays of node indices, and the parts that could not be brought into range."""
+
+    parts: list
+    unresolved: list = field(default_factory=list)   # (part index, reason)
+
+
+class BoundedSplitter:
+    """Split the nodes of an adjacency graph into connected parts within [lo, hi].
+
+    Parameters
+    ----------
+    adjacency : csr_matrix
+        Symmetric; entry (i, j) is the cost of a boundary between i and j.
+    weight : ndarray of int
+        Households (or units) per node; each must be <= hi for the bounds to be reachable.
+    xy : ndarray (n, 2)
+        Node coordinates (metres).
+    lo, hi : int
+        Bounds of a part's weight.
+    """
+
+    def __init__(self, adjacency: sparse.csr_matrix, weight: np.ndarray, xy: np.ndarray,
+                 lo: int, hi: int):
+        self.adj = adjacency.tocsr()
+        self.w = np.asarray(weight, dtype=np.int64)
+        self.xy = np.asarray(xy, dtype=float)
+        self.lo, self.hi = int(lo), int(hi)
+
+    # -- public ---------------------------------------------------------------------------
+    def split(self, nodes: np.ndarray | None = None) -> SplitResult:
+        """Split ``nodes`` (all by default) into parts; repair what is out of range."""
+        nodes = np.arange(len(self.w)) if nodes is None else np.asarray(nodes)
+        parts = []
+        for comp in self._components(nodes):
+            parts.extend(self._split_region(comp))
+        parts = self._repair(parts)
+        return SplitResult(parts=parts, unresolved=self._explain(parts))
+
+    # -- recursion ------------------------------------------------------------------------
+    def _components(self, nodes: np.ndarray) -> list:
+        if len(nodes) <= 1:
+            return [nodes]
+        sub = self.adj[nodes][:, nodes]
+        n, lab = csgraph.connected_components(sub, directed=False)
+        if n == 1:
+            return [nodes]
+        return [nodes[lab == i] for i in range(n)]
+
+    def _parts_count(self, total: int) -> int:
+        lo, hi = self.lo, self.hi
+        kmin, kmax = -(-total // hi), total // lo
+        if kmin <= kmax:
+            return int(min(max(round(total / ((lo + hi) / 2)), kmin), kmax))
+        # total in a gap (e.g. 500 < T < 600): one part over hi or two under lo, whichever
+        # breaks the bound by less
+        if kmax == 0 and total <= hi:
+            return 1
+        over = (total - hi * kmax) / hi if kmax else np.inf
+        under = (lo - total / kmin) / lo
+        return kmax if over <= under else kmin
+
+    def _split_region(self, nodes: np.ndarray) -> list:
+        out, stack = [], [nodes]
+        while stack:
+            r = stack.pop()
+            total = int(self.w[r].sum())
+            k = self._parts_count(total)
+            if k <= 1 or len(r) == 1:
+                out.append(r)
+                continue
+            a = self._bisect(r, total, k)
+            if a is None:
+                out.append(r)
+                continue
+            stack.append(r[~a])
+            stack.append(r[a])
+        return out
+
+    def _window_mask(self, a: np.ndarray, total: int, k: int, tier: str) -> np.ndarray:
+        """Which weights ``a`` of side A are allowed, by tier: 'safe' (balanced halves with
+        room to spare), 'normal' (balanced halves), 'wide' (any cut leaving both sides
+        divisible)."""
+        lo, hi = self.lo, self.hi
+        if tier == "wide":
+            return divisible(a, lo, hi) & divisible(total - a, lo, hi)
+        m = SAFE_MARGIN * (hi - lo) if tier == "safe" else 0.0
+        ok = np.zeros(len(a), dtype=bool)
+        for k1 in sorted({k // 2, k - k // 2}):
+            k2 = k - k1
+            ok |= ((a >= k1 * (lo + m)) & (a <= k1 * (hi - m))
+                   & (total - a >= k2 * (lo + m)) & (total - a <= k2 * (hi - m)))
+        return ok
+
+    def _bisect(self, r: np.ndarray, total: int, k: int):
+        """A boolean mask of side A over ``r``, or None when no cut helps."""
+        sub = self.adj[r][:, r].tocsr()
+        sub.sort_indices()
+        w = self.w[r]
+        if len(r) <= EXHAUSTIVE_NODES:
+            return self._bisect_exhaustive(sub, w, total, k)
+        xy = self.xy[r]
+        orders = [self._grow(sub, xy, ang) for ang in self._angles(xy)]
+        prefix = [(np.cumsum(w[o]), self._prefix_cut(sub, o)) for o in orders]
+        chunks = None
+        if k <= CHUNK_CHECK_PARTS:
+            chunks = [chunkable(w[o], self.lo, self.hi)[1:]
+                      & chunkable(w[o][::-1], self.lo, self.hi)[::-1][1:]
+                      for o in orders]
+        tiers = [(t, True) for t in ("safe", "normal", "wide")] if chunks else []
+        tiers += [(t, False) for t in ("safe", "normal", "wide")]
+        for tier, use_chunks in tiers:
+            cand = []
+            for oi, (pw, cut) in enumerate(prefix):
+                ok = self._window_mask(pw, total, k, tier)
+                if use_chunks:
+                    ok &= chunks[oi]
+                ok[-1] = False
+                s = np.flatnonzero(ok)
+                cand.extend(zip(cut[s + 1], [oi] * len(s), s))
+            cand.sort(key=lambda c: (c[0], c[1], c[2]))
+            for cost, oi, s in cand[:MAX_CHECKS]:
+                mask = np.zeros(len(r), dtype=bool)
+                mask[orders[oi][: s + 1]] = True
+                if self._connected(sub, ~mask):
+                    return mask
+        # no cut inside any window: take the cut that leaves both sides closest to divisible
+        return self._closest_cut(sub, w, orders, total, k)
+
+    def _bisect_exhaustive(self, sub, w, total, k):
+        """Try every split of a small region (node 0 always on side A)."""
+        n = len(w)
+        if n < 2:
+            return None
+        codes = np.arange(1 << (n - 1), dtype=np.int64) * 2 + 1   # subsets holding node 0
+        bits = ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
+        bits = bits[~bits.all(1)]
+        a = bits @ w
+        coo = sparse.triu(sub, k=1).tocoo()
+        cut = (bits[:, coo.row] != bits[:, coo.col]) @ coo.data
+        target = total * (k // 2) / k
+        for tier in ("safe", "normal", "wide"):
+            ok = np.flatnonzero(self._window_mask(a, total, k, tier))
+            for i in ok[np.lexsort((np.abs(a[ok] - target), cut[ok]))][: 4 * MAX_CHECKS]:
+                if self._connected(sub, bits[i]) and self._connected(sub, ~bits[i]):
+                    return bits[i]
+        # nothing divisible: the connected split whose sides are nearest the bounds
+        lo, hi = self.lo, self.hi
+        viol = (np.maximum(lo - a, 0) + np.maximum(a - hi, 0) + np.maximum(lo - (total - a), 0)
+                + np.maximum((total - a) - hi, 0))
+        for i in np.lexsort((cut, viol))[: 4 * MAX_CHECKS]:
+            if self._connected(sub, bits[i]) and self._connected(sub, ~bits[i]):
+                return bits[i]
+        return None
+
+    def _closest_cut(self, sub, w, orders, total, k):
+        best, best_mask = np.inf, None
+        target = total * (k // 2) / k
+        for order in orders:
+            pw = np.cumsum(w[order])[:-1]
+            if not len(pw):
+                continue
+            bad = (~divisible(pw, self.lo, self.hi)).astype(float) + \
+                (~divisible(total - pw, self.lo, self.hi)).astype(float)
+            score = bad * total + np.abs(pw - target)
+            for s in np.argsort(score, kind="stable")[:MAX_CHECKS]:
+                if score[s] >= best:
+                    break
+                mask = np.zeros(len(w), dtype=bool)
+                mask[order[: s + 1]] = True
+                if self._connected(sub, ~mask):
+                    best, best_mask = score[s], mask
+                    break
+        return best_mask
+
+    # -- geometry of a cut ----------------------------------------------------------------
+    def _angles(self, xy: np.ndarray) -> list:
+        c = xy - xy.mean(0)
+        if len(xy) < 3 or not np.isfinite(c).all():
+            base = 0.0
+        else:
+            cov = c.T @ c
+            vals, vecs = np.linalg.eigh(cov)
+            v = vecs[:, np.argmax(vals)]
+            base = np.degrees(np.arctan2(v[1], v[0]))
+        # the long axis first: cutting across it gives compact halves
+        return [np.radians(base + a) for a in ANGLES_DEG]
+
+    @staticmethod
+    def _grow(sub: sparse.csr_matrix, xy: np.ndarray, ang: float) -> np.ndarray:
+        """Order nodes by growth from the back end along direction ``ang``, always taking the
+        frontier node furthest back; every prefix is connected."""
+        proj = xy @ np.array([np.cos(ang), np.sin(ang)])
+        n = len(proj)
+        indptr, indices = sub.indptr, sub.indices
+        seen = np.zeros(n, dtype=bool)
+        order = np.empty(n, dtype=np.int64)
+        start = int(np.argmin(proj))
+        heap = [(proj[start], start)]
+        seen[start] = True
+        k = 0
+        projl = proj.tolist()
+        while heap:
+            _, u = heapq.heappop(heap)
+            order[k] = u
+            k += 1
+            for v in indices[indptr[u]:indptr[u + 1]].tolist():
+                if not seen[v]:
+                    seen[v] = True
+                    heapq.heappush(heap, (projl[v], v))
+        if k < n:  # not connected: append the rest (callers split components first)
+            order[k:] = np.flatnonzero(~seen)
+        return order
+
+    @staticmethod
+    def _prefix_cut(sub: sparse.csr_matrix, order: np.ndarray) -> np.ndarray:
+        """Cut cost of every prefix of ``order``: cut[s] for the first s nodes, s = 0..n."""
+        n = len(order)
+        pos = np.empty(n, dtype=np.int64)
+        pos[order] = np.arange(n)
+        coo = sparse.triu(sub, k=1).tocoo()
+        p = np.minimum(pos[coo.row], pos[coo.col])
+        q = np.maximum(pos[coo.row], pos[coo.col])
+        diff = np.zeros(n + 2)
+        np.add.at(diff, p + 1, coo.data)
+        np.add.at(diff, q + 1, -coo.data)
+        return np.cumsum(diff)[: n + 1]
+
+    @staticmethod
+    def _connected(sub: sparse.csr_matrix, mask: np.ndarray) -> bool:
+        idx = np.flatnonzero(mask)
+        if len(idx) <= 1:
+            return len(idx) == 1
+        n, _ = csgraph.connected_components(sub[idx][:, idx], directed=False)
+        return n == 1
+
+    # -- repair ---------------------------------------------------------------------------
+    def _in_range(self, part) -> bool:
+        t = self.w[part].sum()
+        return self.lo <= t <= self.hi
+
+    def _repair(self, parts: list) -> list:
+        """Merge each out-of-range part with neighbours and split the union again, keeping the
+        change only when it brings more households into range."""
+        for _ in range(REPAIR_ROUNDS):
+            bad = [i for i, p in enumerate(parts) if not self._in_range(p)]
+            if not bad:
+                break
+            label = np.full(len(self.w), -1)
+            for i, p in enumerate(parts):
+                label[p] = i
+            changed = False
+            for i in bad:
+                if parts[i] is None or self._in_range(parts[i]):
+                    continue
+                tried = self._nearby_groups(i, parts, label)
+                for group in tried:
+                    members = [i] + group
+                    if any(parts[m] is None for m in members):
+                        continue
+                    union = np.concatenate([parts[m] for m in members])
+                    if not divisible(self.w[union].sum(), self.lo, self.hi):
+                        continue
+                    new = self._split_region(union)
+                    before = sum(self.w[parts[m]].sum() for m in members
+                                 if self._in_range(parts[m]))
+                    after = sum(self.w[p].sum() for p in new if self._in_range(p))
+                    if after > before and all(self._connected_nodes(p) for p in new):
+                        for m in members:
+                            parts[m] = None
+                        for p in new:
+                            label[p] = len(parts)
+                            parts.append(p)
+                        changed = True
+                        break
+            parts = [p for p in parts if p is not None]
+            if not changed:
+                break
+        return parts
+
+    def _nearby_groups(self, i: int, parts: list, label: np.ndarray) -> list:
+        """Sets of 1 to 4 parts that together with part i form a connected block."""
+        nb = {}
+        def around(j):
+            if j not in nb:
+                nb[j] = self._neighbours(parts[j], label)
+            return nb[j]
+        groups, seen = [], set()
+        frontier = [()]
+        for size in range(1, 5):
+            nxt = []
+            for g in frontier:
+                for base in (i,) + g:
+                    for j in around(base):
+                        if j == i or j in g or parts[j] is None:
+                            continue
+                        key = tuple(sorted(g + (j,)))
+                        if key in seen:
+                            continue
+                        seen.add(key)
+                        nxt.append(key)
+            groups.extend(list(k) for k in nxt)
+            frontier = nxt[:12]
+            if len(groups) >= REPAIR_TRIES:
+                break
+        return groups[:REPAIR_TRIES]
+
+    def _neighbours(self, part: np.ndarray, label: np.ndarray) -> list:
+        rows = self.adj[part]
+        labs = label[rows.indices]
+        me = label[part[0]]
+        labs = labs[(labs != me) & (labs >= 0)]
+        if not len(labs):
+            return []
+        vals, counts = np.unique(labs, return_counts=True)
+        return [int(v) for v in vals[np.argsort(-counts, kind="stable")]]
+
+    def _connected_nodes(self, part: np.ndarray) -> bool:
+        if len(part) <= 1:
+            return True
+        n, _ = csgraph.connected_components(self.adj[part][:, part], directed=False)
+        return n == 1
+
+    def _explain(self, parts: list) -> list:
+        out = []
+        for i, p in enumerate(parts):
+            t = int(self.w[p].sum())
+            if self.lo <= t <= self.hi:
+                continue
+            out.append((i, t))
+        return out

@@ -1,0 +1,167 @@
+"""summary.json and the files of a plan, written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from .errors import InputError
+
+PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
+            "scipy", "numpy", "pandas", "scikit-learn", "folium")
+
+
+def versions() -> dict:
+    out = {}
+    for p in PACKAGES:
+        try:
+            out[p] = version(p)
+        except PackageNotFoundError:
+            out[p] = None
+    return out
+
+
+def _share(mask, weight) -> float | None:
+    w = np.asarray(weight, dtype=float)
+    m = np.asarray(mask, dtype=bool)
+    return round(float(w[m].sum() / w.sum()), 4) if w.sum() > 0 else None
+
+
+def summarize(plan) -> dict:
+    """The figures of a plan as a plain dict (the contents of ``summary.json``)."""
+    from .partition.quality import size_cv
+    cfg = plan.config
+    g, c, h = plan.grids, plan.communities, plan.homes
+    res = h[h["households"] > 0]
+    w = res["households"]
+    has_walk = bool(np.isfinite(res["walk_m"]).any()) if len(res) else False
+    cross = {col.replace("crosses_", ""): int((g[col] > 0).sum())
+             for col in g.columns if col.startswith("crosses_")}
+    return {
+        "source": plan.city.source,
+        "crs": plan.city.crs.to_string() if plan.city.crs else None,
+        "households": int(h["households"].sum()),
+        "homes": int(h["home_index"].nunique()),
+        "homes_split_into_parts": int((h["part"] > 0).groupby(h["home_index"]).any().sum()),
+        "grids": {
+            "count": int(len(g)),
+            "households_min": int(g["households"].min()),
+            "households_max": int(g["households"].max()),
+            "households_mean": round(float(g["households"].mean()), 1),
+            "households_cv": round(size_cv(g["households"]), 4),
+            "within_bounds_share": round(float(g["in_range"].mean()), 4),
+            "bounds": [cfg.min_households, cfg.max_households],
+            "polsby_popper_mean": round(float(g["polsby_popper"].mean()), 4),
+            "grids_crossing": cross,
+            "unresolved": plan.partition.unresolved["grids"],
+            "method": plan.partition.method,
+        },
+        "special_grids": {"count": int(len(plan.special_grids)),
+                          "units": int(plan.special_grids["units"].sum())
+                          if len(plan.special_grids) else 0},
+        "communities": {
+            "count": int(len(c)),
+            "households_min": int(c["households"].min()),
+            "households_max": int(c["households"].max()),
+            "within_bounds_share": round(float(c["in_range"].mean()), 4),
+            "bounds": [cfg.community_min, cfg.community_max],
+            "unresolved": plan.partition.unresolved["communities"],
+        },
+        "coverage": {
+            "stations": int(len(plan.stations)),
+            "radius_m": cfg.radius_m,
+            "straight_share": _share(res["covered_radius"], w),
+            "walk_share": _share(res["covered_radius_walk"], w) if has_walk else None,
+            "walk_15min_m": round(cfg.walk_m, 1),
+            "walk_15min_share": _share(res["covered_15min"], w) if has_walk else None,
+            "grids_without_station_in_reach": int((~g["station_in_reach"]).sum()),
+            "uncovered_households": int(w[~res["covered_radius"]].sum()),
+            "method": plan.coverage.method,
+        },
+        "siting": plan.siting,
+        "staffing": {
+            "grid_workers": int(len(g)),
+            "community_workers": [int(np.ceil(h["households"].sum() / 400)),
+                                  int(np.ceil(h["households"].sum() / 300))],
+        },
+        "input": {"repaired_geometries": int(plan.city.repaired_geometries),
+                  "households_estimated": int((plan.city.homes["households_source"]
+                                               == "estimated").sum())},
+        "config": plan.config.to_dict(),
+        "versions": versions(),
+        "seconds": plan.seconds,
+    }
+
+
+def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Columns QGIS reads: no lists, dicts or mixed objects; booleans and numbers kept."""
+    gdf = gdf.copy()
+    for col in gdf.columns:
+        if col == gdf.geometry.name:
+            continue
+        s = gdf[col]
+        if s.dtype == object or str(s.dtype).startswith(("string", "str")):
+            gdf[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
+                             else (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
+                                   else str(v)))
+    return gdf
+
+
+def write_layers(plan, path: Path) -> None:
+    layers = {
+        "homes": plan.homes, "grids": plan.grids, "communities": plan.communities,
+        "special_grids": plan.special_grids, "stations": plan.stations,
+        "proposed_stations": plan.proposed, "uncovered_homes": plan.uncovered,
+    }
+    for name, gdf in layers.items():
+        if gdf.crs is None:
+            gdf = gdf.set_crs(plan.city.crs)
+        _plain(gdf).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+
+
+def write_plan(plan, out) -> Path:
+    """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder
+    beside it, so ``out`` is never left half-written."""
+    out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise InputError("exists and is not a folder: expected a folder for the plan's files",
+                         file=out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        write_layers(plan, tmp / "plan.gpkg")
+        (tmp / "summary.json").write_text(
+            json.dumps(plan.summary, ensure_ascii=False, indent=2, default=_json_default),
+            encoding="utf-8")
+        plan.map().save(str(tmp / "map.html"))
+        old = None
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+        tmp.rename(out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _json_default(v):
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return None if np.isnan(v) else float(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, (np.ndarray, pd.Series)):
+        return v.tolist()
+    return str(v)
