@@ -34,10 +34,11 @@ def check_invariants(city, p, cfg=CFG):
     assert bad <= reported_ids(p)
     bad_c = set(comms.loc[~comms["in_range"], "community_id"])
     assert bad_c <= reported_ids(p, "communities")
-    # grids tile the study area: areas add up to the boundary, no overlaps
+    # grids tile the study area: areas add up to the boundary, no overlaps (cells are snapped
+    # to a 1 mm grid, hence the tolerance)
     area = city.boundary.area
-    assert grids.area.sum() == pytest.approx(area, rel=1e-6)
-    assert shapely.union_all(grids.geometry.values).area == pytest.approx(area, rel=1e-6)
+    assert grids.area.sum() == pytest.approx(area, rel=1e-5)
+    assert shapely.union_all(grids.geometry.values).area == pytest.approx(area, rel=1e-5)
     # each grid one piece, unless reported
     multi = set(grids.loc[grids.geom_type != "Polygon", "grid_id"])
     assert multi <= reported_ids(p)
@@ -69,7 +70,9 @@ def test_tower_of_550_households_is_split_into_two_grids():
     p = partition(city, CFG)
     check_invariants(city, p)
     tower = p.homes[p.homes["home_index"] == 0]
-    assert len(tower) == 3 and (tower["split_by"] == "entrance").all()
+    # cut by entrance; entrances that share a grid are joined back: one row per grid
+    assert len(tower) == 2 and (tower["split_by"] == "entrance").all()
+    assert sorted(tower["part"]) == [1, 2] and (tower["part_of"] == 2).all()
     assert tower["households"].sum() == 550
     assert tower["grid_id"].nunique() == 2
     assert p.grids["in_range"].all() and len(p.grids) == 2
@@ -113,6 +116,23 @@ def test_480_household_compound_is_never_cut_beside_a_30_household_one():
     for c in ("A", "B"):
         assert p.homes.loc[p.homes["compound"] == c, "grid_id"].nunique() == 1
     assert p.grids["in_range"].all()
+
+
+def test_towers_are_shared_between_grids_only_when_whole_ones_cannot_balance():
+    # four 280-household towers with 4 entrances of 70: whole towers make no grid in range
+    # (280 < 300, 560 > 500), but entrances do (350 + 350 + 420)
+    xy = [(0, 0), (60, 0), (0, 60), (60, 60)]
+    city = small_city(xy, [280] * 4, entrances=[4] * 4)
+    p = partition(city, CFG)
+    check_invariants(city, p)
+    assert p.grids["in_range"].all()
+    # with the option off, the same city cannot be balanced and says so
+    off = CFG.replace(split_by_entrance=False)
+    q = partition(small_city(xy, [280] * 4, entrances=[4] * 4, config=off), off)
+    assert not q.grids["in_range"].all() and q.unresolved["grids"]
+    # towers that balance whole stay whole
+    r = partition(small_city(xy, [200] * 4, entrances=[4] * 4), CFG)
+    assert (r.homes["part"] == 0).all() and r.grids["in_range"].all()
 
 
 def test_district_below_one_grid_is_one_reported_grid():

@@ -12,10 +12,7 @@ from .errors import InputError
 from .io import load
 from .partition import Partition, partition
 from .plan import Plan, plan
-try:
-    from .synth import synth
-except ImportError:  # TEMP while synth is written
-    pass
+from .synth import synth
 
 __all__ = ["City", "InputError", "Partition", "Plan", "PlanConfig", "load", "partition", "plan",
            "synth"]

@@ -21,9 +21,10 @@ RESIDENTIAL_SHARE = {
 }
 #: What a grid boundary costs per metre when it runs along each kind of line, relative to cutting
 #: through a block (1.0). Cheap along barriers, so cuts follow streets and rivers; negative for
-#: water, so a grid that spans a river costs more than one that stops at it.
+#: water, so a grid that spans a river costs more than one that stops at it; steep between two
+#: entrances of one building, so a building is shared only when whole buildings cannot balance.
 BOUNDARY_COST = {
-    "block": 1.0, "path": 0.6, "local": 0.35, "secondary": 0.15, "arterial": 0.05, "water": -0.5,
+    "building": 10.0, "block": 1.0, "path": 0.6, "local": 0.35, "secondary": 0.15, "arterial": 0.05, "water": -0.5,
 }
 #: OSM tags that mark an existing service station.
 STATION_TAGS = {
@@ -53,6 +54,9 @@ class PlanConfig:
     part_households : int
         Largest part a building or compound point above ``max_households`` is cut into
         (by entrance or floor); smaller parts give the partition room to balance grids.
+    split_by_entrance : bool
+        Let a grid boundary pass between the entrances (单元) of a building that has an
+        ``entrances`` column > 1, when whole buildings cannot make grids within the bounds.
     dwelling_m2, floor_height_m : float
         Mean gross floor area of one household, and storey height, to estimate households.
     seed : int
@@ -71,6 +75,7 @@ class PlanConfig:
     target_coverage: float | None = None
     special_grid_units: int = 40
     part_households: int = 250
+    split_by_entrance: bool = True
     dwelling_m2: float = 90.0
     floor_height_m: float = 3.0
     snap_max_m: float = 500.0

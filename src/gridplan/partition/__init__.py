@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from scipy import sparse
 
 from ..city import City
 from ..config import PlanConfig
@@ -16,11 +17,11 @@ from ..errors import InputError
 from .bounded import BoundedSplitter, divisible
 from .cells import barrier_lines, cell_graph, separate_duplicates, unit_adjacency, voronoi_cells
 from .quality import crossings, polsby_popper, size_cv
-from .units import split_parts, unit_ids
+from .units import merge_parts, split_parts, unit_ids
 
 __all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
 
-METHOD = "recursive bounded bisection on Voronoi cells (communities, then grids)"
+METHOD = "recursive bounded bisection on Voronoi cells (grids, then communities of whole grids)"
 
 
 @dataclass
@@ -63,8 +64,17 @@ def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
 def _dissolve(cells: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(n + 1))
-    return np.array([shapely.coverage_union_all(cells[order[bounds[i]:bounds[i + 1]]])
-                     for i in range(n)], dtype=object)
+    return np.array([_union(cells[order[bounds[i]:bounds[i + 1]]]) for i in range(n)],
+                    dtype=object)
+
+
+def _union(geoms: np.ndarray):
+    """Union of cells that tile without overlaps: the fast coverage union, or the general one
+    when GEOS finds the cells not exactly noded."""
+    try:
+        return shapely.coverage_union_all(geoms)
+    except shapely.errors.GEOSException:
+        return shapely.union_all(geoms)
 
 
 def partition(city: City, config: PlanConfig | None = None) -> Partition:
@@ -72,8 +82,8 @@ def partition(city: City, config: PlanConfig | None = None) -> Partition:
 
     Homes with more households than a grid may hold are cut into parts; a compound that fits in
     one grid is kept whole; each residential home or part gets a Voronoi cell of the study area,
-    and grids are unions of cells, so they tile the area with no gaps or overlaps. Communities
-    are cut first, then grids inside each community. Cuts prefer to run along rivers and
+    and grids are unions of cells, so they tile the area with no gaps or overlaps. Grids are cut
+    over the whole district, then communities are formed from whole grids. Cuts prefer to run along rivers and
     arterials, then secondary and local streets, and to be short.
 
     Parameters
@@ -98,35 +108,48 @@ def partition(city: City, config: PlanConfig | None = None) -> Partition:
                          "households > 0", file=city.source or None, column="households")
     res = np.flatnonzero(hh > 0)
     gen = parts.iloc[res]
-    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy())
+    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), config.seed)
     cells = voronoi_cells(x, y, city.boundary)
     graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
     unit = unit_ids(gen, config)
     n_units = int(unit.max()) + 1
-    adj = unit_adjacency(graph, unit, n_units, config.boundary_cost)
+    adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
+                         building=gen["home_index"].to_numpy())
     w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
     ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
     uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
     uxy = np.column_stack([ux, uy])
+    adj = _link_isolated(adj, uxy)
     seconds["units"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    comm = BoundedSplitter(adj, w, uxy, config.community_min, config.community_max).split()
-    grid_split = BoundedSplitter(adj, w, uxy, config.min_households, config.max_households)
-    grid_parts, grid_comm = [], []
-    for ci, nodes in enumerate(comm.parts):
-        for p in grid_split.split(nodes).parts:
-            grid_parts.append(p)
-            grid_comm.append(ci)
-    seconds["split"] = time.perf_counter() - t1
-
-    t2 = time.perf_counter()
-    n_comm, n_grid = len(comm.parts), len(grid_parts)
+    # grids first, over the whole district (the tight bound gets all the room there is), then
+    # communities as unions of whole grids, so nesting holds by construction
+    grids_split = BoundedSplitter(adj, w, uxy, config.min_households,
+                                  config.max_households).split()
+    grid_parts = grids_split.parts
+    n_grid = len(grid_parts)
     unit_grid = np.empty(n_units, dtype=np.int64)
     for gi, p in enumerate(grid_parts):
         unit_grid[p] = gi
+    gw = np.bincount(unit_grid, weights=w, minlength=n_grid).astype(np.int64)
+    gxy = np.column_stack([np.bincount(unit_grid, weights=ux * w, minlength=n_grid),
+                           np.bincount(unit_grid, weights=uy * w, minlength=n_grid)]) \
+        / np.maximum(gw, 1)[:, None]
+    contract = sparse.csr_matrix((np.ones(n_units), (np.arange(n_units), unit_grid)),
+                                 shape=(n_units, n_grid))
+    gadj = (contract.T @ adj @ contract).tocsr()
+    gadj.setdiag(0)
+    gadj.eliminate_zeros()
+    comm = BoundedSplitter(gadj, gw, gxy, config.community_min, config.community_max).split()
+    grid_comm = np.empty(n_grid, dtype=np.int64)
+    for ci, p in enumerate(comm.parts):
+        grid_comm[p] = ci
+    seconds["split"] = time.perf_counter() - t1
+
+    t2 = time.perf_counter()
+    n_comm = len(comm.parts)
     cell_grid = unit_grid[unit]
-    grid_comm = np.asarray(grid_comm)
     cell_comm = grid_comm[cell_grid]
 
     grid_geom = _dissolve(cells, cell_grid, n_grid)
@@ -175,12 +198,13 @@ def partition(city: City, config: PlanConfig | None = None) -> Partition:
     homes = parts.drop(columns=["_gx", "_gy"])
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
-    special = _special_grids(parts, homes, city, config)
+    special = _special_grids(parts, homes, city, config)   # positions of parts == homes here
+    homes = merge_parts(homes)
     cell_frame = gpd.GeoDataFrame({"home_index": gen["home_index"].to_numpy(),
                                    "part": gen["part"].to_numpy(),
                                    "grid_id": grid_id[cell_grid]}, geometry=list(cells),
                                   crs=city.crs)
-    unresolved = _unresolved(grids, communities, comm, config)
+    unresolved = _unresolved(grids, communities, int(w.sum()), config)
     grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
     communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
     seconds["geometry"] = time.perf_counter() - t2
@@ -218,24 +242,35 @@ def _special_grids(parts, homes, city, config) -> gpd.GeoDataFrame:
     return out.sort_values("special_grid_id").reset_index(drop=True)
 
 
-def _unresolved(grids, communities, comm_split, config) -> dict:
+def _link_isolated(adj: sparse.csr_matrix, xy: np.ndarray) -> sparse.csr_matrix:
+    """Give a unit whose cell touches no other (a sliver, a degenerate diagram) a link to its
+    nearest unit, at the cost of a long boundary through a block."""
+    lonely = np.flatnonzero(np.diff(adj.indptr) == 0)
+    if not len(lonely) or len(xy) < 2:
+        return adj
+    from scipy.spatial import cKDTree
+    d, j = cKDTree(xy).query(xy[lonely], k=2)
+    other = j[:, 1]
+    cost = np.maximum(d[:, 1], 1.0)
+    extra = sparse.coo_matrix((np.r_[cost, cost], (np.r_[lonely, other], np.r_[other, lonely])),
+                              shape=adj.shape).tocsr()
+    out = (adj + extra).tocsr()
+    out.sort_indices()
+    return out
+
+
+def _unresolved(grids, communities, total, config) -> dict:
     lo, hi = config.min_households, config.max_households
+    if not divisible(total, lo, hi):
+        why = f"the district holds {total} households, which no set of grids of {lo}–{hi} adds up to"
+    else:
+        why = (f"its homes could not be grouped into connected grids of {lo}–{hi} households "
+               f"without cutting a compound or a home's part")
     out_g = []
-    for cid, g in grids.groupby("community_id", sort=True):
-        total = int(g["households"].sum())
-        bad = g[~g["in_range"]]
-        if not len(bad):
-            continue
-        if not divisible(total, lo, hi):
-            why = (f"community {cid} holds {total} households, which no set of grids of "
-                   f"{lo}–{hi} adds up to")
-        else:
-            why = (f"its homes could not be grouped into connected grids of {lo}–{hi} "
-                   f"households without cutting a compound")
-        for _, r in bad.iterrows():
-            side = "below the minimum" if r["households"] < lo else "above the maximum"
-            out_g.append({"reason": f"{r['households']} households, {side}: {why}",
-                          "ids": [r["grid_id"]], "households": int(r["households"])})
+    for _, r in grids[~grids["in_range"]].iterrows():
+        side = "below the minimum" if r["households"] < lo else "above the maximum"
+        out_g.append({"reason": f"{r['households']} households, {side}: {why}",
+                      "ids": [r["grid_id"]], "households": int(r["households"])})
     water = grids[grids["crosses_water"] > 0]
     for _, r in water.iterrows():
         out_g.append({"reason": "spans a river, rail line or motorway (no grid in range could "

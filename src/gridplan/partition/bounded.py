@@ -35,6 +35,40 @@ SAFE_MARGIN = 0.1
 #: Regions meant for at most this many parts check each cut by chunking both sides along the
 #: growth order (exact on paths, a good proxy elsewhere), not only by divisibility.
 CHUNK_CHECK_PARTS = 8
+CHUNK_CHECK_NODES = 60
+
+
+def _bits_connected(mask: int, nbr: list) -> bool:
+    """Whether the nodes whose bits are set in ``mask`` are connected (nbr[i]: neighbour bits)."""
+    if mask == 0:
+        return False
+    seen = mask & -mask
+    frontier = seen
+    while frontier:
+        grow = 0
+        f = frontier
+        while f:
+            low = f & -f
+            grow |= nbr[low.bit_length() - 1]
+            f ^= low
+        frontier = grow & mask & ~seen
+        seen |= frontier
+    return seen == mask
+
+
+def _mask_connected(adj: sparse.csr_matrix, mask: np.ndarray) -> bool:
+    """Whether the nodes in ``mask`` form one connected piece of ``adj``, without slicing: edges
+    leaving the mask are dropped and components counted among the masked nodes."""
+    idx = np.flatnonzero(mask)
+    if len(idx) <= 1:
+        return len(idx) == 1
+    rows = np.repeat(np.arange(adj.shape[0]), np.diff(adj.indptr))
+    keep = mask[rows] & mask[adj.indices]
+    # csgraph counts explicit zeros as edges, so dropped edges must be removed, not zeroed
+    m = sparse.coo_matrix((np.ones(int(keep.sum()), dtype=np.int8),
+                           (rows[keep], adj.indices[keep])), shape=adj.shape)
+    _, lab = csgraph.connected_components(m.tocsr(), directed=False)
+    return len(np.unique(lab[idx])) == 1
 
 
 def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -168,35 +202,44 @@ class BoundedSplitter:
         sub = self.adj[r][:, r].tocsr()
         sub.sort_indices()
         w = self.w[r]
-        if len(r) <= EXHAUSTIVE_NODES:
-            return self._bisect_exhaustive(sub, w, total, k)
         xy = self.xy[r]
         orders = [self._grow(sub, xy, ang) for ang in self._angles(xy)]
         prefix = [(np.cumsum(w[o]), self._prefix_cut(sub, o)) for o in orders]
-        chunks = None
-        if k <= CHUNK_CHECK_PARTS:
+        if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
             chunks = [chunkable(w[o], self.lo, self.hi)[1:]
-                      & chunkable(w[o][::-1], self.lo, self.hi)[::-1][1:]
-                      for o in orders]
-        tiers = [(t, True) for t in ("safe", "normal", "wide")] if chunks else []
-        tiers += [(t, False) for t in ("safe", "normal", "wide")]
-        for tier, use_chunks in tiers:
+                      & chunkable(w[o][::-1], self.lo, self.hi)[::-1][1:] for o in orders]
+            mask = self._best_prefix(sub, orders, prefix, total, k, chunks)
+            if mask is not None:
+                return mask
+        if len(r) <= EXHAUSTIVE_NODES:
+            mask = self._bisect_exhaustive(sub, w, total, k)
+            if mask is not None:
+                return mask
+        mask = self._best_prefix(sub, orders, prefix, total, k, None)
+        if mask is not None:
+            return mask
+        # no cut inside any window: take the cut that leaves both sides closest to divisible
+        return self._closest_cut(sub, w, orders, total, k)
+
+    def _best_prefix(self, sub, orders, prefix, total, k, chunks):
+        """The cheapest prefix cut inside the windows (tier by tier) whose remainder is
+        connected; with ``chunks``, only cuts whose sides chunk along the order."""
+        for tier in ("safe", "normal", "wide"):
             cand = []
             for oi, (pw, cut) in enumerate(prefix):
                 ok = self._window_mask(pw, total, k, tier)
-                if use_chunks:
+                if chunks is not None:
                     ok &= chunks[oi]
                 ok[-1] = False
                 s = np.flatnonzero(ok)
                 cand.extend(zip(cut[s + 1], [oi] * len(s), s))
             cand.sort(key=lambda c: (c[0], c[1], c[2]))
             for cost, oi, s in cand[:MAX_CHECKS]:
-                mask = np.zeros(len(r), dtype=bool)
+                mask = np.zeros(len(orders[oi]), dtype=bool)
                 mask[orders[oi][: s + 1]] = True
                 if self._connected(sub, ~mask):
                     return mask
-        # no cut inside any window: take the cut that leaves both sides closest to divisible
-        return self._closest_cut(sub, w, orders, total, k)
+        return None
 
     def _bisect_exhaustive(self, sub, w, total, k):
         """Try every split of a small region (node 0 always on side A)."""
@@ -209,18 +252,29 @@ class BoundedSplitter:
         a = bits @ w
         coo = sparse.triu(sub, k=1).tocoo()
         cut = (bits[:, coo.row] != bits[:, coo.col]) @ coo.data
+        nbr = [0] * n
+        for u, v in zip(coo.row.tolist(), coo.col.tolist()):
+            nbr[u] |= 1 << v
+            nbr[v] |= 1 << u
+        full = (1 << n) - 1
+        masks = (bits * (1 << np.arange(n))).sum(1).tolist()
+
+        def both_connected(i):
+            m = masks[i]
+            return _bits_connected(m, nbr) and _bits_connected(full & ~m, nbr)
+
         target = total * (k // 2) / k
         for tier in ("safe", "normal", "wide"):
             ok = np.flatnonzero(self._window_mask(a, total, k, tier))
             for i in ok[np.lexsort((np.abs(a[ok] - target), cut[ok]))][: 4 * MAX_CHECKS]:
-                if self._connected(sub, bits[i]) and self._connected(sub, ~bits[i]):
+                if both_connected(i):
                     return bits[i]
         # nothing divisible: the connected split whose sides are nearest the bounds
         lo, hi = self.lo, self.hi
         viol = (np.maximum(lo - a, 0) + np.maximum(a - hi, 0) + np.maximum(lo - (total - a), 0)
                 + np.maximum((total - a) - hi, 0))
         for i in np.lexsort((cut, viol))[: 4 * MAX_CHECKS]:
-            if self._connected(sub, bits[i]) and self._connected(sub, ~bits[i]):
+            if both_connected(i):
                 return bits[i]
         return None
 
@@ -299,11 +353,8 @@ class BoundedSplitter:
 
     @staticmethod
     def _connected(sub: sparse.csr_matrix, mask: np.ndarray) -> bool:
-        idx = np.flatnonzero(mask)
-        if len(idx) <= 1:
-            return len(idx) == 1
-        n, _ = csgraph.connected_components(sub[idx][:, idx], directed=False)
-        return n == 1
+        """Whether the nodes in ``mask`` form one connected piece of ``sub``."""
+        return _mask_connected(sub, mask)
 
     # -- repair ---------------------------------------------------------------------------
     def _in_range(self, part) -> bool:
@@ -389,8 +440,9 @@ class BoundedSplitter:
     def _connected_nodes(self, part: np.ndarray) -> bool:
         if len(part) <= 1:
             return True
-        n, _ = csgraph.connected_components(self.adj[part][:, part], directed=False)
-        return n == 1
+        mask = np.zeros(len(self.w), dtype=bool)
+        mask[part] = True
+        return _mask_connected(self.adj, mask)
 
     def _explain(self, parts: list) -> list:
         out = []

@@ -11,6 +11,10 @@ from scipy import sparse
 
 #: Barrier classes from none to hardest; an adjacency takes the hardest line its link crosses.
 CLASSES = ("block", "path", "local", "secondary", "arterial", "water")
+#: Largest random shift of a generator point (metres).
+JITTER_M = 0.01
+#: Precision grid of cell vertices (metres).
+GRID_SIZE_M = 0.001
 #: Shared boundaries shorter than this (metres) are corners, not adjacency.
 MIN_SHARED_M = 0.5
 
@@ -43,9 +47,14 @@ class CellGraph:
     crossed_class: np.ndarray
 
 
-def separate_duplicates(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Move points that share a location (to 1 cm) onto a small circle so each gets a cell."""
-    key = np.round(x, 2) + 1j * np.round(y, 2)
+def separate_duplicates(x: np.ndarray, y: np.ndarray, seed: int = 0
+                        ) -> tuple[np.ndarray, np.ndarray]:
+    """Move points that share a location (to 1 cm) onto a small circle so each gets a cell, and
+    jitter every point by up to JITTER_M so no four are exactly on one circle (a degenerate
+    Voronoi diagram)."""
+    jit = np.random.default_rng(seed).uniform(-JITTER_M, JITTER_M, (2, len(x)))
+    x, y = x + jit[0], y + jit[1]
+    key = np.round(x, 1) + 1j * np.round(y, 1)
     _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
                                           return_counts=True)
     if counts.max() == 1:
@@ -68,7 +77,12 @@ def voronoi_cells(x: np.ndarray, y: np.ndarray, area) -> np.ndarray:
     env = shapely.envelope(shapely.union(area, shapely.multipoints(pts))).buffer(100.0)
     vor = shapely.voronoi_polygons(shapely.multipoints(pts), extend_to=env, ordered=True)
     cells = shapely.get_parts(vor)
+    bad = ~shapely.is_valid(cells)            # co-circular generators can leave slivers
+    if bad.any():
+        cells[bad] = shapely.make_valid(cells[bad], method="structure", keep_collapsed=False)
     cells = shapely.intersection(cells, area)
+    # neighbours must share identical vertices to union as a coverage
+    cells = shapely.set_precision(cells, GRID_SIZE_M)
     # a generator outside the area (it can happen with a loose boundary) still needs its cell
     empty = shapely.is_empty(cells)
     if empty.any():
@@ -130,10 +144,14 @@ def barrier_lines(streets: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> gpd.Geo
 
 
 def unit_adjacency(graph: CellGraph, unit: np.ndarray, n_units: int,
-                   boundary_cost: dict) -> sparse.csr_matrix:
+                   boundary_cost: dict, building: np.ndarray | None = None) -> sparse.csr_matrix:
     """Cut cost between units: shared boundary length × the cost of running a boundary there,
-    summed over the cell pairs of the two units. Symmetric CSR; no self-loops."""
+    summed over the cell pairs of the two units; cells of the same ``building`` id cost
+    ``boundary_cost['building']``. Symmetric CSR; no self-loops."""
     factor = np.array([boundary_cost[c] for c in CLASSES])[graph.barrier]
+    if building is not None:
+        factor = np.where(building[graph.a] == building[graph.b],
+                          boundary_cost.get("building", 10.0), factor)
     cost = graph.shared_m * factor
     ua, ub = unit[graph.a], unit[graph.b]
     off = ua != ub
@@ -143,9 +161,8 @@ def unit_adjacency(graph: CellGraph, unit: np.ndarray, n_units: int,
                           shape=(n_units, n_units)).tocsr()
     m.sum_duplicates()
     # a pair of units whose links all cost exactly zero must still count as adjacent
-    link = sparse.coo_matrix((np.ones(2 * len(ua)), (np.concatenate([ua, ub]),
-                                                    np.concatenate([ub, ua]))),
-                             shape=(n_units, n_units)).tocsr()
+    ea, eb = np.concatenate([ua, ub]), np.concatenate([ub, ua])
+    link = sparse.coo_matrix((np.ones(len(ea)), (ea, eb)), shape=(n_units, n_units)).tocsr()
     link.sum_duplicates()
     m = m + link * 1e-9
     m.sort_indices()

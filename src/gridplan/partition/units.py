@@ -38,17 +38,17 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame
     homes["part_of"] = 1
     homes["split_by"] = ""
     hh = homes["households"].to_numpy()
-    big = hh > config.max_households
+    ent = (pd.to_numeric(homes["entrances"], errors="coerce").fillna(1).clip(lower=1)
+           .to_numpy().astype(int) if "entrances" in homes.columns else np.ones(len(homes), int))
+    need = np.ceil(hh / config.part_households).astype(int)
+    over = hh > config.max_households
+    by_entrance = (ent >= np.maximum(need, 2)) & (hh >= ent) & \
+        (np.ceil(hh / ent) <= config.part_households) & (over | config.split_by_entrance)
+    big = over | by_entrance
     if not big.any():
         return homes
-
-    n_parts = np.ceil(hh[big] / config.part_households).astype(int)
-    by = np.full(big.sum(), "floor", dtype=object)
-    if "entrances" in homes.columns:
-        ent = pd.to_numeric(homes.loc[big, "entrances"], errors="coerce").fillna(0).to_numpy()
-        use = (ent >= n_parts) & (np.ceil(hh[big] / np.maximum(ent, 1)) <= config.part_households)
-        n_parts = np.where(use, ent.astype(int), n_parts)
-        by[use] = "entrance"
+    n_parts = np.where(by_entrance, ent, need)[big]
+    by = np.where(by_entrance, "entrance", "floor")[big].astype(object)
 
     rows = homes[big].copy()
     rows["_n"] = n_parts
@@ -91,6 +91,26 @@ def _part_points(geoms: np.ndarray, k: np.ndarray, n: np.ndarray):
         px[~is_point] = np.where(inside, p[:, 0], px[~is_point])
         py[~is_point] = np.where(inside, p[:, 1], py[~is_point])
     return px, py
+
+
+def merge_parts(homes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Join back the parts of a home that ended up in the same grid, so only homes a grid
+    boundary really divides stay in parts (renumbered 1..n)."""
+    cut = homes["part"] > 0
+    if not cut.any():
+        return homes
+    parts = homes[cut]
+    keys = ["home_index", "grid_id"]
+    agg = parts.groupby(keys, sort=False)["households"].transform("sum")
+    first = ~parts.duplicated(keys)
+    kept = parts[first].copy()
+    kept["households"] = agg[first].to_numpy()
+    n = kept.groupby("home_index")["grid_id"].transform("size")
+    kept["part_of"] = n.to_numpy()
+    kept["part"] = np.where(n > 1, kept.groupby("home_index").cumcount() + 1, 0)
+    kept.loc[n.to_numpy() == 1, "split_by"] = ""
+    out = pd.concat([homes[~cut], kept]).sort_values(["home_index", "part"], kind="stable")
+    return gpd.GeoDataFrame(out, geometry=homes.geometry.name, crs=homes.crs).reset_index(drop=True)
 
 
 def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:

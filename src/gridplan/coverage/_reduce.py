@@ -1,0 +1,80 @@
+"""Shrinking a covering model: identical and dominated candidates and homes out, exactly."""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.spatial import cKDTree
+
+#: Neighbours (by position) checked for domination; sets that nest are almost always close.
+NEIGHBOURS = 8
+
+
+def _first_of_each(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of a canonical CSR: the first row of each distinct set, and each row's group."""
+    seen, first, group = {}, [], np.empty(a.shape[0], dtype=np.int64)
+    ind, ptr = a.indices, a.indptr
+    for i in range(a.shape[0]):
+        key = ind[ptr[i]:ptr[i + 1]].tobytes()
+        g = seen.get(key)
+        if g is None:
+            g = seen[key] = len(first)
+            first.append(i)
+        group[i] = g
+    return np.asarray(first, dtype=np.int64), group
+
+
+def _nested(a: sp.csr_matrix, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of nearby rows (small, big) whose sets nest strictly: small inside big.
+    Rows must be distinct sets in canonical CSR."""
+    n = a.shape[0]
+    if n < 2:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    k = min(NEIGHBOURS + 1, n)
+    _, nb = cKDTree(xy).query(xy, k=k)
+    small = np.repeat(np.arange(n), k - 1)
+    big = nb[:, 1:].ravel()
+    ok = big < n  # cKDTree pads with n when there are fewer points
+    small, big = small[ok], big[ok]
+    size = np.diff(a.indptr)
+    both = a[small].multiply(a[big]).tocsr()
+    both.eliminate_zeros()
+    both = np.diff(both.indptr)
+    nest = (both == size[small]) & (size[big] > size[small])
+    return small[nest], big[nest]
+
+
+def reduce_columns(a: sp.csc_matrix, xy: np.ndarray) -> tuple[sp.csc_matrix, np.ndarray]:
+    """Drop empty, duplicate and dominated columns (a column whose rows are a strict subset
+    of another's is never needed). Returns the matrix and the kept column indices."""
+    t = a.T.tocsr()
+    t.sum_duplicates()
+    t.sort_indices()
+    keep = np.flatnonzero(np.diff(t.indptr) > 0)
+    t = t[keep]
+    first, _ = _first_of_each(t)
+    keep, t = keep[first], t[first]
+    # a column inside another: the bigger one covers all it does
+    small, _ = _nested(t, xy[keep])
+    inside = np.zeros(len(keep), bool)
+    inside[small] = True
+    keep, t = keep[~inside], t[~inside]
+    return t.T.tocsc(), keep
+
+
+def reduce_rows(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, *, drop_dominated: bool):
+    """Merge identical rows (weights add up); for set covering also drop a row whose set
+    strictly contains another's (covering the smaller covers it). Returns matrix, weights,
+    and a position per row."""
+    a = a.tocsr()
+    a.sum_duplicates()
+    a.sort_indices()
+    first, group = _first_of_each(a)
+    w = np.bincount(group, weights=w, minlength=len(first))
+    a, xy = a[first], xy[first]
+    if drop_dominated:
+        _, big = _nested(a, xy)
+        drop = np.zeros(a.shape[0], bool)
+        drop[big] = True
+        a, w, xy = a[~drop], w[~drop], xy[~drop]
+    return a, w, xy
