@@ -136,6 +136,9 @@ def write_plan(plan, out) -> Path:
                          file=out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)                 # mkdtemp makes it private; the plan is not
     try:
         write_layers(plan, tmp / "plan.gpkg")
         (tmp / "summary.json").write_text(
