@@ -106,6 +106,7 @@ def test_plan_writes_the_three_outputs_and_keeps_input_columns(tmp_path):
     out = tmp_path / "out"
     r = run("plan", small_csv(tmp_path), "--out", out, "--max-households", "450")
     assert r.returncode == 0, r.stderr
+    assert "%|" not in r.stderr and "step" not in r.stderr   # no progress bar off a terminal
     assert {p.name for p in out.iterdir()} == {"plan.gpkg", "summary.json", "map.html"}
     s = json.loads((out / "summary.json").read_text())
     homes = gpd.read_file(out / "plan.gpkg", layer="homes")
@@ -132,3 +133,31 @@ def test_beijing_compounds_in_bd09_plan_from_the_command_line(tmp_path):
     assert s["homes_split_into_parts"] > 250
     homes = gpd.read_file(out / "plan.gpkg", layer="homes")
     assert homes.groupby("ID")["households"].sum().sum() == s["households"]
+
+
+SHANGHAI = ROOT.parent / "shared" / "realdata" / "shanghai_huangpu_roads.osm"
+
+
+@pytest.mark.skipif(not SHANGHAI.exists(), reason="../shared/realdata is not beside the checkout")
+def test_homes_with_a_real_street_network_and_a_stations_file(tmp_path):
+    import numpy as np
+    rng = np.random.default_rng(5)
+    lon = rng.uniform(121.465, 121.482, 80)
+    lat = rng.uniform(31.223, 31.238, 80)
+    homes = small_csv(tmp_path, [f"{a:.6f},{b:.6f},{h},h{i}" for i, (a, b, h) in
+                                 enumerate(zip(lon, lat, rng.integers(40, 160, 80)))])
+    stations = tmp_path / "stations.csv"
+    stations.write_text("lon,lat,name\n121.470,31.228,east\n121.478,31.234,west\n")
+    out = tmp_path / "sh"
+    r = run("plan", homes, "--network", SHANGHAI, "--stations", stations, "--out", out)
+    assert r.returncode == 0, r.stderr
+    s = json.loads((out / "summary.json").read_text())
+    assert s["coverage"]["stations"] == 2
+    assert s["crs"] == "EPSG:32651"
+    # walking along Shanghai's streets is reported, and never beats the straight line
+    assert s["coverage"]["walk_share"] is not None
+    assert s["coverage"]["walk_share"] <= s["coverage"]["straight_share"]
+    h = gpd.read_file(out / "plan.gpkg", layer="homes")
+    walk = h["walk_m"].to_numpy(dtype=float)
+    ok = np.isfinite(walk)
+    assert ok.sum() > 40 and (walk[ok] >= h["dist_m"].to_numpy()[ok] - 0.1).all()

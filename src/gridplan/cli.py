@@ -37,6 +37,9 @@ def _report(plan, out: Path) -> None:
         f"mean Polsby-Popper {g['polsby_popper_mean']:.2f}) in {c['count']} communities "
         f"({c['within_bounds_share']:.1%} within {c['bounds'][0]}–{c['bounds'][1]})",
         f"unresolved: {len(g['unresolved'])} grid notes, {len(c['unresolved'])} community notes",
+        *([f"kept {g['moved']['grids_kept']} grids, {g['moved']['grids_new']} new, "
+           f"{g['moved']['grids_retired']} retired; {g['moved']['homes']} homes "
+           f"({g['moved']['households']} households) moved"] if g.get("moved") else []),
         f"coverage within {cov['radius_m']:.0f} m: {cov['straight_share']:.1%} straight"
         + (f", {cov['walk_share']:.1%} walking; within a {cov['walk_15min_m']:.0f} m walk: "
            f"{cov['walk_15min_share']:.1%}" if cov["walk_share"] is not None else ""),
@@ -83,8 +86,10 @@ def cli():
 @click.option("--stations", type=click.Path(path_type=Path), help="A file of station points.")
 @click.option("--network", type=click.Path(path_type=Path),
               help="A file of walkable streets (.osm, .osm.pbf or lines).")
+@click.option("--keep", type=click.Path(path_type=Path),
+              help="Last year's plan.gpkg: keep its grid and community ids, move few homes.")
 @plan_options
-def plan_cmd(input_path, out, coords, stations, network, config_path, **options):
+def plan_cmd(input_path, out, coords, stations, network, keep, config_path, **options):
     """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV)."""
     from . import io
     from .plan import plan
@@ -92,7 +97,7 @@ def plan_cmd(input_path, out, coords, stations, network, config_path, **options)
         config = _config(config_path, **options)
         city = io.load(input_path, coords=coords, config=config, stations=stations,
                        network=network)
-        p = plan(city, config)
+        p = plan(city, config, keep=keep)
         p.save(out)
     except InputError as e:
         _fail(e)

@@ -187,7 +187,13 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
         chosen = _prefix_to_target(xy, w, existing, cxy, chosen, config)
     proposed = cand.iloc[chosen].copy()
     proposed["proposed_rank"] = np.arange(1, len(proposed) + 1)
-    info = {"proposed": int(len(chosen)), "covered_households": int(round(r.covered_households)),
+    sites = [a for a in (existing, cxy[chosen]) if a is not None and len(a)]
+    covered = 0.0
+    if sites:
+        from scipy.spatial import cKDTree
+        d, _ = cKDTree(np.vstack(sites)).query(xy)
+        covered = w[d <= config.radius_m].sum()
+    info = {"proposed": int(len(chosen)), "covered_households": int(round(covered)),
             "coverable_households": int(round(r.coverable_households)),
             "uncoverable_households": int(round(w[np.asarray(r.uncoverable, dtype=int)].sum()))
             if len(r.uncoverable) else 0,
@@ -214,7 +220,7 @@ def _prefix_to_target(xy, w, existing, cxy, chosen, config):
     return np.asarray(out, dtype=int)
 
 
-def plan(city: City, config: PlanConfig | None = None, **knobs) -> Plan:
+def plan(city: City, config: PlanConfig | None = None, *, keep=None, **knobs) -> Plan:
     """Plan a city: communities and grids within the household bounds, coverage of the
     stations, and the new stations that close the gap.
 
@@ -223,6 +229,9 @@ def plan(city: City, config: PlanConfig | None = None, **knobs) -> Plan:
     city : City
         From :func:`gridplan.load` or :func:`gridplan.synth`.
     config : PlanConfig, optional
+    keep : Plan, str, Path or GeoDataFrame, optional
+        Last year's plan (a Plan, its plan.gpkg, or its grids): grid and community ids are
+        kept and as few homes as possible move; ``summary["grids"]["moved"]`` says how many.
     **knobs
         Any PlanConfig field, overriding ``config`` (``max_households=400``).
 
@@ -237,7 +246,7 @@ def plan(city: City, config: PlanConfig | None = None, **knobs) -> Plan:
     seconds = {}
     with steps(["partition", "coverage", "siting"]) as step:
         t = time.perf_counter()
-        part = partition(city, config)
+        part = partition(city, config, keep=_keep_grids(keep, city))
         seconds["partition"] = round(time.perf_counter() - t, 3)
         step()
         t = time.perf_counter()
@@ -257,6 +266,17 @@ def plan(city: City, config: PlanConfig | None = None, **knobs) -> Plan:
         step()
     return Plan(city=city, config=config, partition=part, coverage=cov, proposed=proposed,
                 siting=siting, seconds=seconds)
+
+
+def _keep_grids(keep, city: City):
+    if keep is None:
+        return None
+    if isinstance(keep, Plan):
+        return keep.grids[["grid_id", "community_id", "geometry"]].to_crs(city.crs)
+    if isinstance(keep, gpd.GeoDataFrame):
+        return keep[["grid_id", "community_id", "geometry"]].to_crs(city.crs)
+    from .partition.update import read_keep
+    return read_keep(keep, city.crs)
 
 
 def _grid_coverage(part: Partition, config: PlanConfig) -> None:

@@ -62,6 +62,7 @@ def summarize(plan) -> dict:
             "polsby_popper_mean": round(float(g["polsby_popper"].mean()), 4),
             "grids_crossing": cross,
             "unresolved": plan.partition.unresolved["grids"],
+            "moved": plan.partition.moved,
             "method": plan.partition.method,
         },
         "special_grids": {"count": int(len(plan.special_grids)),

@@ -18,10 +18,12 @@ from .bounded import BoundedSplitter, divisible
 from .cells import barrier_lines, cell_graph, separate_duplicates, unit_adjacency, voronoi_cells
 from .quality import crossings, polsby_popper, size_cv
 from .units import merge_parts, split_parts, unit_ids
+from .update import update_parts
 
 __all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
 
 METHOD = "recursive bounded bisection on Voronoi cells (grids, then communities of whole grids)"
+METHOD_UPDATE = "update of last year's grids: out-of-range grids repaired with their neighbours"
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Partition:
         One cell per residential home or part (the tiles grids are made of).
     unresolved : dict
         ``{"grids": [...], "communities": [...]}``: each ``{reason, ids, households}``.
+    moved : dict or None
+        With ``keep``: homes and households that changed grid, grids kept, new and retired.
     seconds : dict
         Time per stage.
     """
@@ -49,6 +53,7 @@ class Partition:
     cells: gpd.GeoDataFrame
     unresolved: dict
     seconds: dict = field(default_factory=dict)
+    moved: dict | None = None
     method: str = METHOD
 
 
@@ -77,7 +82,7 @@ def _union(geoms: np.ndarray):
         return shapely.union_all(geoms)
 
 
-def partition(city: City, config: PlanConfig | None = None) -> Partition:
+def partition(city: City, config: PlanConfig | None = None, *, keep=None) -> Partition:
     """Divide a city into communities and grids within the household bounds.
 
     Homes with more households than a grid may hold are cut into parts; a compound that fits in
@@ -92,6 +97,11 @@ def partition(city: City, config: PlanConfig | None = None) -> Partition:
     config : PlanConfig, optional
         ``min_households``, ``max_households``, ``community_min``, ``community_max``,
         ``part_households``, ``special_grid_units``, ``boundary_cost``.
+    keep : GeoDataFrame, optional
+        Last year's grids (``grid_id``, ``community_id``, geometry; see
+        :func:`gridplan.partition.update.read_keep`). Grids keep their ids and communities;
+        only grids out of range and their neighbours change; ``moved`` counts the homes that
+        changed grid.
 
     Returns
     -------
@@ -123,46 +133,59 @@ def partition(city: City, config: PlanConfig | None = None) -> Partition:
     seconds["units"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    # grids first, over the whole district (the tight bound gets all the room there is), then
-    # communities as unions of whole grids, so nesting holds by construction
-    grids_split = BoundedSplitter(adj, w, uxy, config.min_households,
-                                  config.max_households).split()
-    grid_parts = grids_split.parts
+    if keep is None:
+        # grids first, over the whole district (the tight bound gets all the room there is),
+        # then communities as unions of whole grids, so nesting holds by construction
+        grid_parts = BoundedSplitter(adj, w, uxy, config.min_households,
+                                     config.max_households).split().parts
+        update = None
+    else:
+        update = update_parts(keep, adj, w, uxy, config)
+        grid_parts = update.parts
     n_grid = len(grid_parts)
     unit_grid = np.empty(n_units, dtype=np.int64)
     for gi, p in enumerate(grid_parts):
         unit_grid[p] = gi
-    gw = np.bincount(unit_grid, weights=w, minlength=n_grid).astype(np.int64)
-    gxy = np.column_stack([np.bincount(unit_grid, weights=ux * w, minlength=n_grid),
-                           np.bincount(unit_grid, weights=uy * w, minlength=n_grid)]) \
-        / np.maximum(gw, 1)[:, None]
-    contract = sparse.csr_matrix((np.ones(n_units), (np.arange(n_units), unit_grid)),
-                                 shape=(n_units, n_grid))
-    gadj = (contract.T @ adj @ contract).tocsr()
-    gadj.setdiag(0)
-    gadj.eliminate_zeros()
-    comm = BoundedSplitter(gadj, gw, gxy, config.community_min, config.community_max).split()
-    grid_comm = np.empty(n_grid, dtype=np.int64)
-    for ci, p in enumerate(comm.parts):
-        grid_comm[p] = ci
+    if update is None:
+        gw = np.bincount(unit_grid, weights=w, minlength=n_grid).astype(np.int64)
+        gxy = np.column_stack([np.bincount(unit_grid, weights=ux * w, minlength=n_grid),
+                               np.bincount(unit_grid, weights=uy * w, minlength=n_grid)]) \
+            / np.maximum(gw, 1)[:, None]
+        contract = sparse.csr_matrix((np.ones(n_units), (np.arange(n_units), unit_grid)),
+                                     shape=(n_units, n_grid))
+        gadj = (contract.T @ adj @ contract).tocsr()
+        gadj.setdiag(0)
+        gadj.eliminate_zeros()
+        comm = BoundedSplitter(gadj, gw, gxy, config.community_min,
+                               config.community_max).split()
+        grid_comm = np.empty(n_grid, dtype=np.int64)
+        for ci, p in enumerate(comm.parts):
+            grid_comm[p] = ci
+    else:
+        comm_names, grid_comm = np.unique(np.asarray(update.community_ids, dtype=object),
+                                          return_inverse=True)
     seconds["split"] = time.perf_counter() - t1
 
     t2 = time.perf_counter()
-    n_comm = len(comm.parts)
+    n_comm = int(grid_comm.max()) + 1
     cell_grid = unit_grid[unit]
     cell_comm = grid_comm[cell_grid]
 
     grid_geom = _dissolve(cells, cell_grid, n_grid)
     grid_cent = shapely.get_coordinates(shapely.centroid(grid_geom))
     comm_geom = _dissolve(grid_geom, grid_comm, n_comm)
-    comm_rank, comm_names = _ids("C", shapely.get_coordinates(shapely.centroid(comm_geom)), 1500.0)
-    comm_id = np.array(comm_names, dtype=object)[comm_rank]
-    grid_id = np.empty(n_grid, dtype=object)
-    for ci in range(n_comm):
-        members = np.flatnonzero(grid_comm == ci)
-        rank, _ = _ids("", grid_cent[members], 400.0)
-        width = max(2, len(str(len(members))))
-        grid_id[members] = [f"{comm_id[ci]}-{r + 1:0{width}d}" for r in rank]
+    if update is None:
+        comm_rank, names = _ids("C", shapely.get_coordinates(shapely.centroid(comm_geom)), 1500.0)
+        comm_id = np.array(names, dtype=object)[comm_rank]
+        grid_id = np.empty(n_grid, dtype=object)
+        for ci in range(n_comm):
+            members = np.flatnonzero(grid_comm == ci)
+            rank, _ = _ids("", grid_cent[members], 400.0)
+            width = max(2, len(str(len(members))))
+            grid_id[members] = [f"{comm_id[ci]}-{r + 1:0{width}d}" for r in rank]
+    else:
+        comm_id = np.asarray(comm_names, dtype=object)
+        grid_id = np.asarray(update.grid_ids, dtype=object)
 
     g_hh = np.bincount(cell_grid, weights=hh[res], minlength=n_grid).astype(np.int64)
     g_homes = pd.Series(gen["home_index"].to_numpy()).groupby(cell_grid).nunique()
@@ -205,12 +228,23 @@ def partition(city: City, config: PlanConfig | None = None) -> Partition:
                                    "grid_id": grid_id[cell_grid]}, geometry=list(cells),
                                   crs=city.crs)
     unresolved = _unresolved(grids, communities, int(w.sum()), config)
+    moved = None
+    if update is not None:
+        old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
+        was = pd.Series(old_ids != grid_id[cell_grid])
+        idx = gen["home_index"].to_numpy()
+        moved = {"homes": int(was.groupby(idx).any().sum()),
+                 "households": int(hh[res][was.to_numpy()].sum()),
+                 "grids_kept": int(np.isin(grid_id, keep["grid_id"].astype(str)).sum()),
+                 "grids_new": int((~np.isin(grid_id, keep["grid_id"].astype(str))).sum()),
+                 "grids_retired": int((~np.isin(keep["grid_id"].astype(str), grid_id)).sum())}
     grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
     communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
     seconds["geometry"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
     return Partition(homes=homes, grids=grids, communities=communities, special_grids=special,
-                     cells=cell_frame, unresolved=unresolved, seconds=seconds)
+                     cells=cell_frame, unresolved=unresolved, seconds=seconds, moved=moved,
+                     method=METHOD if keep is None else METHOD_UPDATE)
 
 
 def _special_grids(parts, homes, city, config) -> gpd.GeoDataFrame:
@@ -273,8 +307,9 @@ def _unresolved(grids, communities, total, config) -> dict:
                       "ids": [r["grid_id"]], "households": int(r["households"])})
     water = grids[grids["crosses_water"] > 0]
     for _, r in water.iterrows():
-        out_g.append({"reason": "spans a river, rail line or motorway (no grid in range could "
-                                "be drawn on either side alone)",
+        out_g.append({"reason": f"spans a river, rail line or motorway ({r['crosses_water']} "
+                                f"crossed): check that its homes on either side share a bridge "
+                                f"or gate",
                       "ids": [r["grid_id"]], "households": int(r["households"])})
     multi = grids[grids["parts"] > 1]
     for _, r in multi.iterrows():

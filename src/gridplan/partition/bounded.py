@@ -361,6 +361,12 @@ class BoundedSplitter:
         t = self.w[part].sum()
         return self.lo <= t <= self.hi
 
+    def repair(self, parts: list) -> SplitResult:
+        """Bring out-of-range parts of an existing partition into range, touching only them
+        and the neighbours they must borrow from (the annual update)."""
+        parts = self._repair([np.asarray(p) for p in parts])
+        return SplitResult(parts=parts, unresolved=self._explain(parts))
+
     def _repair(self, parts: list) -> list:
         """Merge each out-of-range part with neighbours and split the union again, keeping the
         change only when it brings more households into range."""
@@ -375,7 +381,9 @@ class BoundedSplitter:
             for i in bad:
                 if parts[i] is None or self._in_range(parts[i]):
                     continue
-                tried = self._nearby_groups(i, parts, label)
+                # the part alone first (it may just have grown past the bound), then with
+                # neighbours
+                tried = [[]] + self._nearby_groups(i, parts, label)
                 for group in tried:
                     members = [i] + group
                     if any(parts[m] is None for m in members):
