@@ -8,6 +8,8 @@ from scipy.spatial import cKDTree
 
 #: Neighbours (by position) checked for domination; sets that nest are almost always close.
 NEIGHBOURS = 8
+#: Most set entries compared in one domination pass (bounds its time on dense models).
+WORK = 30_000_000
 
 
 def _first_of_each(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
@@ -28,9 +30,9 @@ def _nested(a: sp.csr_matrix, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs of nearby rows (small, big) whose sets nest strictly: small inside big.
     Rows must be distinct sets in canonical CSR."""
     n = a.shape[0]
-    if n < 2:
+    k = min(NEIGHBOURS, n - 1, WORK // max(2 * a.nnz, 1)) + 1
+    if k < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    k = min(NEIGHBOURS + 1, n)
     _, nb = cKDTree(xy).query(xy, k=k)
     small = np.repeat(np.arange(n), k - 1)
     big = nb[:, 1:].ravel()
@@ -44,9 +46,11 @@ def _nested(a: sp.csr_matrix, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return small[nest], big[nest]
 
 
-def reduce_columns(a: sp.csc_matrix, xy: np.ndarray) -> tuple[sp.csc_matrix, np.ndarray]:
-    """Drop empty, duplicate and dominated columns (a column whose rows are a strict subset
-    of another's is never needed). Returns the matrix and the kept column indices."""
+def reduce_columns(a: sp.csc_matrix, xy: np.ndarray, *,
+                   nested: bool = True) -> tuple[sp.csc_matrix, np.ndarray]:
+    """Drop empty and duplicate columns, and with ``nested`` dominated ones (a column whose
+    rows are a strict subset of a nearby column's is never needed). Returns the matrix and
+    the kept column indices."""
     t = a.T.tocsr()
     t.sum_duplicates()
     t.sort_indices()
@@ -54,7 +58,8 @@ def reduce_columns(a: sp.csc_matrix, xy: np.ndarray) -> tuple[sp.csc_matrix, np.
     t = t[keep]
     first, _ = _first_of_each(t)
     keep, t = keep[first], t[first]
-    # a column inside another: the bigger one covers all it does
+    if not nested:
+        return t.T.tocsc(), keep
     small, _ = _nested(t, xy[keep])
     inside = np.zeros(len(keep), bool)
     inside[small] = True

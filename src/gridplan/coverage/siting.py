@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 from ..errors import InputError
 from ._reduce import reduce_columns, reduce_rows
+from ._solve import solve_cover, solve_max
 from ._validate import as_xy, positive, weights
 from .network import WalkNetwork
 from .sets import coverage_sets
@@ -39,8 +39,9 @@ class SitingResult:
         Relative gap between ``objective`` and the solver's bound; 0 when proven optimal,
         NaN when no bound is known.
     method : str
-        'milp' (HiGHS) or 'greedy' (the fallback, when the MILP failed, timed out without a
-        better answer, or there was nothing to solve).
+        'milp' when HiGHS found the answer or proved the greedy one optimal; 'greedy' when
+        the greedy answer stands unproven somewhere (the MILP failed or ran out of time
+        without a better one).
     seconds : float
         Wall time, coverage sets included.
     greedy_objective : float
@@ -49,9 +50,10 @@ class SitingResult:
     bound : float
         The solver's dual bound on the objective (NaN when unknown).
     model : tuple of int
-        Rows and columns of the MILP after reduction.
+        Rows and columns of the model after reduction.
     status : str
-        The solver's message.
+        How it was settled (the solver's message; for set covering, how each independent
+        part of the model was settled).
     """
 
     chosen: np.ndarray
@@ -127,16 +129,19 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     result = dict(uncoverable=np.flatnonzero(~(can | done)),
                   coverable_households=float(w[can | done].sum()))
 
-    rows, cols, row_w = _reduced(reach[need], w[need], demand[need], cand, lscp=add is None)
-    chosen_cols, info = _solve(rows, row_w, add, seed,
-                               time_limit - (time.perf_counter() - t0))
-    chosen = np.sort(cols[chosen_cols])
+    model, cols, row_w = _reduced(reach[need], w[need], demand[need], cand, lscp=add is None)
+    deadline = t0 + time_limit
+    if add is None:
+        picks, info = solve_cover(model, seed, deadline)
+    else:
+        picks, info = solve_max(model, row_w, add, seed, deadline)
+    chosen = np.sort(cols[picks])
     covered = done | (np.diff(reach[:, chosen].tocsr().indptr) > 0)
     new = covered & ~done
     objective = float(len(chosen)) if add is None else float(w[new].sum())
     return SitingResult(chosen=chosen, covered_households=float(w[covered].sum()),
                         objective=objective, seconds=time.perf_counter() - t0,
-                        model=rows.shape, **result, **info)
+                        model=model.shape, **result, **info)
 
 
 def _reduced(a: sp.csr_matrix, w, xy, cand_xy, *, lscp: bool):
@@ -146,114 +151,7 @@ def _reduced(a: sp.csr_matrix, w, xy, cand_xy, *, lscp: bool):
     weight of each row (identical homes merged)."""
     a = a.astype(np.float64)
     a.eliminate_zeros()
-    a, cols = reduce_columns(a.tocsc(), cand_xy)
-    a, row_w, row_xy = reduce_rows(a.tocsr(), w, xy, drop_dominated=lscp)
+    a, cols = reduce_columns(a.tocsc(), cand_xy, nested=False)
+    a, row_w, _ = reduce_rows(a.tocsr(), w, xy, drop_dominated=lscp)
     a, keep = reduce_columns(a.tocsc(), cand_xy[cols])
     return a.tocsr(), cols[keep], row_w
-
-
-def _solve(a: sp.csr_matrix, w, add, seed, seconds_left):
-    """Greedy first, then the MILP with what time is left; returns chosen columns and info."""
-    n, m = a.shape
-    lscp = add is None
-    greedy = _greedy_cover(a, seed) if lscp else _greedy_max(a, w, add, seed)
-    g_obj = len(greedy) if lscp else float(w[_covered(a, greedy)].sum())
-    info = dict(greedy_objective=float(g_obj), bound=np.nan, status="")
-    if n == 0 or m == 0 or (not lscp and add == 0):
-        return greedy, dict(info, gap=0.0, method="greedy", status="nothing to solve")
-    if seconds_left <= 0:
-        return greedy, dict(info, gap=np.nan, method="greedy", status="no time left for the MILP")
-    if lscp:
-        c = np.ones(m)
-        integrality = np.ones(m)
-        bounds = Bounds(0, 1)
-        # the greedy count bounds the answer: a cut that also prunes the search
-        cons = [LinearConstraint(a, lb=1, ub=np.inf),
-                LinearConstraint(np.ones((1, m)), lb=0, ub=g_obj)]
-    else:
-        c = np.concatenate([np.zeros(m), -w])
-        integrality = np.concatenate([np.ones(m), np.zeros(n)])
-        bounds = Bounds(0, 1)
-        link = sp.hstack([-a, sp.identity(n, format="csr")]).tocsr()  # y_i <= sum of x_j
-        cons = [LinearConstraint(link, lb=-np.inf, ub=0),
-                LinearConstraint(np.concatenate([np.ones(m), np.zeros(n)])[None, :],
-                                 lb=0, ub=add)]
-    res = milp(c, integrality=integrality, bounds=bounds, constraints=cons,
-               options={"time_limit": float(seconds_left), "disp": False})
-    sign = 1.0 if lscp else -1.0
-    bound = getattr(res, "mip_dual_bound", None)
-    info["bound"] = np.nan if bound is None else sign * float(bound)
-    info["status"] = str(res.message)
-    if res.x is not None:
-        x = np.flatnonzero(res.x[:m] > 0.5)
-        obj = len(x) if lscp else float(w[_covered(a, x)].sum())
-        feasible = _covered(a, x).all() if lscp else len(x) <= add
-        better = obj <= g_obj if lscp else obj >= g_obj
-        if feasible and better:
-            gap = getattr(res, "mip_gap", None)
-            gap = (0.0 if res.status == 0 else np.nan) if gap is None else max(float(gap), 0.0)
-            return x, dict(info, gap=gap, method="milp")
-    return greedy, dict(info, gap=_gap(g_obj, info["bound"]), method="greedy")
-
-
-def _gap(obj, bound):
-    if not np.isfinite(bound):
-        return np.nan
-    return abs(obj - bound) / max(abs(obj), 1e-9)
-
-
-def _covered(a: sp.csr_matrix, chosen) -> np.ndarray:
-    """Rows reached by at least one chosen column."""
-    if len(chosen) == 0:
-        return np.zeros(a.shape[0], bool)
-    return np.diff(a[:, np.asarray(chosen)].tocsr().indptr) > 0
-
-
-def _greedy_cover(a: sp.csr_matrix, seed) -> np.ndarray:
-    """Greedy set cover (most uncovered rows first), then drop stations made redundant."""
-    return _greedy(a, np.ones(a.shape[0]), None, seed, prune=True)
-
-
-def _greedy_max(a: sp.csr_matrix, w, add, seed) -> np.ndarray:
-    """Greedy maximal cover: ``add`` times, the column with the most uncovered weight."""
-    return _greedy(a, w, add, seed, prune=False)
-
-
-def _greedy(a: sp.csr_matrix, w, limit, seed, *, prune):
-    n, m = a.shape
-    if n == 0 or m == 0:
-        return np.zeros(0, dtype=np.int64)
-    csc = a.tocsc()
-    rng = np.random.default_rng(seed)
-    order = rng.permutation(m)  # ties go to the earliest in this order
-    gain = np.bincount(a.indices, weights=w[np.repeat(np.arange(n), np.diff(a.indptr))],
-                       minlength=m)
-    covered = np.zeros(n, bool)
-    picks = []
-    nothing = 1e-9 * max(1.0, float(w.sum()))  # float sums leave crumbs, not gains
-    while limit is None or len(picks) < limit:
-        best = order[np.argmax(gain[order])]
-        if gain[best] <= nothing:
-            break
-        picks.append(best)
-        rows = csc.indices[csc.indptr[best]:csc.indptr[best + 1]]
-        rows = rows[~covered[rows]]
-        covered[rows] = True
-        sub = a[rows]
-        gain -= np.bincount(sub.indices, weights=w[np.repeat(rows, np.diff(sub.indptr))],
-                            minlength=m)
-    picks = np.asarray(picks, dtype=np.int64)
-    if prune and len(picks):
-        count = _cover_count(a, picks)
-        for p in picks[::-1]:
-            rows = csc.indices[csc.indptr[p]:csc.indptr[p + 1]]
-            if (count[rows] >= 2).all():
-                count[rows] -= 1
-                picks = picks[picks != p]
-    return np.sort(picks)
-
-
-def _cover_count(a: sp.csr_matrix, chosen) -> np.ndarray:
-    sel = sp.csr_matrix((np.ones(len(chosen)), (chosen, np.zeros(len(chosen), int))),
-                        shape=(a.shape[1], 1))
-    return np.asarray((a.astype(float) @ sel).todense()).ravel().astype(np.int64)
