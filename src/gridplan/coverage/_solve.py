@@ -61,6 +61,19 @@ def greedy(a: sp.csr_matrix, w: np.ndarray, limit: int | None, seed: int, *,
     return np.sort(picks)
 
 
+def packing_bound(a: sp.csr_matrix) -> int:
+    """A lower bound on any cover: rows that share no column each need their own station
+    (picked greedily, fewest columns first)."""
+    used = np.zeros(a.shape[1], bool)
+    count = 0
+    for i in np.argsort(np.diff(a.indptr), kind="stable"):
+        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
+        if len(cols) and not used[cols].any():
+            used[cols] = True
+            count += 1
+    return count
+
+
 def _gap(obj: float, bound: float) -> float:
     if not np.isfinite(bound):
         return np.nan
@@ -121,8 +134,11 @@ def _cover_part(a: sp.csr_matrix, seed: int, seconds: float):
     g = greedy(a, np.ones(n), None, seed, prune=True)
     if len(g) <= 2:  # no single column covers all, so two is optimal
         return g, float(len(g)), "optimal", len(g)
+    floor = float(max(2, packing_bound(a)))
+    if floor >= len(g):
+        return g, floor, "optimal", len(g)
     if seconds <= 0:
-        return g, 2.0, "greedy, no time left", len(g)
+        return g, floor, "greedy, no time left", len(g)
     # ask only for a strictly better cover: infeasible proves the greedy one optimal
     cons = [LinearConstraint(a, lb=1, ub=np.inf),
             LinearConstraint(np.ones((1, m)), lb=0, ub=len(g) - 1)]
@@ -130,7 +146,7 @@ def _cover_part(a: sp.csr_matrix, seed: int, seconds: float):
     if res.status == 2:
         return g, float(len(g)), "optimal", len(g)
     dual = getattr(res, "mip_dual_bound", None)
-    bound = 2.0 if dual is None or not np.isfinite(dual) else max(2.0, float(np.ceil(dual - 1e-6)))
+    bound = floor if dual is None or not np.isfinite(dual) else max(floor, np.ceil(dual - 1e-6))
     if res.x is not None:
         x = np.flatnonzero(res.x > 0.5)
         if len(x) < len(g) and covered(a, x).all():

@@ -1,0 +1,196 @@
+"""Station siting: coverage sets, set covering (LSCP) and maximal covering (MCLP)."""
+
+import itertools
+from types import SimpleNamespace
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gridplan.coverage import (build_walk_network, coverage_sets, site_stations,
+                               walk_distances)
+from gridplan.coverage import _solve
+from gridplan.errors import InputError
+
+RADIUS = 300.0
+
+
+def instance(seed, n, m, k=0):
+    """Homes, households (some 0) and candidates on a coarse grid, so that sites and homes
+    often coincide and coverage sets repeat (the reductions get work)."""
+    rng = np.random.default_rng(seed)
+    homes = rng.integers(0, 11, (n, 2)) * 100.0
+    w = rng.integers(0, 40, n).astype(float) * (rng.random(n) > 0.15)
+    cand = rng.integers(0, 11, (m, 2)) * 100.0 + rng.choice([0.0, 30.0], (m, 2))
+    existing = rng.integers(0, 11, (k, 2)) * 100.0
+    return homes, w, cand, existing
+
+
+def brute(a, need, w, add=None):
+    """Fewest columns covering every needed row, or the most weight with ``add`` columns."""
+    m = a.shape[1]
+    if add is None:
+        for size in range(m + 1):
+            for pick in itertools.combinations(range(m), size):
+                if (a[:, list(pick)].any(1) | ~need).all():
+                    return size
+    return max(w[need & a[:, list(pick)].any(1)].sum()
+               for pick in itertools.combinations(range(m), min(add, m)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), m=st.integers(1, 10),
+       k=st.integers(0, 2))
+def test_set_covering_equals_brute_force(seed, n, m, k):
+    homes, w, cand, existing = instance(seed, n, m, k)
+    r = site_stations(homes, w, cand, radius_m=RADIUS, existing_xy=existing)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    done = coverage_sets(homes, existing, RADIUS).toarray().any(1)
+    need = a.any(1) & ~done & (w > 0)
+    assert r.objective == len(r.chosen) == brute(a, need, w)
+    assert (a[:, r.chosen].any(1) | ~need).all()
+    assert r.gap == 0 and r.method == "milp"
+    assert r.covered_households == pytest.approx(r.coverable_households)
+    assert r.coverable_households == pytest.approx(w[a.any(1) | done].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 30), m=st.integers(1, 10),
+       k=st.integers(0, 2), add=st.integers(0, 4))
+def test_maximal_covering_equals_brute_force(seed, n, m, k, add):
+    homes, w, cand, existing = instance(seed, n, m, k)
+    r = site_stations(homes, w, cand, radius_m=RADIUS, existing_xy=existing, add=add)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    done = coverage_sets(homes, existing, RADIUS).toarray().any(1)
+    need = a.any(1) & ~done
+    assert len(r.chosen) <= add
+    assert r.objective == pytest.approx(brute(a, need, w, add))
+    assert r.objective == pytest.approx(w[need & a[:, r.chosen].any(1)].sum())
+    assert r.covered_households == pytest.approx(w[done].sum() + r.objective)
+    assert r.gap == pytest.approx(0, abs=1e-4)
+
+
+def test_existing_stations_reduce_the_stations_needed():
+    rng = np.random.default_rng(1)
+    homes = rng.uniform(0, 3000, (400, 2))
+    w = rng.integers(1, 100, 400)
+    cand = rng.uniform(0, 3000, (150, 2))
+    alone = site_stations(homes, w, cand, radius_m=500)
+    existing = cand[alone.chosen[:4]] + 1.0
+    helped = site_stations(homes, w, cand, radius_m=500, existing_xy=existing)
+    assert helped.objective <= alone.objective - 3
+    assert helped.covered_households == pytest.approx(helped.coverable_households)
+    near = coverage_sets(homes, existing, 500).toarray().any(1)
+    assert helped.covered_households >= w[near].sum()
+
+
+def test_every_home_already_reached_needs_no_new_station():
+    homes = np.array([[0.0, 0.0], [100.0, 0.0]])
+    r = site_stations(homes, [50, 60], [[50.0, 0.0]], radius_m=500, existing_xy=[[0.0, 10.0]])
+    assert len(r.chosen) == 0 and r.objective == 0 and r.covered_households == 110
+
+
+def test_unreachable_homes_are_reported_and_the_rest_still_solved():
+    homes = np.array([[0.0, 0.0], [200.0, 0.0], [9000.0, 9000.0], [1000.0, 0.0]])
+    w = np.array([100.0, 50.0, 300.0, 80.0])
+    cand = np.array([[100.0, 0.0], [1100.0, 0.0], [5000.0, 0.0]])
+    r = site_stations(homes, w, cand, radius_m=300)
+    assert r.uncoverable.tolist() == [2]
+    assert r.chosen.tolist() == [0, 1]
+    assert r.coverable_households == 230 and r.covered_households == 230
+    m = site_stations(homes, w, cand, radius_m=300, add=1)
+    assert m.chosen.tolist() == [0] and m.objective == 150 and m.uncoverable.tolist() == [2]
+
+
+def _failed_milp(*args, **kwargs):
+    return SimpleNamespace(status=1, x=None, mip_dual_bound=None, mip_gap=None,
+                           message="time limit reached, no solution (simulated)")
+
+
+@pytest.mark.parametrize("add", [None, 5])
+def test_greedy_fallback_gives_a_feasible_answer_when_the_milp_fails(monkeypatch, add):
+    monkeypatch.setattr(_solve, "milp", _failed_milp)
+    rng = np.random.default_rng(4)
+    homes, w = rng.uniform(0, 4000, (600, 2)), rng.integers(1, 50, 600)
+    cand = rng.uniform(0, 4000, (200, 2))
+    r = site_stations(homes, w, cand, radius_m=400, add=add)
+    assert r.method == "greedy" and "simulated" in r.status
+    reach = coverage_sets(homes, cand, 400).toarray()
+    got = reach[:, r.chosen].any(1)
+    if add is None:
+        assert (got | ~reach.any(1)).all()  # a cover: every reachable home
+        assert r.objective == r.greedy_objective == len(r.chosen)
+        assert r.gap > 0 or np.isnan(r.gap)
+    else:
+        assert len(r.chosen) == 5 and r.objective == pytest.approx(w[got].sum())
+
+
+def test_out_of_time_gives_the_greedy_cover():
+    rng = np.random.default_rng(5)
+    homes, w = rng.uniform(0, 4000, (600, 2)), rng.integers(1, 50, 600)
+    cand = rng.uniform(0, 4000, (200, 2))
+    r = site_stations(homes, w, cand, radius_m=400, time_limit_s=1e-9)
+    reach = coverage_sets(homes, cand, 400).toarray()
+    assert (reach[:, r.chosen].any(1) | ~reach.any(1)).all()
+    assert r.method in ("greedy", "milp")  # trivial parts may still be proven optimal
+
+
+def test_the_milp_beats_or_matches_greedy_on_a_larger_instance():
+    rng = np.random.default_rng(6)
+    homes, w = rng.uniform(0, 5000, (3000, 2)), rng.integers(1, 200, 3000)
+    cand = rng.uniform(0, 5000, (500, 2))
+    r = site_stations(homes, w, cand, radius_m=500, time_limit_s=20)
+    assert r.objective <= r.greedy_objective
+    assert r.bound <= r.objective
+    assert r.model[0] < 3000 and r.model[1] <= 500
+
+
+def _river_town():
+    """Streets on a 100 m lattice cut by an east-west river with one bridge."""
+    lines = []
+    for i in range(13):
+        lines += [[(i * 100, 0), (i * 100, 500)], [(i * 100, 700), (i * 100, 1200)]]
+    for j in list(range(6)) + list(range(7, 13)):
+        lines.append([(0, j * 100), (1200, j * 100)])
+    lines.append([(600, 500), (600, 700)])  # the bridge
+    return gpd.GeoDataFrame({"rank": ["local"] * len(lines)},
+                            geometry=[shapely.LineString(x) for x in lines], crs=32651)
+
+
+def test_walk_coverage_sets_agree_with_walk_distances():
+    net = build_walk_network(_river_town())
+    rng = np.random.default_rng(8)
+    homes = rng.uniform(-50, 1250, (300, 2))
+    cand = np.vstack([rng.uniform(-50, 1250, (25, 2)), net.xy[:5]])
+    sets = coverage_sets(homes, cand, 450.0, net=net).toarray()
+    for j in range(len(cand)):
+        walk, _ = walk_distances(net, homes, cand[[j]], 450.0)
+        assert (sets[:, j] == ~np.isnan(walk)).all(), j
+    straight = coverage_sets(homes, cand, 450.0).toarray()
+    assert (straight | ~sets).all() and sets.sum() < straight.sum()
+
+
+def test_siting_on_foot_covers_what_the_walk_reaches():
+    net = build_walk_network(_river_town())
+    rng = np.random.default_rng(9)
+    homes, w = rng.uniform(0, 1200, (200, 2)), rng.integers(1, 80, 200)
+    cand = net.xy
+    r = site_stations(homes, w, cand, radius_m=400.0, net=net)
+    walk, _ = walk_distances(net, homes, cand[r.chosen], 400.0)
+    reachable = coverage_sets(homes, cand, 400.0, net=net).toarray().any(1)
+    assert (~np.isnan(walk) | ~reachable).all()
+    assert r.method == "milp" and r.gap == 0
+
+
+def test_bad_siting_arguments_name_the_parameter():
+    with pytest.raises(InputError, match="radius_m"):
+        site_stations([[0, 0]], [1], [[0, 0]], radius_m=0)
+    with pytest.raises(InputError, match="demand_weight"):
+        site_stations([[0, 0]], [1, 2], [[0, 0]], radius_m=10)
+    with pytest.raises(InputError, match="demand_weight"):
+        site_stations([[0, 0]], [-1], [[0, 0]], radius_m=10)
+    with pytest.raises(InputError, match="add"):
+        site_stations([[0, 0]], [1], [[0, 0]], radius_m=10, add=-1)
