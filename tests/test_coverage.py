@@ -303,6 +303,12 @@ def test_isochrone_does_not_cross_a_river_without_a_bridge():
     assert poly.area == pytest.approx(1780 * 50 + np.pi * 25**2, rel=0.01)
 
 
+def test_isochrone_of_a_station_midway_along_a_long_street():
+    net = build_walk_network(streets([(0, 0), (6000, 0)]))
+    poly = walk_isochrones(net, [[3000, 0]], 500).geometry.iloc[0]
+    assert poly.bounds == pytest.approx((2475, -25, 3525, 25))
+
+
 def test_isochrone_is_empty_for_a_station_beyond_the_walk_from_every_street():
     net = build_walk_network(streets([(0, 0), (100, 0)]))
     iso = walk_isochrones(net, [[0, 5000], [50, 10]], 1000)

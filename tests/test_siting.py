@@ -117,7 +117,7 @@ def test_greedy_fallback_gives_a_feasible_answer_when_the_milp_fails(monkeypatch
     homes, w = rng.uniform(0, 4000, (600, 2)), rng.integers(1, 50, 600)
     cand = rng.uniform(0, 4000, (200, 2))
     r = site_stations(homes, w, cand, radius_m=400, add=add)
-    assert r.method == "greedy" and "simulated" in r.status
+    assert r.method == "greedy" and ("simulated" in r.status or "greedy" in r.status)
     reach = coverage_sets(homes, cand, 400).toarray()
     got = reach[:, r.chosen].any(1)
     if add is None:
@@ -138,14 +138,14 @@ def test_out_of_time_gives_the_greedy_cover():
     assert r.method in ("greedy", "milp")  # trivial parts may still be proven optimal
 
 
-def test_the_milp_beats_or_matches_greedy_on_a_larger_instance():
+def test_the_milp_proves_a_cover_of_three_thousand_homes_optimal():
     rng = np.random.default_rng(6)
-    homes, w = rng.uniform(0, 5000, (3000, 2)), rng.integers(1, 200, 3000)
-    cand = rng.uniform(0, 5000, (500, 2))
-    r = site_stations(homes, w, cand, radius_m=500, time_limit_s=20)
-    assert r.objective <= r.greedy_objective
-    assert r.bound <= r.objective
-    assert r.model[0] < 3000 and r.model[1] <= 500
+    homes, w = rng.uniform(0, 3000, (3000, 2)), rng.integers(1, 200, 3000)
+    cand = rng.uniform(0, 3000, (300, 2))
+    r = site_stations(homes, w, cand, radius_m=500, time_limit_s=30)
+    assert r.method == "milp" and r.gap == 0 and r.bound == r.objective
+    assert r.objective < r.greedy_objective  # 18 against greedy's 22
+    assert r.model[0] < 1000 and r.model[1] < 300  # identical and nested sets dropped
 
 
 def _river_town():
@@ -171,6 +171,13 @@ def test_walk_coverage_sets_agree_with_walk_distances():
         assert (sets[:, j] == ~np.isnan(walk)).all(), j
     straight = coverage_sets(homes, cand, 450.0).toarray()
     assert (straight | ~sets).all() and sets.sum() < straight.sum()
+
+
+def test_a_home_on_a_long_street_is_reached_from_a_site_on_that_street():
+    net = build_walk_network(gpd.GeoDataFrame(
+        {"rank": ["local"]}, geometry=[shapely.LineString([(0, 0), (6000, 0)])], crs=32651))
+    sets = coverage_sets([[3100, 10], [3500, 0]], [[3000, 0]], 300.0, net=net).toarray()
+    assert sets[:, 0].tolist() == [True, False]
 
 
 def test_siting_on_foot_covers_what_the_walk_reaches():

@@ -96,8 +96,6 @@ def bounded(net: WalkNetwork, xy: np.ndarray, snap: Snap, limit_m: float, tile_m
         centre = (keys[group[0]] + 0.5) * tile
         sub = np.sort(np.asarray(net.node_tree.query_ball_point(centre, reach, p=np.inf),
                                  dtype=np.int64))
-        if len(sub) == 0:
-            continue
         pos[sub] = np.arange(len(sub))
         graph = net.csr[sub][:, sub]
         for start in range(0, len(group), BATCH):

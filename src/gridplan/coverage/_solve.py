@@ -109,7 +109,9 @@ def solve_cover(a: sp.csr_matrix, seed: int, deadline: float) -> tuple[np.ndarra
     left = size.sum()
     for i in np.argsort(size, kind="stable"):
         sub = a[rows_of[i]][:, cols_of[i]].tocsr()
-        share = (deadline - time.perf_counter()) * size[i] / left
+        remaining = deadline - time.perf_counter()
+        # a share of the time by size, but a small part may still take a second
+        share = max(remaining * size[i] / left, min(1.0, 0.1 * remaining))
         left -= size[i]
         pick, b, how, g = _cover_part(sub, seed, share)
         counts[how] = counts.get(how, 0) + 1

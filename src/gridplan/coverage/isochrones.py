@@ -50,8 +50,10 @@ def walk_isochrones(net: WalkNetwork, stations_xy, limit_m: float, buffer_m: flo
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
         length = net.seg_length()
         for src, sub, dist in bounded(net, st, snap, limit):
-            lo, hi = net.xy[sub].min(0), net.xy[sub].max(0)
-            near = np.sort(net.tree.query(shapely.box(*lo, *hi)))
+            near = np.zeros(0, dtype=np.int64)
+            if len(sub):
+                lo, hi = net.xy[sub].min(0), net.xy[sub].max(0)
+                near = np.sort(net.tree.query(shapely.box(*lo, *hi)))
             pu, pv = lookup(sub, u[near]), lookup(sub, v[near])
             for row, j in enumerate(src):
                 pieces = _reached(net, near, limit - dist[row, pu], limit - dist[row, pv],

@@ -265,7 +265,7 @@ def _nodes(seg, merge_m):
         g = sp.coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])),
                           shape=(len(pts), len(pts)))
         _, label = connected_components(g, directed=False)
-        label_ids, first = np.unique(label, return_index=True)
+        _, first = np.unique(label, return_index=True)
         pts, inv = pts[first], label[inv]
     inv = inv.reshape(-1)
     return pts, inv[:k], inv[k:]
