@@ -197,7 +197,8 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
             "coverable_households": int(round(r.coverable_households)),
             "uncoverable_households": int(round(w[np.asarray(r.uncoverable, dtype=int)].sum()))
             if len(r.uncoverable) else 0,
-            "gap": r.gap, "method": f"set covering, {r.method}", "candidates": int(len(cand)),
+            "gap": float(r.gap) if r.gap is not None and np.isfinite(r.gap) else None,
+            "method": f"set covering, {r.method}", "candidates": int(len(cand)),
             "seconds": round(time.perf_counter() - t, 3)}
     return proposed.reset_index(drop=True), info
 

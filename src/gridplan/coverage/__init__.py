@@ -27,7 +27,7 @@ def coverage_shares(households, covered_mask, groups=None) -> float | pd.Series:
     covered_mask : array-like of bool, shape (n,)
         Whether each home is covered (e.g. ``walk_m <= 1000``; NaN distances compare False).
     groups : array-like or Series of shape (n,), optional
-        A group id per home (grid, community).
+        A group id per home (grid, community). All three are matched by position.
 
     Returns
     -------
