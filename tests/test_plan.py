@@ -91,3 +91,17 @@ def test_save_writes_three_files_and_replaces_an_old_plan(demo_plan, tmp_path):
     assert len(grids) == len(demo_plan.grids)
     assert grids.crs == demo_plan.city.crs
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".plan")]
+
+
+def test_isochrones_are_computed_on_demand_and_hold_their_station(demo_plan):
+    iso = demo_plan.isochrones
+    assert len(iso) == len(demo_plan.stations) and iso.crs == demo_plan.city.crs
+    for poly, st in zip(iso.geometry, demo_plan.stations.geometry):
+        assert poly.buffer(30).contains(st)
+    assert demo_plan.isochrones is iso           # computed once
+
+
+def test_homes_far_from_every_street_get_no_walk_distance(demo_plan):
+    near = gp.plan(demo_plan.city, snap_max_m=5000.0)
+    far = gp.plan(demo_plan.city, snap_max_m=1.0)
+    assert np.isfinite(near.homes["walk_m"]).sum() > np.isfinite(far.homes["walk_m"]).sum()

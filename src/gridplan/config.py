@@ -59,6 +59,8 @@ class PlanConfig:
         ``entrances`` column > 1, when whole buildings cannot make grids within the bounds.
     dwelling_m2, floor_height_m : float
         Mean gross floor area of one household, and storey height, to estimate households.
+    snap_max_m : float
+        A home or station farther than this from every street has no walk distance.
     seed : int
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None

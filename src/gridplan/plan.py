@@ -25,9 +25,7 @@ class Coverage:
     ----------
     dist_m, walk_m : ndarray
         Per home row of the partition's homes (parts included); walk_m is NaN beyond the
-        walk limit or when there is no street network.
-    isochrones : GeoDataFrame
-        Walk-circle polygons per station.
+        walk limit, more than ``snap_max_m`` from a street, or when there is no network.
     method : str
     network : object
         The walk network (reused by re-plans).
@@ -35,7 +33,6 @@ class Coverage:
 
     dist_m: np.ndarray
     walk_m: np.ndarray
-    isochrones: gpd.GeoDataFrame
     method: str
     network: object = None
 
@@ -62,6 +59,7 @@ class Plan:
     proposed: gpd.GeoDataFrame
     siting: dict
     seconds: dict = field(default_factory=dict)
+    _isochrones: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
     @property
     def homes(self) -> gpd.GeoDataFrame:
@@ -87,6 +85,21 @@ class Plan:
     def uncovered(self) -> gpd.GeoDataFrame:
         h = self.homes
         return h[(h["households"] > 0) & ~h["covered_radius"]]
+
+    @property
+    def isochrones(self) -> gpd.GeoDataFrame:
+        """Walk-circle polygons per station (buffered reachable streets), computed on first use."""
+        if self._isochrones is None:
+            from . import coverage as cov
+            net = self.coverage.network
+            st = self.stations
+            if net is None or not len(st):
+                self._isochrones = gpd.GeoDataFrame(geometry=[], crs=self.city.crs)
+            else:
+                xy = shapely.get_coordinates(st.geometry.values)
+                iso = cov.walk_isochrones(net, xy, self.config.walk_m)
+                self._isochrones = iso if iso.crs else iso.set_crs(self.city.crs)
+        return self._isochrones
 
     @property
     def summary(self) -> dict:
@@ -129,17 +142,13 @@ def measure_coverage(homes: gpd.GeoDataFrame, city: City, config: PlanConfig,
     if network is None and len(city.streets):
         network = cov.build_walk_network(city.streets)
     if network is not None and len(st):
-        walk, _ = cov.walk_distances(network, xy, st, limit)
-        iso = cov.walk_isochrones(network, st, config.walk_m)
+        walk, _ = cov.walk_distances(network, xy, st, limit, max_access_m=config.snap_max_m)
         method = "straight line (KD-tree) and walk along the streets layer (multi-source Dijkstra)"
     else:
         walk = np.full(len(xy), np.nan)
-        iso = gpd.GeoDataFrame(geometry=[], crs=city.crs)
         method = ("straight line only: " + ("no stations" if not len(st) else "no streets"))
-    if iso.crs is None:
-        iso = iso.set_crs(city.crs, allow_override=True)
     return Coverage(dist_m=np.asarray(dist, dtype=float), walk_m=np.asarray(walk, dtype=float),
-                    isochrones=iso, method=method, network=network)
+                    method=method, network=network)
 
 
 def _candidates(city: City, homes: gpd.GeoDataFrame, network) -> gpd.GeoDataFrame:

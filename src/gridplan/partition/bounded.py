@@ -97,12 +97,6 @@ def divisible(total, lo: int, hi: int):
 
 
 @dataclass
-class Region:
-    nodes: np.ndarray
-    total: int
-
-
-@dataclass
 class SplitResult:
     """Parts as arrays of node indices, and the parts that could not be brought into range."""
 

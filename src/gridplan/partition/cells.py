@@ -55,8 +55,7 @@ def separate_duplicates(x: np.ndarray, y: np.ndarray, seed: int = 0
     jit = np.random.default_rng(seed).uniform(-JITTER_M, JITTER_M, (2, len(x)))
     x, y = x + jit[0], y + jit[1]
     key = np.round(x, 1) + 1j * np.round(y, 1)
-    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
-                                          return_counts=True)
+    _, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     if counts.max() == 1:
         return x, y
     order = np.argsort(inverse, kind="stable")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -27,8 +28,6 @@ class Update:
 
 def read_keep(path, crs) -> gpd.GeoDataFrame:
     """Last year's ``grids`` layer (grid_id, community_id, geometry) from a plan.gpkg."""
-    from ..io.files import read_layers
-    from pathlib import Path
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file: expected last year's plan.gpkg", file=path)
