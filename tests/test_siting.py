@@ -201,3 +201,67 @@ def test_bad_siting_arguments_name_the_parameter():
         site_stations([[0, 0]], [-1], [[0, 0]], radius_m=10)
     with pytest.raises(InputError, match="add"):
         site_stations([[0, 0]], [1], [[0, 0]], radius_m=10, add=-1)
+
+
+def brute_groups(a, need, w, label, done, add):
+    """The most weight with ``add`` columns such that every reachable group not yet done has
+    a chosen column reaching one of its rows; None when no such choice exists."""
+    m = a.shape[1]
+    groups = [g for g in np.unique(label)
+              if not done[label == g].any() and a[label == g].any()]
+    best = None
+    for pick in itertools.combinations(range(m), min(add, m)):
+        hit = a[:, list(pick)].any(1)
+        if all(hit[label == g].any() for g in groups):
+            v = w[need & hit].sum()
+            best = v if best is None else max(best, v)
+    return best
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 30), m=st.integers(1, 9),
+       k=st.integers(0, 2), add=st.integers(1, 5), ngroups=st.integers(1, 6))
+def test_one_station_per_group_equals_brute_force(seed, n, m, k, add, ngroups):
+    homes, w, cand, existing = instance(seed, n, m, k)
+    label = np.random.default_rng(seed + 1).integers(0, ngroups, n)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    done = coverage_sets(homes, existing, RADIUS).toarray().any(1)
+    need = a.any(1) & ~done & (w > 0)
+    best = brute_groups(a, need, w, label, done, add)
+    if best is None:
+        with pytest.raises(InputError, match="one station per grid needs"):
+            site_stations(homes, w, cand, radius_m=RADIUS, existing_xy=existing, add=add,
+                          groups=label)
+        return
+    r = site_stations(homes, w, cand, radius_m=RADIUS, existing_xy=existing, add=add,
+                      groups=label)
+    hit = a[:, r.chosen].any(1) | done
+    assert len(r.chosen) <= add
+    for g in np.unique(label):
+        assert hit[label == g].any() == (a[label == g].any() or done[label == g].any())
+    assert r.objective == pytest.approx(best)
+    unreachable = {g for g in np.unique(label) if not (a | done[:, None])[label == g].any()}
+    assert set(r.unreachable_groups.tolist()) == unreachable
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(2, 24), m=st.integers(1, 9),
+       k=st.integers(0, 2), ngroups=st.integers(1, 8))
+def test_set_covering_with_groups_equals_brute_force(seed, n, m, k, ngroups):
+    """Groups whose homes hold no households still need a station in reach."""
+    homes, w, cand, existing = instance(seed, n, m, k)
+    label = np.random.default_rng(seed + 1).integers(0, ngroups, n)
+    r = site_stations(homes, w, cand, radius_m=RADIUS, existing_xy=existing, groups=label)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    done = coverage_sets(homes, existing, RADIUS).toarray().any(1)
+    need = a.any(1) & ~done & (w > 0)
+    groups = [label == g for g in np.unique(label) if not done[label == g].any()
+              and a[label == g].any()]
+
+    def ok(pick):
+        hit = a[:, list(pick)].any(1)
+        return (hit | ~need).all() and all(hit[g].any() for g in groups)
+
+    fewest = next(size for size in range(m + 1)
+                  if any(ok(p) for p in itertools.combinations(range(m), size)))
+    assert ok(r.chosen) and len(r.chosen) == fewest

@@ -12,8 +12,10 @@ from .errors import InputError
 from .io import load
 from .partition import Partition, partition
 from .plan import Plan, plan
+from .site import Siting, site
+from . import propose
 from .synth import synth
 
-__all__ = ["City", "InputError", "Partition", "Plan", "PlanConfig", "load", "partition", "plan",
-           "synth"]
+__all__ = ["City", "InputError", "Partition", "Plan", "PlanConfig", "Siting", "load", "partition",
+           "plan", "propose", "site", "synth"]
 __version__ = "0.1.0"

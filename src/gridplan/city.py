@@ -86,7 +86,7 @@ def _empty(crs, **cols) -> gpd.GeoDataFrame:
                             geometry=gpd.GeoSeries([], crs=crs), crs=crs)
 
 
-def _assume_crs(gdf: gpd.GeoDataFrame, where: dict) -> gpd.GeoDataFrame:
+def assume_crs(gdf: gpd.GeoDataFrame, where: dict) -> gpd.GeoDataFrame:
     if gdf.crs is not None:
         return gdf
     x0, y0, x1, y1 = gdf.total_bounds if len(gdf) else (0, 0, 0, 0)
@@ -96,7 +96,7 @@ def _assume_crs(gdf: gpd.GeoDataFrame, where: dict) -> gpd.GeoDataFrame:
                      "expected a file with a CRS", **where)
 
 
-def _repair(gdf: gpd.GeoDataFrame, where: dict) -> tuple[gpd.GeoDataFrame, int]:
+def repair_geometries(gdf: gpd.GeoDataFrame, where: dict) -> tuple[gpd.GeoDataFrame, int]:
     geom = gdf.geometry.values
     missing = shapely.is_missing(geom) | shapely.is_empty(geom)
     if missing.any():
@@ -179,8 +179,8 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
     where = {"file": file, "layer": layers.get("homes")}
     if homes is None or len(homes) == 0:
         raise InputError("no homes: expected at least one row", **where)
-    homes = _assume_crs(homes, where)
-    homes, repaired = _repair(homes, where)
+    homes = assume_crs(homes, where)
+    homes, repaired = repair_geometries(homes, where)
     kinds = set(homes.geom_type.unique())
     allowed = {"Point", "Polygon", "MultiPolygon"}
     if not kinds <= allowed:
@@ -215,8 +215,8 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
         if gdf is None or len(gdf) == 0:
             return _empty(crs, **cols)
         w = {"file": file, "layer": layers.get(name)}
-        gdf = _assume_crs(gdf, w)
-        gdf, n = _repair(gdf, w)
+        gdf = assume_crs(gdf, w)
+        gdf, n = repair_geometries(gdf, w)
         nonlocal repaired
         repaired += n
         return gdf.to_crs(crs).reset_index(drop=True)
@@ -250,7 +250,7 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
             boundary = gpd.GeoSeries([boundary], crs=input_crs)  # a bare shape: homes' CRS
         if isinstance(boundary, (gpd.GeoDataFrame, gpd.GeoSeries)):
             w = {"file": file, "layer": layers.get("boundary")}
-            b = _assume_crs(boundary if isinstance(boundary, gpd.GeoDataFrame)
+            b = assume_crs(boundary if isinstance(boundary, gpd.GeoDataFrame)
                             else gpd.GeoDataFrame(geometry=boundary), w)
             boundary = shapely.make_valid(b.to_crs(crs).union_all())
         boundary = boundary.buffer(0)

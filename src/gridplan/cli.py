@@ -64,10 +64,38 @@ _plan_options = [
 ]
 
 
-def plan_options(f):
-    for opt in reversed(_plan_options):
-        f = opt(f)
-    return f
+_siting_options = [
+    click.option("--candidates", type=click.Path(path_type=Path),
+                 help="Possible sites for new stations (points or shapes; CSV lon,lat; a "
+                      "GeoPackage layer 'candidates'); their columns are kept. Default: "
+                      "street intersections and non-residential buildings."),
+    click.option("--metric", "siting_metric", type=click.Choice(["straight", "walk"]),
+                 help="New stations reach homes in a straight line or on foot [straight]."),
+    click.option("--add", "add_stations", type=int,
+                 help="Add up to N stations, those reaching the most households (maximal "
+                      "covering). Default: the fewest that reach every reachable household."),
+    click.option("--one-per-grid", "one_station_per_grid", is_flag=True, default=None,
+                 help="Also give every grid a station within reach of one of its homes."),
+    click.option("--time-limit-s", "siting_time_limit_s", type=float,
+                 help="Time budget for the exact siting answer; the best found is kept [60]."),
+]
+
+
+def _apply(options):
+    def deco(f):
+        for opt in reversed(options):
+            f = opt(f)
+        return f
+    return deco
+
+
+plan_options = _apply(_plan_options)
+siting_options = _apply(_siting_options)
+
+
+def _candidates(path, city, coords, config):
+    from . import io
+    return io.read_points(path, crs=city.crs, coords=coords, config=config) if path else None
 
 
 @click.group()
@@ -88,7 +116,9 @@ def cli():
 @click.option("--keep", type=click.Path(path_type=Path),
               help="Last year's plan.gpkg: keep its grid and community ids, move few homes.")
 @plan_options
-def plan_cmd(input_path, out, coords, stations, network, keep, config_path, **options):
+@siting_options
+def plan_cmd(input_path, out, coords, stations, network, keep, candidates, config_path,
+             **options):
     """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV)."""
     from . import io
     from .plan import plan
@@ -96,11 +126,78 @@ def plan_cmd(input_path, out, coords, stations, network, keep, config_path, **op
         config = _config(config_path, **options)
         city = io.load(input_path, coords=coords, config=config, stations=stations,
                        network=network)
-        p = plan(city, config, keep=keep)
+        p = plan(city, config, keep=keep,
+                 candidates=_candidates(candidates, city, coords, config))
         p.save(out)
     except InputError as e:
         _fail(e)
     _report(p, out)
+
+
+@cli.command("site")
+@click.argument("input_path", metavar="HOMES", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for plan.gpkg, summary.json and proposed_stations.csv.")
+@click.option("--stations", type=click.Path(path_type=Path),
+              help="Existing stations (they stay); default: the input's own.")
+@click.option("--network", type=click.Path(path_type=Path),
+              help="A file of walkable streets (.osm, .osm.pbf or lines).")
+@click.option("--coords", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84",
+              show_default=True, help="Datum of lon/lat input (all files).")
+@plan_options
+@siting_options
+def site_cmd(input_path, out, stations, network, coords, candidates, config_path, **options):
+    """Propose new stations for HOMES (any input `plan` reads), existing stations kept."""
+    from . import io
+    from .site import site
+    try:
+        config = _config(config_path, **options)
+        city = io.load(input_path, coords=coords, config=config, stations=stations,
+                       network=network)
+        s = site(city, config, candidates=_candidates(candidates, city, coords, config))
+        s.save(out)
+    except InputError as e:
+        _fail(e)
+    r = s.summary
+    g = r["siting"]
+    click.echo("\n".join([
+        f"{r['households']:,} households in {r['homes']:,} homes, {r['stations']} stations",
+        f"proposed {g['proposed']} new stations from {g['candidates']:,} candidates "
+        f"({g['method']}, gap {_pct(g['gap'])}, {g['seconds']:.1f} s)",
+        f"within {g['radius_m']:.0f} m ({g['metric']}): {r['share_before']:.1%} before, "
+        f"{r['share_after']:.1%} after; {g['uncoverable_households']:,} households no "
+        f"candidate reaches",
+        f"wrote {out}/plan.gpkg, summary.json, proposed_stations.csv"]))
+
+
+def _pct(v) -> str:
+    return "unknown" if v is None else f"{v:.1%}"
+
+
+@cli.command("batch")
+@click.argument("regions", metavar="REGIONS...", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), required=True,
+              help="Folder for regions/<name>/, plan.gpkg, summary.json and manifest.json.")
+@click.option("--workers", type=click.IntRange(min=1),
+              help="Worker processes of a local Dask cluster [one per core].")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="An existing Dask scheduler (tcp://host:8786) instead of a local cluster.")
+@click.option("--coords", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84",
+              show_default=True, help="Datum of lon/lat input.")
+@plan_options
+def batch_cmd(regions, out, workers, scheduler, coords, config_path, **options):
+    """Plan many REGIONS on Dask: several files, or one file split by a `region` column on
+    its homes or by the named polygons of its `boundary` layer. Re-running resumes."""
+    from .batch import run_batch
+    try:
+        config = _config(config_path, **options)
+        result = run_batch(regions, out, config, coords=coords, workers=workers,
+                           scheduler=scheduler, errors_to=sys.stderr)
+    except InputError as e:
+        _fail(e)
+    click.echo("\n".join(result.lines()))
+    sys.exit(0 if result.ok else 1)
 
 
 @cli.command("synth")
@@ -119,7 +216,7 @@ def synth_cmd(households, seed, out):
         t = time.perf_counter()
         city = synth(households=households, seed=seed)
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = out.with_name(f".{out.name}.tmp")
+        tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
         tmp.unlink(missing_ok=True)
         city.to_gpkg(tmp)
         tmp.replace(out)

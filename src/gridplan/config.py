@@ -49,6 +49,15 @@ class PlanConfig:
         The walk circle: 15 minutes at 4 km/h is 1,000 m (GB 50180-2018).
     target_coverage : float or None
         When set, propose new stations until this household share is within ``radius_m``.
+    add_stations : int or None
+        When set, propose exactly this many new stations, the ones that reach the most
+        households (maximal covering); None proposes the fewest that reach every household
+        a candidate site can reach (set covering).
+    siting_metric : {'straight', 'walk'}
+        Whether a proposed station reaches a home within ``radius_m`` in a straight line or
+        on foot along the streets.
+    one_station_per_grid : bool
+        Also require every grid to have a station within ``radius_m`` of one of its homes.
     special_grid_units : int
         Non-residential buildings (shops, offices) per special grid (about 40).
     part_households : int
@@ -75,6 +84,9 @@ class PlanConfig:
     walk_minutes: float = 15.0
     walk_speed_kmh: float = 4.0
     target_coverage: float | None = None
+    add_stations: int | None = None
+    siting_metric: str = "straight"
+    one_station_per_grid: bool = False
     special_grid_units: int = 40
     part_households: int = 250
     split_by_entrance: bool = True
@@ -123,6 +135,12 @@ class PlanConfig:
             v = getattr(self, name)
             need(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, name,
                  "a number > 0")
+        if self.add_stations is not None:
+            v = self.add_stations
+            need(isinstance(v, int) and not isinstance(v, bool) and v >= 0, "add_stations",
+                 "a whole number >= 0, or None")
+        need(self.siting_metric in ("straight", "walk"), "siting_metric", "'straight' or 'walk'")
+        need(isinstance(self.one_station_per_grid, bool), "one_station_per_grid", "true or false")
         if self.target_coverage is not None:
             need(0 < self.target_coverage <= 1, "target_coverage", "a share in (0, 1]")
 

@@ -15,6 +15,7 @@ from .config import PlanConfig
 from .errors import InputError
 from .partition import Partition, partition
 from .progress import steps
+from .propose import home_points, propose_stations
 
 
 @dataclass
@@ -125,11 +126,6 @@ class Plan:
                 f"{self.config.max_households})")
 
 
-def home_points(homes: gpd.GeoDataFrame) -> np.ndarray:
-    """One point per home row: its representative point (a part uses its building's)."""
-    return shapely.get_coordinates(shapely.point_on_surface(homes.geometry.values))
-
-
 def measure_coverage(homes: gpd.GeoDataFrame, city: City, config: PlanConfig,
                      network=None) -> Coverage:
     """Straight and walk distances from every home to its nearest station."""
@@ -151,86 +147,8 @@ def measure_coverage(homes: gpd.GeoDataFrame, city: City, config: PlanConfig,
                     method=method, network=network)
 
 
-def _candidates(city: City, homes: gpd.GeoDataFrame, network) -> gpd.GeoDataFrame:
-    """Candidate sites for new stations: street intersections and non-residential buildings."""
-    pts, kind = [], []
-    if network is not None and len(network.xy):
-        deg = np.diff(network.csr.indptr)
-        inter = network.xy[deg >= 3]
-        pts.append(inter)
-        kind += ["intersection"] * len(inter)
-    nonres = homes[(homes["households"] <= 0)]
-    if len(nonres):
-        xy = home_points(nonres)
-        pts.append(xy)
-        kind += ["building"] * len(xy)
-    if not pts:
-        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=city.crs)
-    xy = np.vstack(pts)
-    return gpd.GeoDataFrame({"kind": kind}, geometry=shapely.points(xy), crs=city.crs)
-
-
-def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, network,
-                     candidates: gpd.GeoDataFrame | None = None):
-    """New stations that close the straight-line radius gap: the fewest that cover every
-    household a candidate can reach, or, with ``config.target_coverage``, the fewest that
-    reach that share."""
-    from . import coverage as cov
-    res = homes[homes["households"] > 0]
-    xy = home_points(res)
-    w = res["households"].to_numpy(dtype=float)
-    cand = candidates if candidates is not None else _candidates(city, homes, network)
-    existing = (shapely.get_coordinates(city.stations.geometry.values) if len(city.stations)
-                else None)
-    t = time.perf_counter()
-    cxy = shapely.get_coordinates(cand.geometry.values) if len(cand) else np.zeros((0, 2))
-    if not len(cxy):
-        empty = gpd.GeoDataFrame({"kind": []}, geometry=[], crs=city.crs)
-        return empty, {"proposed": 0, "covered_households": None, "coverable_households": None,
-                       "method": "no candidate sites", "seconds": 0.0}
-    r = cov.site_stations(xy, w, cxy, radius_m=config.radius_m, existing_xy=existing,
-                          time_limit_s=config.siting_time_limit_s, seed=config.seed)
-    chosen = np.asarray(r.chosen, dtype=int)
-    if config.target_coverage is not None and len(chosen):
-        # the fewest of the set-cover stations, added greedily, that reach the target share
-        chosen = _prefix_to_target(xy, w, existing, cxy, chosen, config)
-    proposed = cand.iloc[chosen].copy()
-    proposed["proposed_rank"] = np.arange(1, len(proposed) + 1)
-    sites = [a for a in (existing, cxy[chosen]) if a is not None and len(a)]
-    covered = 0.0
-    if sites:
-        from scipy.spatial import cKDTree
-        d, _ = cKDTree(np.vstack(sites)).query(xy)
-        covered = w[d <= config.radius_m].sum()
-    info = {"proposed": int(len(chosen)), "covered_households": int(round(covered)),
-            "coverable_households": int(round(r.coverable_households)),
-            "uncoverable_households": int(round(w[np.asarray(r.uncoverable, dtype=int)].sum()))
-            if len(r.uncoverable) else 0,
-            "gap": float(r.gap) if r.gap is not None and np.isfinite(r.gap) else None,
-            "method": f"set covering, {r.method}", "candidates": int(len(cand)),
-            "seconds": round(time.perf_counter() - t, 3)}
-    return proposed.reset_index(drop=True), info
-
-
-def _prefix_to_target(xy, w, existing, cxy, chosen, config):
-    from scipy.spatial import cKDTree
-    covered = np.zeros(len(xy), dtype=bool)
-    if existing is not None and len(existing):
-        d, _ = cKDTree(existing).query(xy)
-        covered |= d <= config.radius_m
-    target = config.target_coverage * w.sum()
-    tree = cKDTree(xy)
-    sets = [np.asarray(tree.query_ball_point(cxy[c], config.radius_m), dtype=int) for c in chosen]
-    out, remaining = [], list(range(len(chosen)))
-    while w[covered].sum() < target and remaining:
-        gains = [w[sets[i][~covered[sets[i]]]].sum() for i in remaining]
-        best = remaining.pop(int(np.argmax(gains)))
-        covered[sets[best]] = True
-        out.append(chosen[best])
-    return np.asarray(out, dtype=int)
-
-
-def plan(city: City, config: PlanConfig | None = None, *, keep=None, **knobs) -> Plan:
+def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=None,
+         **knobs) -> Plan:
     """Plan a city: communities and grids within the household bounds, coverage of the
     stations, and the new stations that close the gap.
 
@@ -242,6 +160,10 @@ def plan(city: City, config: PlanConfig | None = None, *, keep=None, **knobs) ->
     keep : Plan, str, Path or GeoDataFrame, optional
         Last year's plan (a Plan, its plan.gpkg, or its grids): grid and community ids are
         kept and as few homes as possible move; ``summary["grids"]["moved"]`` says how many.
+    candidates : GeoDataFrame, optional
+        Sites where a new station may go (points in the city's CRS, e.g. from
+        :func:`gridplan.io.read_points`); by default street intersections and
+        non-residential buildings.
     **knobs
         Any PlanConfig field, overriding ``config`` (``max_households=400``).
 
@@ -271,11 +193,11 @@ def plan(city: City, config: PlanConfig | None = None, *, keep=None, **knobs) ->
         seconds["coverage"] = round(time.perf_counter() - t, 3)
         step()
         t = time.perf_counter()
-        proposed, siting = propose_stations(homes, city, config, cov.network)
+        proposal = propose_stations(homes, city, config, cov.network, candidates)
         seconds["siting"] = round(time.perf_counter() - t, 3)
         step()
-    return Plan(city=city, config=config, partition=part, coverage=cov, proposed=proposed,
-                siting=siting, seconds=seconds)
+    return Plan(city=city, config=config, partition=part, coverage=cov,
+                proposed=proposal.stations, siting=proposal.summary, seconds=seconds)
 
 
 def _keep_grids(keep, city: City):

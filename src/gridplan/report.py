@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -122,15 +123,22 @@ def write_layers(plan, path: Path) -> None:
         "special_grids": plan.special_grids, "stations": plan.stations,
         "proposed_stations": plan.proposed, "uncovered_homes": plan.uncovered,
     }
+    write_gpkg(layers, path, plan.city.crs)
+
+
+def write_gpkg(layers: dict, path: Path, crs) -> None:
+    """Each GeoDataFrame of ``layers`` as a GeoPackage layer QGIS opens (CRS set, plain
+    column types)."""
     for name, gdf in layers.items():
         if gdf.crs is None:
-            gdf = gdf.set_crs(plan.city.crs)
+            gdf = gdf.set_crs(crs)
         _plain(gdf).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-def write_plan(plan, out) -> Path:
-    """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder
-    beside it, so ``out`` is never left half-written."""
+@contextmanager
+def atomic_folder(out):
+    """A temporary folder beside ``out`` to write into; on success it replaces ``out`` in one
+    rename, on any error it is removed and ``out`` is left as it was."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder: expected a folder for the plan's files",
@@ -141,11 +149,7 @@ def write_plan(plan, out) -> Path:
     os.umask(umask)
     tmp.chmod(0o777 & ~umask)                 # mkdtemp makes it private; the plan is not
     try:
-        write_layers(plan, tmp / "plan.gpkg")
-        (tmp / "summary.json").write_text(
-            json.dumps(plan.summary, ensure_ascii=False, indent=2, default=_json_default),
-            encoding="utf-8")
-        plan.map().save(str(tmp / "map.html"))
+        yield tmp
         old = None
         if out.exists():
             old = out.with_name(f".{out.name}.old-{os.getpid()}")
@@ -156,7 +160,22 @@ def write_plan(plan, out) -> Path:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return out
+
+
+def write_json(data: dict, path: Path) -> None:
+    """``data`` as indented UTF-8 JSON (numpy numbers as plain ones, NaN as null)."""
+    Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default),
+                          encoding="utf-8")
+
+
+def write_plan(plan, out) -> Path:
+    """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder
+    beside it, so ``out`` is never left half-written."""
+    with atomic_folder(out) as tmp:
+        write_layers(plan, tmp / "plan.gpkg")
+        write_json(plan.summary, tmp / "summary.json")
+        plan.map().save(str(tmp / "map.html"))
+    return Path(out)
 
 
 def _json_default(v):

@@ -67,19 +67,22 @@ def reduce_columns(a: sp.csc_matrix, xy: np.ndarray, *,
     return t.T.tocsc(), keep
 
 
-def reduce_rows(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, *, drop_dominated: bool):
-    """Merge identical rows (weights add up); for set covering also drop a row whose set
-    strictly contains another's (covering the smaller covers it). Returns matrix, weights,
-    and a position per row."""
+def reduce_rows(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, *, drop_dominated: bool,
+                hard: np.ndarray | None = None):
+    """Merge identical rows (weights add up; a merged row is hard when any of its rows is);
+    for set covering also drop a row whose set strictly contains another's (covering the
+    smaller covers it). Returns matrix, weights, a position per row and the hard flags."""
     a = a.tocsr()
     a.sum_duplicates()
     a.sort_indices()
+    hard = np.zeros(a.shape[0], bool) if hard is None else np.asarray(hard, bool)
     first, group = _first_of_each(a)
     w = np.bincount(group, weights=w, minlength=len(first))
+    hard = np.bincount(group, weights=hard, minlength=len(first)) > 0
     a, xy = a[first], xy[first]
     if drop_dominated:
         _, big = _nested(a, xy)
         drop = np.zeros(a.shape[0], bool)
         drop[big] = True
-        a, w, xy = a[~drop], w[~drop], xy[~drop]
-    return a, w, xy
+        a, w, xy, hard = a[~drop], w[~drop], xy[~drop], hard[~drop]
+    return a, w, xy, hard

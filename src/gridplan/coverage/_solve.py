@@ -165,11 +165,23 @@ def _why(res) -> str:
     return "time limit" if res.status == 1 else f"solver status {res.status}"
 
 
-def solve_max(a: sp.csr_matrix, w: np.ndarray, add: int, seed: int,
-              deadline: float) -> tuple[np.ndarray, dict]:
-    """At most ``add`` columns reaching the most row weight: greedy, then the MILP."""
+def solve_max(a: sp.csr_matrix, w: np.ndarray, add: int, seed: int, deadline: float,
+              hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """At most ``add`` columns reaching the most row weight, and every ``hard`` row: greedy,
+    then the MILP.
+
+    Raises
+    ------
+    InputError
+        When the hard rows need more than ``add`` columns (the message says how many).
+    """
     n, m = a.shape
-    g = greedy(a, w, add, seed, prune=False)
+    hard = np.zeros(n, bool) if hard is None else np.asarray(hard, bool)
+    base = np.zeros(0, np.int64)
+    if hard.any():
+        base = _cover_hard(a, hard, add, seed, deadline)
+    rest = w * ~covered(a, base)
+    g = np.union1d(base, greedy(a, rest, add - len(base), seed, prune=False)).astype(np.int64)
     g_obj = float(w[covered(a, g)].sum())
     info = dict(greedy_objective=g_obj, bound=np.nan, gap=np.nan, status="", method="greedy")
     if n == 0 or m == 0 or add == 0 or len(g) < add:
@@ -183,16 +195,39 @@ def solve_max(a: sp.csr_matrix, w: np.ndarray, add: int, seed: int,
     integrality = np.concatenate([np.ones(m), np.zeros(n)])
     link = sp.hstack([-a, sp.identity(n, format="csr")]).tocsr()  # y_i <= sum of its x_j
     budget = np.concatenate([np.ones(m), np.zeros(n)])[None, :]
-    res = _run(c, integrality, [LinearConstraint(link, lb=-np.inf, ub=0),
-                                LinearConstraint(budget, lb=0, ub=add)], seconds)
+    cons = [LinearConstraint(link, lb=-np.inf, ub=0), LinearConstraint(budget, lb=0, ub=add)]
+    if hard.any():
+        must = sp.hstack([a[hard], sp.csr_matrix((int(hard.sum()), n))]).tocsr()
+        cons.append(LinearConstraint(must, lb=1, ub=np.inf))
+    res = _run(c, integrality, cons, seconds)
     dual = getattr(res, "mip_dual_bound", None)
     bound = np.nan if dual is None or not np.isfinite(dual) else -float(dual)
     info.update(bound=bound, status=str(res.message))
     if res.x is not None:
         x = np.flatnonzero(res.x[:m] > 0.5)
-        obj = float(w[covered(a, x)].sum())
-        if len(x) <= add and obj >= g_obj:
+        reached = covered(a, x)
+        obj = float(w[reached].sum())
+        if len(x) <= add and obj >= g_obj and reached[hard].all():
             gap = getattr(res, "mip_gap", None)
             gap = _gap(obj, bound) if gap is None else max(float(gap), 0.0)
             return x, dict(info, gap=gap, method="milp")
     return g, dict(info, gap=_gap(g_obj, bound))
+
+
+def _cover_hard(a: sp.csr_matrix, hard: np.ndarray, add: int, seed: int,
+                deadline: float) -> np.ndarray:
+    """Columns reaching every hard row, at most ``add`` of them: greedy, or the exact cover
+    when greedy needs too many."""
+    sub = a[hard]
+    pick = greedy(sub, np.ones(sub.shape[0]), None, seed, prune=True)
+    if len(pick) <= add:
+        return pick
+    pick, info = solve_cover(sub, seed, deadline)
+    if len(pick) > add:
+        from ..errors import InputError
+        least = int(np.ceil(info["bound"] - 1e-9)) if info["gap"] else len(pick)
+        raise InputError(
+            f"add = {add}: too few stations to reach every grid; one station per grid needs "
+            + (f"{least} new station{'s' * (least != 1)}" if least == len(pick)
+               else f"at least {least} new stations (found {len(pick)})"))
+    return pick

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import scipy.sparse as sp
@@ -54,6 +54,8 @@ class SitingResult:
     status : str
         How it was settled (the solver's message; for set covering, how each independent
         part of the model was settled).
+    unreachable_groups : ndarray
+        With ``groups``: the groups no existing station or candidate can reach.
     """
 
     chosen: np.ndarray
@@ -68,11 +70,12 @@ class SitingResult:
     bound: float = np.nan
     model: tuple = (0, 0)
     status: str = ""
+    unreachable_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
 
 
 def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
                   existing_xy=None, add: int | None = None, net: WalkNetwork | None = None,
-                  time_limit_s: float = 60.0, seed: int = 0) -> SitingResult:
+                  groups=None, time_limit_s: float = 60.0, seed: int = 0) -> SitingResult:
     """Choose candidate sites for new stations.
 
     Without ``add``: the location set covering problem (LSCP), the fewest candidates that
@@ -100,6 +103,10 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
         Stations to add (MCLP); None for the fewest that cover everything (LSCP).
     net : WalkNetwork, optional
         Measure reach on foot along this network.
+    groups : array-like of shape (n,), optional
+        A group (grid) label per home. Every group must then have a station, existing or
+        new, within reach of at least one of its homes (one station per grid); groups no
+        site can reach are reported in ``unreachable_groups``.
     time_limit_s : float
         Budget for everything, coverage sets included; the MILP gets what is left.
     seed : int
@@ -108,6 +115,11 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     Returns
     -------
     SitingResult
+
+    Raises
+    ------
+    InputError
+        When ``add`` is too few stations to reach every group.
     """
     t0 = time.perf_counter()
     demand = as_xy(demand_xy, "demand_xy")
@@ -129,12 +141,20 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     result = dict(uncoverable=np.flatnonzero(~(can | done)),
                   coverable_households=float(w[can | done].sum()))
 
-    model, cols, row_w = _reduced(reach[need], w[need], demand[need], cand, lscp=add is None)
+    rows, row_w, row_xy = reach[need], w[need], demand[need]
+    hard = np.zeros(len(need), bool)
+    if groups is not None:
+        g_rows, g_xy, result["unreachable_groups"] = _group_rows(groups, reach, done, demand)
+        rows = sp.vstack([rows, g_rows]).tocsr()
+        row_w = np.concatenate([row_w, np.zeros(g_rows.shape[0])])
+        row_xy = np.vstack([row_xy, g_xy])
+        hard = np.concatenate([hard, np.ones(g_rows.shape[0], bool)])
+    model, cols, row_w, hard = _reduced(rows, row_w, row_xy, cand, hard, lscp=add is None)
     deadline = t0 + time_limit
     if add is None:
         picks, info = solve_cover(model, seed, deadline)
     else:
-        picks, info = solve_max(model, row_w, add, seed, deadline)
+        picks, info = solve_max(model, row_w, add, seed, deadline, hard=hard)
     chosen = np.sort(cols[picks])
     covered = done | (np.diff(reach[:, chosen].tocsr().indptr) > 0)
     new = covered & ~done
@@ -144,14 +164,36 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
                         model=model.shape, **result, **info)
 
 
-def _reduced(a: sp.csr_matrix, w, xy, cand_xy, *, lscp: bool):
+def _group_rows(groups, reach: sp.csr_matrix, done: np.ndarray, xy: np.ndarray):
+    """One row per group not yet reached: the candidates reaching any of its homes. Returns
+    the rows, a position per row (the mean of its homes) and the unreachable groups."""
+    groups = np.asarray(groups)
+    if groups.shape != (reach.shape[0],):
+        raise InputError(f"groups has {groups.size} values: expected one per home "
+                         f"({reach.shape[0]})")
+    label, idx = np.unique(groups, return_inverse=True)
+    n = len(groups)
+    member = sp.csr_matrix((np.ones(n), (idx, np.arange(n))), shape=(len(label), n))
+    g_reach = (member @ reach.astype(np.float64)).tocsr()
+    g_done = (member @ done.astype(np.float64)) > 0
+    g_can = np.diff(g_reach.indptr) > 0
+    todo = np.flatnonzero(g_can & ~g_done)
+    size = np.bincount(idx, minlength=len(label))
+    centre = np.column_stack([np.bincount(idx, weights=xy[:, k], minlength=len(label))
+                              for k in range(2)]) / np.maximum(size, 1)[:, None]
+    rows = g_reach[todo]
+    rows.data[:] = 1.0
+    return rows, centre[todo], label[~g_can & ~g_done]
+
+
+def _reduced(a: sp.csr_matrix, w, xy, cand_xy, hard, *, lscp: bool):
     """The model after dropping identical and dominated candidates and homes.
 
     Returns the reduced matrix, the original candidate index of each column, and the
-    weight of each row (identical homes merged)."""
+    weight and hard flag of each row (identical homes merged)."""
     a = a.astype(np.float64)
     a.eliminate_zeros()
     a, cols = reduce_columns(a.tocsc(), cand_xy, nested=False)
-    a, row_w, _ = reduce_rows(a.tocsr(), w, xy, drop_dominated=lscp)
+    a, row_w, _, hard = reduce_rows(a.tocsr(), w, xy, drop_dominated=lscp, hard=hard)
     a, keep = reduce_columns(a.tocsc(), cand_xy[cols])
-    return a.tocsr(), cols[keep], row_w
+    return a.tocsr(), cols[keep], row_w, hard

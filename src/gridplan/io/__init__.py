@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..city import City, make_city
+import pyogrio
+
+from ..city import City, assume_crs, make_city, repair_geometries
 from ..config import PlanConfig
 from ..errors import InputError
 from .datum import COORDS, to_wgs84
@@ -66,7 +68,62 @@ def load(path, *, coords: str = "wgs84", config: PlanConfig | None = None,
                      source=str(path), file=str(path), layers=names)
 
 
-def _read_any(path: Path, config: PlanConfig) -> dict:
+def read_points(path, *, crs, coords: str = "wgs84", layer: str = "candidates",
+                config: PlanConfig | None = None):
+    """Points (or shapes, taken at a point on their surface) from a file, with its columns.
+
+    Parameters
+    ----------
+    path : str or Path
+        CSV with ``lon,lat`` columns, or a geo file: a single layer, or a GeoPackage with
+        a layer named ``layer``.
+    crs : CRS
+        The metric CRS to project to (the city's).
+    coords : {'wgs84', 'gcj02', 'bd09'}
+        The datum of lon/lat input.
+    layer : str
+        The layer to read from a GeoPackage of several layers.
+
+    Returns
+    -------
+    GeoDataFrame
+        One point per input row, in ``crs``, the input's columns kept; ``source_row``
+        counts rows from 1 as the file does.
+    """
+    import geopandas as gpd
+    path = Path(path)
+    if coords not in COORDS:
+        raise InputError(f"coords = {coords!r}: expected one of " + ", ".join(COORDS))
+    _check_file(path)
+    where = {"file": path, "layer": None}
+    if path.suffix.lower() == ".gpkg":
+        try:
+            names = [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+        except Exception as e:
+            raise InputError(f"not a readable geo file ({str(e).splitlines()[0]})",
+                             file=path) from None
+        if len(names) > 1:
+            if layer not in names:
+                raise InputError(f"no layer {layer!r}: expected one layer, or a layer named "
+                                 f"{layer!r} (found {', '.join(names)})", file=path)
+            where["layer"] = layer
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+        else:
+            gdf = _read_any(path, config or PlanConfig())["homes"]
+    else:
+        gdf = _read_any(path, config or PlanConfig()).get("homes")
+    if gdf is None or len(gdf) == 0:
+        raise InputError("no rows: expected at least one point", **where)
+    gdf = assume_crs(gdf, where)
+    gdf, _ = repair_geometries(gdf, where)
+    gdf = to_wgs84(gdf, coords, file=path, layer=where["layer"]).to_crs(crs)
+    gdf = gdf.reset_index(drop=True)
+    gdf["source_row"] = range(1, len(gdf) + 1)
+    gdf["geometry"] = gdf.geometry.representative_point()
+    return gdf.set_geometry("geometry")
+
+
+def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError("no such file: expected an OSM, GeoPackage, GeoJSON, Shapefile, "
                          "GeoParquet or CSV file", file=path)
@@ -74,6 +131,10 @@ def _read_any(path: Path, config: PlanConfig) -> dict:
         raise InputError("is a folder: expected a file", file=path)
     if path.stat().st_size == 0:
         raise InputError("empty file: expected data", file=path)
+
+
+def _read_any(path: Path, config: PlanConfig) -> dict:
+    _check_file(path)
     name = path.name.lower()
     if name.endswith(".csv"):
         return {"homes": read_csv(path)}

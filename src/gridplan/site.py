@@ -1,0 +1,149 @@
+"""Siting on its own: where new stations should go for the homes of a city, without the rest
+of a plan (``gridplan site``)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+
+from .city import City
+from .config import PlanConfig
+from .errors import InputError
+from .propose import Proposal, propose_stations
+
+
+@dataclass
+class Siting:
+    """The result of :func:`site`.
+
+    Attributes
+    ----------
+    city : City
+    config : PlanConfig
+    homes : GeoDataFrame
+        The city's homes with ``covered_before`` and ``covered_after`` (within reach of an
+        existing station; of an existing or proposed one), and ``grid_id`` when one station
+        per grid was asked for.
+    proposed : GeoDataFrame
+        The proposed stations, best first, with the candidates' own columns.
+    summary : dict
+        The contents of ``summary.json``.
+    """
+
+    city: City
+    config: PlanConfig
+    homes: gpd.GeoDataFrame
+    proposal: Proposal
+    seconds: dict = field(default_factory=dict)
+
+    @property
+    def proposed(self) -> gpd.GeoDataFrame:
+        return self.proposal.stations
+
+    @property
+    def uncovered(self) -> gpd.GeoDataFrame:
+        h = self.homes
+        return h[(h["households"] > 0) & ~h["covered_after"]]
+
+    @property
+    def summary(self) -> dict:
+        from .report import versions
+        h = self.homes
+        w = h["households"].to_numpy(dtype=float)
+        total = w.sum()
+
+        def share(col):
+            return round(float(w[h[col].to_numpy()].sum() / total), 4) if total else None
+
+        return {"source": self.city.source, "households": int(total),
+                "homes": int(len(h)), "stations": int(len(self.city.stations)),
+                "share_before": share("covered_before"), "share_after": share("covered_after"),
+                "siting": self.proposal.summary, "config": self.config.to_dict(),
+                "versions": versions(), "seconds": self.seconds}
+
+    def save(self, out) -> None:
+        """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
+        ``summary.json`` to the folder ``out``, atomically."""
+        from .report import atomic_folder, write_gpkg, write_json
+        with atomic_folder(out) as tmp:
+            write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,
+                        "homes": self.homes, "uncovered_homes": self.uncovered},
+                       tmp / "plan.gpkg", self.city.crs)
+            write_json(self.summary, tmp / "summary.json")
+            self.proposed.drop(columns="geometry").assign(
+                **_lonlat(self.proposed)).to_csv(tmp / "proposed_stations.csv", index=False)
+
+    def __repr__(self) -> str:
+        s = self.proposal.summary
+        return (f"Siting({s['proposed']} proposed stations, "
+                f"{s['covered_households']:,} of {s['coverable_households']:,} coverable "
+                f"households reached, {s['method']})")
+
+
+def _lonlat(gdf: gpd.GeoDataFrame) -> dict:
+    if not len(gdf):
+        return {"lon": [], "lat": []}
+    ll = gdf.geometry.to_crs(4326)
+    return {"lon": np.round(ll.x.to_numpy(), 7), "lat": np.round(ll.y.to_numpy(), 7)}
+
+
+def site(city: City, config: PlanConfig | None = None, *, candidates=None, network=None,
+         **knobs) -> Siting:
+    """Propose new stations for the homes of a city; its existing stations stay.
+
+    Parameters
+    ----------
+    city : City
+        From :func:`gridplan.load` or :func:`gridplan.synth`.
+    config : PlanConfig, optional
+        ``radius_m``, ``siting_metric`` ('straight' or 'walk'), ``add_stations`` (None: the
+        fewest that reach every household a candidate reaches; N: the N reaching the most),
+        ``target_coverage``, ``one_station_per_grid`` (grids are cut first) and
+        ``siting_time_limit_s``.
+    candidates : GeoDataFrame, optional
+        Possible sites, in the city's CRS (see :func:`gridplan.io.read_points`); by
+        default street intersections and non-residential buildings.
+    network : WalkNetwork, optional
+        The walk network, when already built.
+    **knobs
+        Any PlanConfig field, overriding ``config``.
+
+    Returns
+    -------
+    Siting
+
+    Examples
+    --------
+    >>> import gridplan as gp
+    >>> city = gp.synth(households=6_000, seed=1)
+    >>> s = gp.site(city, add_stations=2)
+    >>> len(s.proposed)
+    2
+    """
+    config = (config or PlanConfig()).replace(**knobs) if knobs else (config or PlanConfig())
+    if not isinstance(city, City):
+        raise InputError(f"expected a City (from gridplan.load or gridplan.synth), got "
+                         f"{type(city).__name__}")
+    seconds = {}
+    homes = city.homes
+    if config.one_station_per_grid:
+        from .partition import partition
+        t = time.perf_counter()
+        part = partition(city, config)
+        first = part.homes.groupby("home_index")["grid_id"].first()
+        homes = homes.assign(grid_id=homes.index.map(first))
+        seconds["partition"] = round(time.perf_counter() - t, 3)
+    t = time.perf_counter()
+    if network is None and len(city.streets) and (config.siting_metric == "walk"
+                                                  or candidates is None):
+        from .coverage import build_walk_network
+        network = build_walk_network(city.streets)
+    proposal = propose_stations(homes, city, config, network, candidates)
+    seconds["siting"] = round(time.perf_counter() - t, 3)
+    homes = homes.copy()
+    homes["covered_after"] = proposal.covered
+    homes["covered_before"] = proposal.covered_before
+    return Siting(city=city, config=config, homes=homes, proposal=proposal, seconds=seconds)
