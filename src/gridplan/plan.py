@@ -18,24 +18,38 @@ from .progress import steps
 from .propose import home_points, propose_stations
 
 
+#: Settings the partition depends on; a re-plan that changes none of them keeps the grids.
+PARTITION_FIELDS = ("min_households", "max_households", "community_min", "community_max",
+                    "special_grid_units", "part_households", "split_by_entrance", "seed",
+                    "boundary_cost")
+#: Settings the distances to stations depend on.
+COVERAGE_FIELDS = ("radius_m", "walk_minutes", "walk_speed_kmh", "snap_max_m")
+#: Settings used when a city is loaded; a re-plan cannot change them.
+LOAD_FIELDS = ("dwelling_m2", "floor_height_m", "default_levels", "residential_share",
+               "station_tags", "crs")
+
+
 @dataclass
 class Coverage:
-    """Distances from homes to stations and what they add up to.
+    """Distances from each home of the city (one per input row) to its nearest station.
 
     Attributes
     ----------
     dist_m, walk_m : ndarray
-        Per home row of the partition's homes (parts included); walk_m is NaN beyond the
-        walk limit, more than ``snap_max_m`` from a street, or when there is no network.
+        Per row of ``city.homes``; walk_m is NaN beyond ``limit_m``, more than
+        ``snap_max_m`` from a street, or when there is no network.
     method : str
     network : object
         The walk network (reused by re-plans).
+    limit_m : float
+        The longest walk measured.
     """
 
     dist_m: np.ndarray
     walk_m: np.ndarray
     method: str
     network: object = None
+    limit_m: float = np.nan
 
 
 @dataclass
@@ -60,7 +74,9 @@ class Plan:
     proposed: gpd.GeoDataFrame
     siting: dict
     seconds: dict = field(default_factory=dict)
+    candidates: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _isochrones: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    _cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def homes(self) -> gpd.GeoDataFrame:
@@ -118,6 +134,102 @@ class Plan:
         from .report import write_plan
         write_plan(self, out)
 
+    def replan(self, config: PlanConfig | None = None, **knobs) -> "Plan":
+        """The same city planned with other settings, reusing what they do not change.
+
+        Grids are cut again only when a partition setting changes (the household ranges,
+        ``part_households``, ``seed``, ...), and then the Voronoi cells and their graph are
+        reused; distances are measured again only when ``radius_m``, the walk or
+        ``snap_max_m`` change, and then on the same walk network; siting always runs.
+
+        Parameters
+        ----------
+        config : PlanConfig, optional
+            Start from this config instead of the plan's own.
+        **knobs
+            PlanConfig fields to change (``max_households=400``, ``add_stations=3``).
+
+        Returns
+        -------
+        Plan
+            A new plan; this one is unchanged.
+
+        Raises
+        ------
+        InputError
+            For a setting used when the city is loaded (``dwelling_m2``, ``crs``, ...):
+            load the city again with it.
+        """
+        new = (config or self.config).replace(**knobs)
+        changed = {f for f in new.to_dict() if getattr(new, f) != getattr(self.config, f)}
+        load = sorted(changed & set(LOAD_FIELDS))
+        if load:
+            raise InputError(f"{load[0]} is used when the city is loaded: expected "
+                             f"gridplan.load(..., config=PlanConfig({load[0]}=...)) and a new plan")
+        part = None if changed & set(PARTITION_FIELDS) else self.partition
+        cov = None if changed & set(COVERAGE_FIELDS) else self.coverage
+        if part is not None:
+            part = _copy_partition(part)
+        return _build(self.city, new, part=part, cov=cov, candidates=self.candidates,
+                      cache=self._cache)
+
+    def with_stations(self, stations, **knobs) -> "Plan":
+        """This plan with more stations: distances are measured to the new ones only, the
+        grids are kept, and siting runs again for what is still uncovered.
+
+        Parameters
+        ----------
+        stations : GeoDataFrame, GeoSeries, array of shape (n, 2), or "proposed"
+            The stations to add: shapes with a CRS (any; points are taken on the surface of
+            polygons), x/y in the city's CRS, or ``"proposed"`` for this plan's proposed
+            stations.
+        **knobs
+            PlanConfig fields to change at the same time (siting settings only).
+
+        Returns
+        -------
+        Plan
+            A new plan whose ``stations`` hold the old and the new ones (``kind`` says
+            which); this one is unchanged.
+        """
+        import dataclasses
+        extra = _as_stations(stations, self)
+        if knobs:
+            bad = sorted(set(knobs) & set(PARTITION_FIELDS + COVERAGE_FIELDS + LOAD_FIELDS))
+            if bad:
+                raise InputError(f"{bad[0]} cannot change while adding stations: expected "
+                                 f"plan.replan({bad[0]}=...) first")
+        config = self.config.replace(**knobs)
+        st = pd.concat([self.city.stations, extra], ignore_index=True)
+        city = dataclasses.replace(self.city, stations=gpd.GeoDataFrame(st, crs=self.city.crs))
+        cov = measure_coverage(city, config, self.coverage.network,
+                               stations_xy=shapely.get_coordinates(extra.geometry.values),
+                               previous=self.coverage)
+        return _build(city, config, part=_copy_partition(self.partition), cov=cov,
+                      candidates=self.candidates, cache=self._cache)
+
+    def _repr_html_(self) -> str:
+        """A notebook cell shows the key figures and the map."""
+        s = self.summary
+        g, c, cov = s["grids"], s["communities"], s["coverage"]
+        rows = [("grids", f"{g['count']:,} ({g['within_bounds_share']:.1%} within "
+                          f"{g['bounds'][0]}–{g['bounds'][1]})"),
+                ("communities", f"{c['count']:,} ({c['within_bounds_share']:.1%} within "
+                                f"{c['bounds'][0]}–{c['bounds'][1]})"),
+                ("households", f"{s['households']:,} in {s['homes']:,} homes"),
+                ("compactness", f"mean Polsby-Popper {g['polsby_popper_mean']:.3f}"),
+                (f"within {cov['radius_m']:.0f} m", f"{cov['straight_share']:.1%} straight"
+                 + (f", {cov['walk_share']:.1%} on foot" if cov["walk_share"] is not None
+                    else "")),
+                ("proposed stations", str(s["siting"]["proposed"]))]
+        table = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+                        for k, v in rows)
+        try:
+            m = self.map()._repr_html_()
+        except Exception as e:  # a table is still worth showing
+            m = f"<p>(no map: {type(e).__name__}: {e})</p>"
+        return f"<table>{table}</table>{m}"
+
     def __repr__(self) -> str:
         g = self.grids
         return (f"Plan({len(g):,} grids, {len(self.communities):,} communities, "
@@ -126,30 +238,50 @@ class Plan:
                 f"{self.config.max_households})")
 
 
-def measure_coverage(homes: gpd.GeoDataFrame, city: City, config: PlanConfig,
-                     network=None) -> Coverage:
-    """Straight and walk distances from every home to its nearest station."""
+def measure_coverage(city: City, config: PlanConfig, network=None, *,
+                     stations_xy=None, previous: Coverage | None = None) -> Coverage:
+    """Straight and walk distances from every home of the city to its nearest station.
+
+    Parameters
+    ----------
+    city : City
+    config : PlanConfig
+        ``radius_m``, ``walk_m`` (walks are measured up to the longer of the two) and
+        ``snap_max_m``.
+    network : WalkNetwork, optional
+        Built from ``city.streets`` when not given.
+    stations_xy : ndarray, optional
+        Measure to these stations only (default: all of ``city.stations``).
+    previous : Coverage, optional
+        Distances to other stations, measured with the same settings: the result is the
+        nearer of the two (how stations are added without measuring the old ones again).
+    """
     from . import coverage as cov
-    xy = home_points(homes)
-    st = (shapely.get_coordinates(city.stations.geometry.values) if len(city.stations)
-          else np.zeros((0, 2)))
+    xy = home_points(city.homes)
+    st = (shapely.get_coordinates(city.stations.geometry.values) if stations_xy is None
+          else np.asarray(stations_xy, dtype=float).reshape(-1, 2))
     dist, _ = cov.straight_distances(xy, st)
     limit = max(config.walk_m, config.radius_m)
     if network is None and len(city.streets):
         network = cov.build_walk_network(city.streets)
     if network is not None and len(st):
         walk, _ = cov.walk_distances(network, xy, st, limit, max_access_m=config.snap_max_m)
-        method = "straight line (KD-tree) and walk along the streets layer (multi-source Dijkstra)"
     else:
         walk = np.full(len(xy), np.nan)
-        method = ("straight line only: " + ("no stations" if not len(st) else "no streets"))
+    if previous is not None:
+        dist, walk = np.fmin(previous.dist_m, dist), np.fmin(previous.walk_m, walk)
+    has_st = len(st) or (previous is not None and np.isfinite(previous.dist_m).any())
+    if network is not None and has_st:
+        method = "straight line (KD-tree) and walk along the streets layer (multi-source Dijkstra)"
+    else:
+        method = "straight line only: " + ("no stations" if not has_st else "no streets")
     return Coverage(dist_m=np.asarray(dist, dtype=float), walk_m=np.asarray(walk, dtype=float),
-                    method=method, network=network)
+                    method=method, network=network, limit_m=limit)
 
 
 def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=None,
          **knobs) -> Plan:
-    """Plan a city: communities and grids within the household bounds, coverage of the
+    """Plan a city: grids and communities within the household bounds, coverage of the
     stations, and the new stations that close the gap.
 
     Parameters
@@ -157,6 +289,8 @@ def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=
     city : City
         From :func:`gridplan.load` or :func:`gridplan.synth`.
     config : PlanConfig, optional
+        Every setting; the defaults follow published plans (300–500 households a grid,
+        3,000–5,000 a community, 500 m, a 15-minute walk at 4 km/h).
     keep : Plan, str, Path or GeoDataFrame, optional
         Last year's plan (a Plan, its plan.gpkg, or its grids): grid and community ids are
         kept and as few homes as possible move; ``summary["grids"]["moved"]`` says how many.
@@ -170,26 +304,45 @@ def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=
     Returns
     -------
     Plan
+        With ``grids``, ``communities``, ``homes``, ``stations``, ``proposed``, ``summary``;
+        ``replan(**knobs)`` and ``with_stations(points)`` try variants quickly.
+
+    Raises
+    ------
+    InputError
+        For a setting that cannot make a plan, naming it.
+
+    Examples
+    --------
+    >>> import gridplan as gp
+    >>> city = gp.synth(households=6_000, seed=1)
+    >>> p = gp.plan(city, max_households=400)
+    >>> bool(p.grids["households"].between(300, 400).all())
+    True
     """
     config = (config or PlanConfig()).replace(**knobs) if knobs else (config or PlanConfig())
     if not isinstance(city, City):
         raise InputError(f"expected a City (from gridplan.load or gridplan.synth), got "
                          f"{type(city).__name__}")
+    return _build(city, config, keep=_keep_grids(keep, city), candidates=candidates)
+
+
+def _build(city: City, config: PlanConfig, *, keep=None, candidates=None, part=None,
+           cov=None, cache=None) -> Plan:
+    """The stages of a plan, each reused when given (re-plans)."""
     seconds = {}
+    cache = {} if cache is None else cache
     with steps(["partition", "coverage", "siting"]) as step:
         t = time.perf_counter()
-        part = partition(city, config, keep=_keep_grids(keep, city))
+        if part is None:
+            part = partition(city, config, keep=keep, cache=cache)
         seconds["partition"] = round(time.perf_counter() - t, 3)
         step()
         t = time.perf_counter()
-        cov = measure_coverage(part.homes, city, config)
-        homes = part.homes
-        homes["dist_m"] = np.round(cov.dist_m, 1)
-        homes["walk_m"] = np.round(cov.walk_m, 1)
-        homes["covered_radius"] = cov.dist_m <= config.radius_m
-        homes["covered_radius_walk"] = cov.walk_m <= config.radius_m
-        homes["covered_15min"] = cov.walk_m <= config.walk_m
-        _grid_coverage(part, config)
+        if cov is None:
+            cov = measure_coverage(city, config, cache.get("network"))
+        cache["network"] = cov.network
+        homes = _with_distances(part, cov, config)
         seconds["coverage"] = round(time.perf_counter() - t, 3)
         step()
         t = time.perf_counter()
@@ -197,7 +350,59 @@ def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=
         seconds["siting"] = round(time.perf_counter() - t, 3)
         step()
     return Plan(city=city, config=config, partition=part, coverage=cov,
-                proposed=proposal.stations, siting=proposal.summary, seconds=seconds)
+                proposed=proposal.stations, siting=proposal.summary, seconds=seconds,
+                candidates=candidates, _cache=cache)
+
+
+def _with_distances(part: Partition, cov: Coverage, config: PlanConfig) -> gpd.GeoDataFrame:
+    """Distances on the partition's homes (parts take their building's), and the shares
+    per grid and community."""
+    homes = part.homes
+    idx = homes["home_index"].to_numpy()
+    dist, walk = cov.dist_m[idx], cov.walk_m[idx]
+    homes["dist_m"] = np.round(dist, 1)
+    homes["walk_m"] = np.round(walk, 1)
+    homes["covered_radius"] = dist <= config.radius_m
+    homes["covered_radius_walk"] = walk <= config.radius_m
+    homes["covered_15min"] = walk <= config.walk_m
+    _grid_coverage(part, config)
+    return homes
+
+
+def _copy_partition(part: Partition) -> Partition:
+    """A partition whose frames a new plan may annotate without touching the old plan's."""
+    import dataclasses
+    return dataclasses.replace(part, homes=part.homes.copy(), grids=part.grids.copy(),
+                               communities=part.communities.copy())
+
+
+def _as_stations(stations, plan: Plan) -> gpd.GeoDataFrame:
+    """Stations to add, as points in the city's CRS with ``kind = 'added'``."""
+    crs = plan.city.crs
+    if isinstance(stations, str):
+        if stations != "proposed":
+            raise InputError(f"stations = {stations!r}: expected 'proposed', points or shapes")
+        gdf = plan.proposed.copy()
+    elif isinstance(stations, (gpd.GeoDataFrame, gpd.GeoSeries)):
+        if stations.crs is None:
+            raise InputError("stations have no CRS: expected shapes with a CRS, or x/y in "
+                             "the city's CRS as an array")
+        gdf = gpd.GeoDataFrame(geometry=stations.geometry if isinstance(
+            stations, gpd.GeoDataFrame) else stations).to_crs(crs)
+        if isinstance(stations, gpd.GeoDataFrame):
+            gdf = gpd.GeoDataFrame(stations.drop(columns=stations.geometry.name),
+                                   geometry=gdf.geometry.values, crs=crs)
+    else:
+        xy = np.asarray(stations, dtype=float)
+        if xy.ndim != 2 or xy.shape[1] != 2 or not np.isfinite(xy).all():
+            raise InputError(f"stations of shape {xy.shape}: expected x/y pairs, shape (n, 2)")
+        gdf = gpd.GeoDataFrame(geometry=shapely.points(xy), crs=crs)
+    geom = gdf.geometry.values
+    if (shapely.is_missing(geom) | shapely.is_empty(geom)).any():
+        raise InputError("a station with an empty geometry: expected a point or shape")
+    gdf = gdf.set_geometry(shapely.point_on_surface(geom), crs=crs)
+    gdf["kind"] = "added"
+    return gdf.drop(columns=[c for c in ("proposed_rank",) if c in gdf.columns])
 
 
 def _keep_grids(keep, city: City):

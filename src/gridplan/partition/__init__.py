@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -82,7 +83,8 @@ def _union(geoms: np.ndarray):
         return shapely.union_all(geoms)
 
 
-def partition(city: City, config: PlanConfig | None = None, *, keep=None) -> Partition:
+def partition(city: City, config: PlanConfig | None = None, *, keep=None,
+              cache: dict | None = None) -> Partition:
     """Divide a city into communities and grids within the household bounds.
 
     Homes with more households than a grid may hold are cut into parts; a compound that fits in
@@ -102,6 +104,9 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None) -> Par
         :func:`gridplan.partition.update.read_keep`). Grids keep their ids and communities;
         only grids out of range and their neighbours change; ``moved`` counts the homes that
         changed grid.
+    cache : dict, optional
+        Kept between calls on the same city: the Voronoi cells and their graph are reused
+        when the homes' parts are the same (re-plans with another household range).
 
     Returns
     -------
@@ -119,8 +124,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None) -> Par
     res = np.flatnonzero(hh > 0)
     gen = parts.iloc[res]
     x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), config.seed)
-    cells = voronoi_cells(x, y, city.boundary)
-    graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
+    cells, graph = _cells(city, x, y, {} if cache is None else cache, "cells")
     unit = unit_ids(gen, config)
     n_units = int(unit.max()) + 1
     adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
@@ -221,7 +225,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None) -> Par
     homes = parts.drop(columns=["_gx", "_gy"])
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
-    special = _special_grids(parts, homes, city, config)   # positions of parts == homes here
+    special = _special_grids(parts, homes, city, config,
+                             {} if cache is None else cache)   # positions of parts == homes
     homes = merge_parts(homes)
     cell_frame = gpd.GeoDataFrame({"home_index": gen["home_index"].to_numpy(),
                                    "part": gen["part"].to_numpy(),
@@ -247,7 +252,20 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None) -> Par
                      method=METHOD if keep is None else METHOD_UPDATE)
 
 
-def _special_grids(parts, homes, city, config) -> gpd.GeoDataFrame:
+def _cells(city: City, x: np.ndarray, y: np.ndarray, cache: dict, name: str):
+    """Voronoi cells of the generator points and their graph, from ``cache`` when the points
+    are the same as last time."""
+    key = hashlib.sha1(np.ascontiguousarray(np.column_stack([x, y])).tobytes()).hexdigest()
+    hit = cache.get(name)
+    if hit is not None and hit[0] == key:
+        return hit[1], hit[2]
+    cells = voronoi_cells(x, y, city.boundary)
+    graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
+    cache[name] = (key, cells, graph)
+    return cells, graph
+
+
+def _special_grids(parts, homes, city, config, cache: dict) -> gpd.GeoDataFrame:
     """Group non-residential buildings (shops, offices) into their own grids of about
     ``special_grid_units`` each; they overlay the residential grids."""
     kind = parts["kind"].astype(str) if "kind" in parts.columns else pd.Series("", index=parts.index)
@@ -258,8 +276,7 @@ def _special_grids(parts, homes, city, config) -> gpd.GeoDataFrame:
         return gpd.GeoDataFrame(cols, geometry=[], crs=city.crs)
     idx = np.flatnonzero(mask)
     x, y = separate_duplicates(parts["_gx"].to_numpy()[idx], parts["_gy"].to_numpy()[idx])
-    cells = voronoi_cells(x, y, city.boundary)
-    g = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
+    cells, g = _cells(city, x, y, cache, "special_cells")
     adj = unit_adjacency(g, np.arange(len(idx)), len(idx), config.boundary_cost)
     s = config.special_grid_units
     lo, hi = max(1, int(np.ceil(0.75 * s))), max(1, int(np.floor(1.25 * s)))

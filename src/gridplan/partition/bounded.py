@@ -71,6 +71,38 @@ def _mask_connected(adj: sparse.csr_matrix, mask: np.ndarray) -> bool:
     return len(np.unique(lab[idx])) == 1
 
 
+def _list_connected(nbrs: list, mask: np.ndarray) -> bool:
+    """Whether the nodes in ``mask`` form one connected piece; ``nbrs`` lists each node's
+    neighbours (a plain search: cheaper than building a sparse graph for every check)."""
+    inside = mask.tolist()
+    start = next((i for i, m in enumerate(inside) if m), None)
+    if start is None:
+        return False
+    inside[start] = False
+    stack, count = [start], 1
+    while stack:
+        for v in nbrs[stack.pop()]:
+            if inside[v]:
+                inside[v] = False
+                stack.append(v)
+                count += 1
+    return count == int(mask.sum())
+
+
+#: Regions up to this many nodes are checked for connectivity by a plain search; larger ones
+#: through scipy (whose fixed cost per call is worth it there).
+LIST_SEARCH_NODES = 1500
+
+
+def _connected(graph: tuple, mask: np.ndarray) -> bool:
+    """Whether the nodes in ``mask`` are connected in ``graph`` = (csr matrix, neighbour
+    lists)."""
+    sub, nbrs = graph
+    if len(nbrs) <= LIST_SEARCH_NODES:
+        return _list_connected(nbrs, mask)
+    return _mask_connected(sub, mask)
+
+
 def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """ok[s] is True when the first s weights can be cut into consecutive runs within
     [lo, hi] (ok[0] is True)."""
@@ -81,12 +113,14 @@ def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
     cum = np.zeros(n + 2, dtype=np.int64)      # cum[i] = number of ok among 0..i-1
     cum[1] = 1
     # runs ending at j start at i with pre[j] - hi <= pre[i] <= pre[j] - lo
-    first = np.searchsorted(pre, pre - hi, side="left")
-    last = np.searchsorted(pre, pre - lo, side="right") - 1
+    first = np.searchsorted(pre, pre - hi, side="left").tolist()
+    last = (np.searchsorted(pre, pre - lo, side="right") - 1).tolist()
+    okl, cuml = [True] + [False] * n, cum.tolist()   # plain lists: this loop is hot
     for j in range(1, n + 1):
-        a, b = first[j], min(last[j], j - 1)
-        ok[j] = b >= a and cum[b + 1] - cum[a] > 0
-        cum[j + 1] = cum[j] + ok[j]
+        a, b = first[j], (last[j] if last[j] < j else j - 1)
+        okl[j] = b >= a and cuml[b + 1] - cuml[a] > 0
+        cuml[j + 1] = cuml[j] + okl[j]
+    ok[:] = okl
     return ok
 
 
@@ -197,25 +231,28 @@ class BoundedSplitter:
         sub.sort_indices()
         w = self.w[r]
         xy = self.xy[r]
-        orders = [self._grow(sub, xy, ang) for ang in self._angles(xy)]
-        prefix = [(np.cumsum(w[o]), self._prefix_cut(sub, o)) for o in orders]
+        ind, ptr = sub.indices.tolist(), sub.indptr.tolist()
+        nbrs = [ind[ptr[i]:ptr[i + 1]] for i in range(len(r))]
+        orders = [self._grow(nbrs, xy, ang) for ang in self._angles(xy)]
+        edges = sparse.triu(sub, k=1).tocoo()
+        prefix = [(np.cumsum(w[o]), self._prefix_cut(edges, o)) for o in orders]
         if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
             chunks = [chunkable(w[o], self.lo, self.hi)[1:]
                       & chunkable(w[o][::-1], self.lo, self.hi)[::-1][1:] for o in orders]
-            mask = self._best_prefix(sub, orders, prefix, total, k, chunks)
+            mask = self._best_prefix((sub, nbrs), orders, prefix, total, k, chunks)
             if mask is not None:
                 return mask
         if len(r) <= EXHAUSTIVE_NODES:
             mask = self._bisect_exhaustive(sub, w, total, k)
             if mask is not None:
                 return mask
-        mask = self._best_prefix(sub, orders, prefix, total, k, None)
+        mask = self._best_prefix((sub, nbrs), orders, prefix, total, k, None)
         if mask is not None:
             return mask
         # no cut inside any window: take the cut that leaves both sides closest to divisible
-        return self._closest_cut(sub, w, orders, total, k)
+        return self._closest_cut((sub, nbrs), w, orders, total, k)
 
-    def _best_prefix(self, sub, orders, prefix, total, k, chunks):
+    def _best_prefix(self, graph, orders, prefix, total, k, chunks):
         """The cheapest prefix cut inside the windows (tier by tier) whose remainder is
         connected; with ``chunks``, only cuts whose sides chunk along the order."""
         for tier in ("safe", "normal", "wide"):
@@ -231,7 +268,7 @@ class BoundedSplitter:
             for cost, oi, s in cand[:MAX_CHECKS]:
                 mask = np.zeros(len(orders[oi]), dtype=bool)
                 mask[orders[oi][: s + 1]] = True
-                if self._connected(sub, ~mask):
+                if _connected(graph, ~mask):
                     return mask
         return None
 
@@ -272,7 +309,7 @@ class BoundedSplitter:
                 return bits[i]
         return None
 
-    def _closest_cut(self, sub, w, orders, total, k):
+    def _closest_cut(self, graph, w, orders, total, k):
         best, best_mask = np.inf, None
         target = total * (k // 2) / k
         for order in orders:
@@ -287,7 +324,7 @@ class BoundedSplitter:
                     break
                 mask = np.zeros(len(w), dtype=bool)
                 mask[order[: s + 1]] = True
-                if self._connected(sub, ~mask):
+                if _connected(graph, ~mask):
                     best, best_mask = score[s], mask
                     break
         return best_mask
@@ -306,49 +343,41 @@ class BoundedSplitter:
         return [np.radians(base + a) for a in ANGLES_DEG]
 
     @staticmethod
-    def _grow(sub: sparse.csr_matrix, xy: np.ndarray, ang: float) -> np.ndarray:
+    def _grow(nbrs: list, xy: np.ndarray, ang: float) -> np.ndarray:
         """Order nodes by growth from the back end along direction ``ang``, always taking the
-        frontier node furthest back; every prefix is connected."""
-        proj = xy @ np.array([np.cos(ang), np.sin(ang)])
+        frontier node furthest back; every prefix is connected. ``nbrs`` lists each node's
+        neighbours (plain lists: this loop is the splitter's hottest)."""
+        proj = (xy @ np.array([np.cos(ang), np.sin(ang)])).tolist()
         n = len(proj)
-        indptr, indices = sub.indptr, sub.indices
-        seen = np.zeros(n, dtype=bool)
-        order = np.empty(n, dtype=np.int64)
-        start = int(np.argmin(proj))
+        seen = [False] * n
+        start = min(range(n), key=proj.__getitem__)
         heap = [(proj[start], start)]
         seen[start] = True
-        k = 0
-        projl = proj.tolist()
+        order = []
+        push, pop = heapq.heappush, heapq.heappop
         while heap:
-            _, u = heapq.heappop(heap)
-            order[k] = u
-            k += 1
-            for v in indices[indptr[u]:indptr[u + 1]].tolist():
+            u = pop(heap)[1]
+            order.append(u)
+            for v in nbrs[u]:
                 if not seen[v]:
                     seen[v] = True
-                    heapq.heappush(heap, (projl[v], v))
-        if k < n:  # not connected: append the rest (callers split components first)
-            order[k:] = np.flatnonzero(~seen)
-        return order
+                    push(heap, (proj[v], v))
+        if len(order) < n:  # not connected: append the rest (callers split components first)
+            order.extend(i for i in range(n) if not seen[i])
+        return np.asarray(order, dtype=np.int64)
 
     @staticmethod
-    def _prefix_cut(sub: sparse.csr_matrix, order: np.ndarray) -> np.ndarray:
-        """Cut cost of every prefix of ``order``: cut[s] for the first s nodes, s = 0..n."""
+    def _prefix_cut(edges: sparse.coo_matrix, order: np.ndarray) -> np.ndarray:
+        """Cut cost of every prefix of ``order``: cut[s] for the first s nodes, s = 0..n.
+        ``edges`` holds each edge once (the upper triangle)."""
         n = len(order)
         pos = np.empty(n, dtype=np.int64)
         pos[order] = np.arange(n)
-        coo = sparse.triu(sub, k=1).tocoo()
-        p = np.minimum(pos[coo.row], pos[coo.col])
-        q = np.maximum(pos[coo.row], pos[coo.col])
-        diff = np.zeros(n + 2)
-        np.add.at(diff, p + 1, coo.data)
-        np.add.at(diff, q + 1, -coo.data)
+        p = np.minimum(pos[edges.row], pos[edges.col])
+        q = np.maximum(pos[edges.row], pos[edges.col])
+        diff = (np.bincount(p + 1, weights=edges.data, minlength=n + 2)
+                - np.bincount(q + 1, weights=edges.data, minlength=n + 2))
         return np.cumsum(diff)[: n + 1]
-
-    @staticmethod
-    def _connected(sub: sparse.csr_matrix, mask: np.ndarray) -> bool:
-        """Whether the nodes in ``mask`` form one connected piece of ``sub``."""
-        return _mask_connected(sub, mask)
 
     # -- repair ---------------------------------------------------------------------------
     def _in_range(self, part) -> bool:
