@@ -14,6 +14,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from gridplan.coverage import (build_walk_network, coverage_shares, snap_to_network,
                                straight_distances, walk_distances, walk_isochrones)
+from gridplan.coverage.network import walkable
 from gridplan.errors import InputError
 
 OSM = Path(__file__).resolve().parents[2] / "shared" / "realdata" / "shanghai_huangpu_roads.osm"
@@ -101,6 +102,39 @@ def test_a_bridge_over_a_street_is_not_joined_to_it():
     assert net.component.max() == 1
     walk, _ = walk_distances(net, [[0, 0]], [[500, 300]], 5000)
     assert np.isnan(walk[0])
+
+
+def test_a_bridge_with_an_empty_layer_tag_is_still_above_the_street():
+    net = build_walk_network(streets([(0, 0), (1000, 0)], [(500, -300), (500, 300)],
+                                     bridge=[None, "yes"], layer=[None, None]))
+    assert net.component.max() == 1
+
+
+def test_a_passage_through_a_building_joins_the_street_it_crosses():
+    net = build_walk_network(streets([(0, 0), (1000, 0)], [(500, -300), (500, 300)],
+                                     tunnel=[None, "building_passage"]))
+    walk, _ = walk_distances(net, [[0, 0]], [[500, 300]], 5000)
+    assert walk[0] == pytest.approx(800.0)
+
+
+@pytest.mark.parametrize("tags, walk_m", [
+    ({}, 800.0),                                           # untagged: walkable
+    ({"foot": "no"}, np.nan),                              # pedestrians barred
+    ({"motorroad": "yes"}, np.nan),                        # elevated expressway
+    ({"highway": "motorway"}, np.nan),
+    ({"access": "private"}, np.nan),
+    ({"access": "private", "foot": "yes"}, 800.0),         # a gate residents may use
+])
+def test_streets_pedestrians_may_not_use_are_left_out(tags, walk_m):
+    """A home at the west end, a station at the north end of the second street: the only
+    way there is along the second street."""
+    cols = {k: [None, v] for k, v in tags.items()}
+    net = build_walk_network(streets([(0, 0), (1000, 0)], [(500, 0), (500, 300)], **cols))
+    walk, _ = walk_distances(net, [[0, 0]], [[500, 300]], 5000, max_access_m=50)
+    if np.isnan(walk_m):
+        assert np.isnan(walk[0])
+    else:
+        assert walk[0] == pytest.approx(walk_m)
 
 
 def test_ends_within_a_decimetre_are_one_node():
@@ -250,6 +284,10 @@ def _nx_node_walks(edges, sources):
 @pytest.mark.parametrize("join_crossings", [False, True])
 def test_walk_distances_match_networkx_on_shanghai_streets(join_crossings):
     edges = _shanghai()
+    # the reference walks where people may walk too (three ways here are access=no)
+    barred = ~walkable(edges)
+    assert barred.any() and set(edges.loc[barred, "access"]) == {"no"}
+    edges = edges[~barred]
     if join_crossings:
         # elevated roads cross each other without meeting (no `layer` in this extract);
         # every other crossing is a bridge or tunnel over a street, which must not join

@@ -110,9 +110,12 @@ def build_walk_network(streets: gpd.GeoDataFrame | None, *, join_crossings: bool
     Returns
     -------
     WalkNetwork
-        Empty (no nodes) for an empty or missing streets layer.
+        Empty (no nodes) for an empty or missing streets layer. Streets people may not walk
+        (see :func:`walkable`) are left out.
     """
     crs = None if streets is None else streets.crs
+    if streets is not None and len(streets):
+        streets = streets[walkable(streets)]
     if streets is None or len(streets) == 0:
         return _empty(crs)
     seg, src = _segments(np.asarray(streets.geometry.values))
@@ -180,15 +183,36 @@ def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return seg[moves], src[moves]
 
 
+def _tag(streets: gpd.GeoDataFrame, col: str) -> pd.Series:
+    """An OSM tag column as stripped lower-case text ('' where missing)."""
+    if col not in streets.columns:
+        return pd.Series("", index=streets.index)
+    s = streets[col]
+    return s.where(s.notna(), "").astype(str).str.strip().str.lower()
+
+
+def walkable(streets: gpd.GeoDataFrame) -> np.ndarray:
+    """Which streets people may walk along: not motorways, not ``foot=no``, not
+    ``motorroad=yes`` (elevated expressways, 快速路) or ``access=no|private`` unless foot is
+    allowed explicitly. Streets without these OSM tags are walkable."""
+    foot = _tag(streets, "foot")
+    allowed = foot.isin(["yes", "designated", "permissive", "official"])
+    barred = (_tag(streets, "highway").isin(["motorway", "motorway_link"])
+              | (foot == "no") | (_tag(streets, "motorroad") == "yes")
+              | _tag(streets, "access").isin(["no", "private"]))
+    return (~barred | allowed).to_numpy()
+
+
 def _levels(streets: gpd.GeoDataFrame) -> np.ndarray:
-    """The level of each street: ``layer``, else +1 bridge / -1 tunnel, else 0."""
-    if "layer" in streets.columns:
-        return pd.to_numeric(streets["layer"], errors="coerce").fillna(0).to_numpy(float)
+    """The level of each street: ``layer`` where given, else +1 bridge / -1 tunnel, else 0."""
     level = np.zeros(len(streets))
     for col, sign in (("bridge", 1.0), ("tunnel", -1.0)):
-        if col in streets.columns:
-            flag = ~streets[col].astype(str).str.strip().str.lower().isin(_FALSE)
-            level = np.where(flag.to_numpy() & streets[col].notna().to_numpy(), sign, level)
+        # a passage through a building is at street level
+        flag = ~_tag(streets, col).isin(_FALSE | {"building_passage"})
+        level = np.where(flag.to_numpy(), sign, level)
+    if "layer" in streets.columns:
+        layer = pd.to_numeric(streets["layer"], errors="coerce").to_numpy(float)
+        level = np.where(np.isfinite(layer), layer, level)
     return level
 
 

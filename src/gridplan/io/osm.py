@@ -163,10 +163,15 @@ def _lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.explode(index_parts=False, ignore_index=True)
 
 
+#: OSM tags kept on streets: levels (so a bridge is not joined to the street under it) and
+#: who may walk there (see :func:`gridplan.coverage.network.walkable`).
+STREET_TAGS = ("bridge", "tunnel", "layer", "foot", "access", "motorroad")
+
+
 def _streets(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ways = _lines(ways)
     rank = _column(ways, "highway").map(RANK_OF_HIGHWAY)
-    streets = _with_columns(ways, ["osm_id", "highway", "name"], rank.notna())
+    streets = _with_columns(ways, ["osm_id", "highway", "name", *STREET_TAGS], rank.notna())
     streets["rank"] = rank.dropna().to_numpy()
     return streets
 
