@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all bench clean
+.PHONY: demo test test-all bench clean browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,10 +15,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/gridplan demo --out maps/demo
 
-test: $(STAMP)
+# The review-map tests drive Debian's chromium (never a downloaded browser); CJK fonts make
+# the Chinese labels legible in screenshots. Without apt (not root, offline) they skip.
+browser:
+	@(command -v chromium >/dev/null && fc-list :lang=zh | grep -q .) || \
+	  (apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium \
+	     fonts-wqy-microhei) >/dev/null 2>&1 || \
+	  echo "make: could not apt-get install chromium fonts-wqy-microhei (the browser tests skip without chromium)"
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
-test-all: $(STAMP)
+test-all: $(STAMP) browser
 	$(BIN)/python -m pytest -q -m ''
 
 bench: $(STAMP)

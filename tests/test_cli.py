@@ -102,12 +102,13 @@ def test_failed_run_leaves_an_existing_output_untouched(tmp_path):
     assert json.loads((out / "summary.json").read_text()) == {"old": True}
 
 
-def test_plan_writes_the_three_outputs_and_keeps_input_columns(tmp_path):
+def test_plan_writes_its_outputs_and_keeps_input_columns(tmp_path):
     out = tmp_path / "out"
     r = run("plan", small_csv(tmp_path), "--out", out, "--max-households", "450")
     assert r.returncode == 0, r.stderr
     assert "%|" not in r.stderr and "step" not in r.stderr   # no progress bar off a terminal
-    assert {p.name for p in out.iterdir()} == {"plan.gpkg", "summary.json", "map.html"}
+    assert {p.name for p in out.iterdir()} == {"plan.gpkg", "summary.json", "map.html",
+                                               "grids.csv", "communities.csv"}
     s = json.loads((out / "summary.json").read_text())
     homes = gpd.read_file(out / "plan.gpkg", layer="homes")
     assert s["households"] == homes["households"].sum() == sum(60 + (i * 37) % 90 for i in range(60))

@@ -118,12 +118,8 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_layers(plan, path: Path) -> None:
-    layers = {
-        "homes": plan.homes, "grids": plan.grids, "communities": plan.communities,
-        "special_grids": plan.special_grids, "stations": plan.stations,
-        "proposed_stations": plan.proposed, "uncovered_homes": plan.uncovered,
-    }
-    write_gpkg(layers, path, plan.city.crs)
+    from .export import plan_layers
+    write_gpkg(plan_layers(plan), path, plan.city.crs)
 
 
 def write_gpkg(layers: dict, path: Path, crs) -> None:
@@ -168,13 +164,23 @@ def write_json(data: dict, path: Path) -> None:
                           encoding="utf-8")
 
 
-def write_plan(plan, out) -> Path:
+def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = False,
+               geojson: bool = False) -> Path:
     """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder
-    beside it, so ``out`` is never left half-written."""
+    beside it, so ``out`` is never left half-written; with ``tables`` also grids.csv and
+    communities.csv, with ``geojson`` also ``geojson/<layer>.geojson`` (WGS84).
+
+    ``map_options`` go to :func:`gridplan.review_map.plan_map` (lang, basemap, cdn, …).
+    """
+    from .export import write_geojson, write_tables
     with atomic_folder(out) as tmp:
         write_layers(plan, tmp / "plan.gpkg")
         write_json(plan.summary, tmp / "summary.json")
-        plan.map().save(str(tmp / "map.html"))
+        plan.map(**(map_options or {})).save(str(tmp / "map.html"))
+        if tables:
+            write_tables(plan, tmp)
+        if geojson:
+            write_geojson(plan, tmp / "geojson")
     return Path(out)
 
 

@@ -1,0 +1,82 @@
+"""Plain-file exports of a plan: one GeoJSON per layer in WGS84, and the grids and
+communities as CSV tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+#: Decimal places of lon/lat in the CSV tables (about 0.1 m).
+CSV_PRECISION = 6
+#: The CSV tables carry a byte-order mark, so Excel and WPS open Chinese text as UTF-8
+#: (pandas, QGIS and Python's csv with utf-8-sig read it as plain UTF-8).
+CSV_ENCODING = "utf-8-sig"
+
+
+def plan_layers(plan) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of a plan by the names they have in plan.gpkg, each with a CRS."""
+    layers = {
+        "homes": plan.homes, "grids": plan.grids, "communities": plan.communities,
+        "special_grids": plan.special_grids, "stations": plan.stations,
+        "proposed_stations": plan.proposed, "uncovered_homes": plan.uncovered,
+    }
+    return {name: gdf if gdf.crs is not None else gdf.set_crs(plan.city.crs)
+            for name, gdf in layers.items()}
+
+
+def write_geojson(plan, folder) -> list[Path]:
+    """Write one GeoJSON file per layer of the plan (RFC 7946: WGS84 lon/lat) into ``folder``.
+
+    Parameters
+    ----------
+    plan : Plan
+    folder : str or Path
+        Created when missing.
+
+    Returns
+    -------
+    list of Path
+        The files written, ``<layer>.geojson``.
+    """
+    from .report import _plain
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    out = []
+    for name, gdf in plan_layers(plan).items():
+        path = folder / f"{name}.geojson"
+        _plain(gdf.to_crs(4326)).to_file(path, driver="GeoJSON", engine="pyogrio",
+                                         RFC7946="YES")
+        out.append(path)
+    return out
+
+
+def table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """A layer as a plain table: its columns, the ``lon`` / ``lat`` (WGS84) of a point inside
+    each polygon, and ``area_m2``."""
+    from .report import _plain
+    pts = gpd.GeoSeries(shapely.point_on_surface(gdf.geometry.values), crs=gdf.crs).to_crs(4326)
+    frame = _plain(gdf).drop(columns=gdf.geometry.name)
+    frame["lon"] = np.round(pts.x.to_numpy(), CSV_PRECISION)
+    frame["lat"] = np.round(pts.y.to_numpy(), CSV_PRECISION)
+    frame["area_m2"] = np.round(gdf.geometry.area.to_numpy(), 1)
+    return pd.DataFrame(frame)
+
+
+def write_tables(plan, folder) -> list[Path]:
+    """Write ``grids.csv`` and ``communities.csv`` into ``folder``.
+
+    Returns
+    -------
+    list of Path
+    """
+    folder = Path(folder)
+    out = []
+    for name in ("grids", "communities"):
+        path = folder / f"{name}.csv"
+        table(plan_layers(plan)[name]).to_csv(path, index=False, encoding=CSV_ENCODING)
+        out.append(path)
+    return out

@@ -1,0 +1,14 @@
+"""The review map of a plan: a layered folium page that works offline, lines up on Chinese
+basemaps, and quotes the plan's figures.
+
+Modules: ``build`` assembles the map, ``layers`` prepares each layer's data for display,
+``panels`` writes the legend and summary, ``basemaps`` offers the tiles and their datums,
+``assets`` inlines the vendored Leaflet, ``labels`` holds the Chinese and English words.
+"""
+
+from .basemaps import BASEMAPS, TIANDITU_KEY_ENV
+from .build import DEFAULT_BASEMAP, DEFAULT_LANG, plan_map
+from .labels import LANGS
+
+__all__ = ["BASEMAPS", "DEFAULT_BASEMAP", "DEFAULT_LANG", "LANGS", "TIANDITU_KEY_ENV",
+           "plan_map"]

@@ -1,0 +1,216 @@
+"""Assemble the review map of a plan with folium."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+import folium
+import folium.plugins
+from branca.element import Element
+from folium.template import Template
+from folium.utilities import JsCode
+
+from . import layers as L
+from . import panels as P
+from .assets import install_assets
+from . import basemaps as B
+from .labels import check_lang, labels
+
+DEFAULT_LANG = "zh"
+DEFAULT_BASEMAP = "osm"
+
+
+class _Review(folium.MacroElement):
+    """Calls ``gridplan.review`` once every layer exists: panels, highlight, the datum shift."""
+
+    _template = Template("""
+        {% macro script(this, kwargs) %}
+        gridplan.review({{ this._parent.get_name() }}, {{ this.config|tojson }}, {
+        {%- for key, layer in this.overlays.items() %}
+            {{ key|tojson }}: {{ layer.get_name() }},
+        {%- endfor %}
+        }, [{% for b in this.gcj_bases %}{{ b.get_name() }}, {% endfor %}]);
+        {% endmacro %}
+    """)
+
+    def __init__(self, config: dict, overlays: dict, gcj_bases: list):
+        super().__init__()
+        self._name = "GridplanReview"
+        self.config, self.overlays, self.gcj_bases = config, overlays, gcj_bases
+
+
+def _js(call: str, options: dict) -> JsCode:
+    return JsCode(f"gridplan.{call}({json.dumps(options)})")
+
+
+def _escaped(fc: dict) -> dict:
+    """Escape text properties: tooltips put them into HTML (station names come from input)."""
+    for f in fc["features"]:
+        p = f["properties"]
+        for k, v in p.items():
+            if isinstance(v, str) and not k.startswith("_"):
+                p[k] = escape(v)
+    return fc
+
+
+def _geojson(gdf, name: str, words: dict, tip: list[str], pop: list[str] | None = None,
+             precision: int = L.PRECISION, **options) -> folium.GeoJson:
+    popup = (folium.GeoJsonPopup(fields=pop, aliases=[words[f] for f in pop], localize=False,
+                                 max_width=420) if pop else None)
+    return folium.GeoJson(
+        _escaped(L.feature_collection(gdf, precision)), name=name,
+        tooltip=folium.GeoJsonTooltip(fields=tip, aliases=[words[f] for f in tip], sticky=True),
+        popup=popup, **options)
+
+
+def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
+             cdn: bool = False, tianditu_key: str | None = None, isochrones: bool = True,
+             homes: bool = True, simplify_m: float = L.SIMPLIFY_M,
+             precision: int = L.PRECISION) -> folium.Map:
+    """The review map of a plan: a single self-contained page planners can work from.
+
+    Toggleable layers: grids coloured by households against the range (out-of-range grids
+    in red or purple, unresolved grids with a dashed orange outline), special grids,
+    communities as outlines, stations with their radius circles, walk isochrones, proposed
+    stations, homes beyond the radius, and every home clustered at low zoom. Tooltips and
+    popups quote each grid's and station's figures; a legend and a summary panel (with the
+    staffing the plan implies) sit in the corners.
+
+    Parameters
+    ----------
+    plan : Plan
+    lang : {'zh', 'en'}
+        Language of every label.
+    basemap : {'osm', 'amap', 'tianditu'}
+        The basemap shown when the page opens; the others stay selectable. On AMap (drawn
+        in GCJ-02) the page shifts every overlay to GCJ-02 so it lines up; OpenStreetMap and
+        Tianditu (CGCS2000, within centimetres of WGS84) need no shift.
+    cdn : bool
+        Link Leaflet and its marker-cluster plugin from a CDN (a lighter file that needs the
+        internet) instead of inlining them (works offline, e.g. from a USB stick).
+    tianditu_key : str, optional
+        Tianditu key (``tk``); default the ``GRIDPLAN_TIANDITU_KEY`` environment variable.
+        Without one, Tianditu is left out and the summary panel says how to add it.
+    isochrones : bool
+        Add each station's walk circle (``plan.isochrones``, computed on first use).
+    homes : bool
+        Add every home as a clustered point layer (hidden at first).
+    simplify_m : float
+        Tolerance for simplifying polygons for display, in metres (grids are simplified as
+        one coverage, so neighbours keep shared edges).
+    precision : int
+        Decimal places of lon/lat in the page (6 is about 0.1 m).
+
+    Returns
+    -------
+    folium.Map
+
+    Raises
+    ------
+    InputError
+        For an unknown ``lang`` or ``basemap``, or Tianditu without a key.
+    """
+    lang = check_lang(lang)
+    key = B.tianditu_key(tianditu_key)
+    B.check_basemap(basemap, key)
+    cfg = plan.config
+    lo, hi = cfg.min_households, cfg.max_households
+    words = labels(lang, radius=f"{cfg.radius_m:g}", minutes=cfg.walk_minutes, lo=lo, hi=hi,
+                   clo=cfg.community_min, chi=cfg.community_max)
+    walk = bool(len(plan.homes)) and bool(plan.homes["walk_m"].notna().any())
+
+    grids, communities = L.grid_layers(plan, words, simplify_m)
+    x0, y0, x1, y1 = L.to_display(grids, precision).total_bounds
+    m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None,
+                   control_scale=True)
+    m.fit_bounds([[y0, x0], [y1, x1]])
+    m.get_root().header.add_child(Element(f"<title>{escape(words['title'])}</title>"),
+                                  name="title")
+    bases = B.basemaps(words, shown=basemap, lang=lang, key=key)
+    for b in bases:
+        b.layer.add_to(m)
+
+    overlays: dict[str, folium.map.Layer] = {}
+    radius = cfg.radius_m
+    if isochrones:
+        iso = L.isochrone_layer(plan, words, simplify_m)
+        if len(iso):
+            overlays["isochrones"] = _geojson(
+                iso, words["layer_isochrones"], words, ["station", "walk_minutes"],
+                precision=precision, show=False,
+                style={"color": P.ISOCHRONE, "weight": 1, "fillColor": P.ISOCHRONE,
+                       "fillOpacity": 0.15, "className": "gp-isochrone"})
+    grid_tip = ["grid_id", "community_id", "households", "homes", "polsby_popper",
+                "share_radius", *(["share_15min"] if walk else []), "station_in_reach"]
+    grid_pop = grid_tip[:4] + ["status"] + grid_tip[4:6] + (
+        ["share_radius_walk", "share_15min"] if walk else []) + ["station_in_reach", "notes"]
+    overlays["grids"] = _geojson(
+        grids, words["layer_grids"], words, grid_tip, grid_pop, precision=precision,
+        style=_js("gridStyle", {"line": "#4d4d4d", "weight": 0.8, "fillOpacity": 0.45,
+                                "flag": L.UNRESOLVED, "flagWeight": 3}))
+    if len(plan.special_grids):
+        overlays["special_grids"] = _geojson(
+            L.special_layer(plan, simplify_m), words["layer_special"], words,
+            ["special_grid_id", "community_id", "units"], precision=precision,
+            style={"color": "#525252", "weight": 1, "fillColor": P.SPECIAL,
+                   "fillOpacity": 0.25, "dashArray": "2 3", "className": "gp-special"})
+    overlays["communities"] = _geojson(
+        communities, words["layer_communities"], words,
+        ["community_id", "households", "grids", "homes", "share_radius",
+         *(["share_15min"] if walk else [])],
+        ["community_id", "households", "grids", "homes", "status", "share_radius",
+         *(["share_15min"] if walk else []), "notes"], precision=precision,
+        style=_js("communityStyle", {"line": P.COMMUNITY, "weight": 2.5, "flag": L.BELOW}))
+    if len(plan.stations):
+        overlays["stations"] = _geojson(
+            L.station_layer(plan, words), words["layer_stations"], words,
+            ["name", "served_households", "served_homes"], precision=precision,
+            point_to_layer=_js("stationMarker", {"radius": radius, "color": P.STATION,
+                                                 "dot": 6, "dash": None,
+                                                 "className": "gp-station"}))
+    if len(plan.proposed):
+        overlays["proposed"] = _geojson(
+            L.proposed_layer(plan), words["layer_proposed"], words,
+            ["proposed_rank", "new_households", "reach_households"], precision=precision,
+            point_to_layer=_js("stationMarker", {"radius": radius, "color": P.PROPOSED,
+                                                 "dot": 6, "dash": "6 6",
+                                                 "className": "gp-proposed"}))
+    if len(plan.uncovered):
+        overlays["uncovered"] = _geojson(
+            L.uncovered_layer(plan), words["layer_uncovered"], words,
+            ["households", "dist_m", "grid_id"], precision=precision,
+            point_to_layer=_js("dot", {"radius": 3, "color": "#ffffff", "weight": 0.8,
+                                       "fillColor": P.UNCOVERED, "fillOpacity": 0.95,
+                                       "className": "gp-uncovered"}))
+    hidden = []
+    if homes:
+        rows = L.home_rows(plan, precision)
+        if rows:
+            hover = json.dumps({"households": words["households"], "grid_id": words["grid_id"]},
+                               ensure_ascii=False)
+            overlays["homes"] = folium.plugins.FastMarkerCluster(
+                rows, name=words["layer_homes"],
+                callback=f"function (row) {{ return gridplan.homeMarker(row, {hover}); }}",
+                disableClusteringAtZoom=17, showCoverageOnHover=False, chunkedLoading=True,
+                maxClusterRadius=60)
+            hidden.append("homes")   # FastMarkerCluster always adds itself; hidden on load
+    for layer in overlays.values():
+        layer.add_to(m)
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+
+    notes = []
+    if not key:
+        notes.append(words["note_tianditu"])
+    notes.append(words["note_gcj"])
+    config = {
+        "summary": P.summary_html(plan.summary, words, notes),
+        "legend": P.legend_html(words, lo, hi, isochrones="isochrones" in overlays,
+                                special="special_grids" in overlays),
+        "hidden": hidden, "highlight": "grids", "lang": lang,
+        "tianditu": bool(key),
+    }
+    _Review(config, overlays, [b.layer for b in bases if b.gcj02]).add_to(m)
+    install_assets(m, *[layer for layer in overlays.values()
+                        if hasattr(layer, "default_js")], cdn=cdn)
+    return m

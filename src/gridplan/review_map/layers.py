@@ -1,0 +1,266 @@
+"""The plan's layers as the review map shows them: simplified for display, in WGS84 with
+rounded coordinates, and carrying the figures their tooltips quote."""
+
+from __future__ import annotations
+
+import branca.colormap as cm
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.spatial import cKDTree
+
+#: Polygon simplification for display, metres. Grids are simplified as one coverage, so
+#: neighbours keep a shared edge (no slivers, no gaps).
+SIMPLIFY_M = 2.0
+#: Decimal places of lon/lat in the page: 6 is about 0.1 m.
+PRECISION = 6
+#: Fill of a grid below / above the household range, and the ramp of one within it.
+BELOW, ABOVE = "#d7301f", "#7a0177"
+IN_RANGE_RAMP = ("#c6dbef", "#6baed6", "#08519c")
+#: Outline of an unresolved grid.
+UNRESOLVED = "#ff7f00"
+
+
+def grid_colours(lo: int, hi: int) -> cm.LinearColormap:
+    """The fill ramp of grids within [lo, hi] households."""
+    return cm.LinearColormap(list(IN_RANGE_RAMP), vmin=lo, vmax=hi)
+
+
+def _share(v) -> str | None:
+    return None if v is None or not np.isfinite(v) else f"{100 * v:.1f}%"
+
+
+def simplify_coverage(geoms, tolerance_m: float) -> np.ndarray:
+    """Simplify polygons that tile an area as one coverage, so shared edges stay shared.
+
+    A tiling whose shared edges do not match vertex for vertex is cleaned first
+    (``shapely.coverage_clean``, GEOS 3.14); when it still is not a valid coverage, or this
+    shapely lacks the coverage functions, each polygon is simplified on its own.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    if tolerance_m <= 0 or not len(geoms):
+        return geoms
+    try:
+        if not shapely.coverage_is_valid(geoms):
+            cleaned = shapely.coverage_clean(geoms)
+            if (len(cleaned) != len(geoms) or shapely.is_empty(cleaned).any()
+                    or not shapely.coverage_is_valid(cleaned)):
+                raise ValueError("not a coverage")
+            geoms = cleaned
+        return shapely.coverage_simplify(geoms, tolerance_m)
+    except (AttributeError, ValueError, shapely.errors.GEOSException):
+        return shapely.simplify(geoms, tolerance_m, preserve_topology=True)
+
+
+def dissolve_communities(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Community outlines as unions of their grids: a fast coverage union when the grids tile
+    exactly, a general union when they do not (e.g. after per-polygon simplification)."""
+    frame = grids[["community_id", "geometry"]]
+    try:
+        return frame.dissolve("community_id", method="coverage")
+    except shapely.errors.GEOSException:
+        return frame.dissolve("community_id")
+
+
+def to_display(gdf: gpd.GeoDataFrame, precision: int = PRECISION) -> gpd.GeoDataFrame:
+    """``gdf`` in WGS84 lon/lat rounded to ``precision`` decimals."""
+    out = gdf.to_crs(4326)
+    geoms = shapely.transform(out.geometry.values.to_numpy(), lambda xy: np.round(xy, precision))
+    return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=4326))
+
+
+def feature_collection(gdf: gpd.GeoDataFrame, precision: int = PRECISION) -> dict:
+    """A GeoJSON dict of ``gdf`` in rounded WGS84; NaN becomes null."""
+    return to_display(gdf, precision).to_geo_dict(na="null", drop_id=True)
+
+
+def _flagged_grids(plan) -> dict[str, list[str]]:
+    notes: dict[str, list[str]] = {}
+    for note in plan.partition.unresolved.get("grids", []):
+        for gid in note.get("ids", []):
+            notes.setdefault(str(gid), []).append(note["reason"])
+    return notes
+
+
+def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
+                ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Grids and communities for display, in the plan's CRS, with tooltip columns.
+
+    Communities are dissolved from the simplified grids, so their outlines run exactly along
+    grid edges.
+
+    Returns
+    -------
+    grids, communities : GeoDataFrame
+        Grids carry ``_fill`` (fill colour) and ``_flag`` (1 for an unresolved grid).
+    """
+    cfg = plan.config
+    lo, hi = cfg.min_households, cfg.max_households
+    g = plan.grids
+    notes = _flagged_grids(plan)
+    hh = g["households"].to_numpy()
+    ramp = grid_colours(lo, hi)
+    walk = bool(np.isfinite(plan.homes["walk_m"]).any())
+    grids = gpd.GeoDataFrame({
+        "grid_id": g["grid_id"].astype(str),
+        "community_id": g["community_id"].astype(str),
+        "households": hh.astype(int),
+        "homes": g["homes"].astype(int),
+        "polsby_popper": g["polsby_popper"].astype(float).round(2),
+        "share_radius": g["share_radius"].map(_share),
+        "share_radius_walk": g["share_radius_walk"].map(_share) if walk else None,
+        "share_15min": g["share_15min"].map(_share) if walk else None,
+        "station_in_reach": np.where(g["station_in_reach"].astype(bool), words["yes"],
+                                     words["no"]),
+        "status": np.where(hh < lo, words["below"],
+                           np.where(hh > hi, words["above"], words["in_range"])),
+        "notes": [" · ".join(notes.get(str(i), [])) or None for i in g["grid_id"]],
+        "_fill": [BELOW if h < lo else ABOVE if h > hi else ramp(h) for h in hh],
+        "_flag": [int(str(i) in notes) for i in g["grid_id"]],
+    }, geometry=simplify_coverage(g.geometry.values, simplify_m), crs=g.crs, index=g.index)
+    grids["_fill"] = grids["_fill"].str[:7]       # branca gives #rrggbbaa
+
+    c = plan.communities
+    outlines = dissolve_communities(grids)
+    clo, chi = cfg.community_min, cfg.community_max
+    ch = c["households"].to_numpy()
+    cnotes: dict[str, list[str]] = {}
+    for note in plan.partition.unresolved.get("communities", []):
+        for cid in note.get("ids", []):
+            cnotes.setdefault(str(cid), []).append(note["reason"])
+    comm = pd.DataFrame({
+        "community_id": c["community_id"].astype(str),
+        "households": ch.astype(int),
+        "grids": c["grids"].astype(int),
+        "homes": c["homes"].astype(int),
+        "share_radius": c["share_radius"].map(_share),
+        "share_15min": c["share_15min"].map(_share) if walk else None,
+        "status": np.where(ch < clo, f"< {clo}", np.where(ch > chi, f"> {chi}",
+                                                          words["in_range"])),
+        "notes": [" · ".join(cnotes.get(str(i), [])) or None for i in c["community_id"]],
+        "_flag": [int(str(i) in cnotes) for i in c["community_id"]],
+    })
+    geom = comm["community_id"].map(outlines.geometry)
+    missing = geom.isna().to_numpy()
+    if missing.any():                        # a community with no grid: draw its own shape
+        geom[missing] = simplify_coverage(c.geometry.values[missing], simplify_m)
+    communities = gpd.GeoDataFrame(comm, geometry=list(geom), crs=g.crs)
+    return grids, communities
+
+
+def special_layer(plan, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Special grids (shops, offices) for display."""
+    s = plan.special_grids
+    return gpd.GeoDataFrame({
+        "special_grid_id": s["special_grid_id"].astype(str),
+        "community_id": s["community_id"].astype(str),
+        "units": s["units"].astype(int),
+    }, geometry=shapely.simplify(s.geometry.values, simplify_m, preserve_topology=True),
+        crs=s.crs)
+
+
+def _residential_points(plan) -> tuple[pd.DataFrame, np.ndarray]:
+    from ..plan import home_points
+    res = plan.homes[plan.homes["households"] > 0]
+    return res, (home_points(res) if len(res) else np.zeros((0, 2)))
+
+
+def station_names(plan, words: dict) -> list[str]:
+    """Each station's name, or "station n" when it has none."""
+    st = plan.stations
+    names = st["name"] if "name" in st.columns else pd.Series([None] * len(st), index=st.index)
+    return [str(v) if isinstance(v, str) and v.strip() else words["unnamed_station"].format(n=i + 1)
+            for i, v in enumerate(names)]
+
+
+def station_layer(plan, words: dict) -> gpd.GeoDataFrame:
+    """Stations with the households and homes each serves: those whose nearest station it is,
+    within the radius (straight line)."""
+    st = plan.stations
+    res, xy = _residential_points(plan)
+    served = np.zeros(len(st))
+    homes = np.zeros(len(st), dtype=int)
+    if len(st) and len(xy):
+        d, j = cKDTree(shapely.get_coordinates(st.geometry.values)).query(xy)
+        ok = d <= plan.config.radius_m
+        served = np.bincount(j[ok], weights=res["households"].to_numpy(float)[ok],
+                             minlength=len(st))
+        homes = (pd.Series(res["home_index"].to_numpy()[ok]).groupby(j[ok]).nunique()
+                 .reindex(range(len(st)), fill_value=0).to_numpy())
+    return gpd.GeoDataFrame({
+        "name": station_names(plan, words),
+        "served_households": np.round(served).astype(int),
+        "served_homes": homes.astype(int),
+    }, geometry=list(st.geometry.values), crs=st.crs)
+
+
+def proposed_layer(plan) -> gpd.GeoDataFrame:
+    """Proposed stations with the households each would newly reach, as the siting ranked
+    them (``households_added``: reached by no existing or higher-ranked station) and, when
+    the plan gives it, all the households within its reach."""
+    pr = plan.proposed
+    if "households_added" in pr.columns:
+        new = pr["households_added"].to_numpy(float)
+    else:           # nearest proposed station, within the radius, of each uncovered household
+        res, xy = _residential_points(plan)
+        new = np.zeros(len(pr))
+        if len(pr) and len(xy):
+            out = ~res["covered_radius"].to_numpy(bool)
+            d, j = cKDTree(shapely.get_coordinates(pr.geometry.values)).query(xy[out])
+            ok = d <= plan.config.radius_m
+            new = np.bincount(j[ok], weights=res["households"].to_numpy(float)[out][ok],
+                              minlength=len(pr))
+    reach = (pr["households_in_reach"].to_numpy(float) if "households_in_reach" in pr.columns
+             else np.full(len(pr), np.nan))
+    return gpd.GeoDataFrame({
+        "proposed_rank": pr["proposed_rank"].astype(int).to_numpy() if len(pr) else [],
+        "new_households": np.round(new).astype(int),
+        "reach_households": [None if not np.isfinite(v) else int(round(v)) for v in reach],
+    }, geometry=list(pr.geometry.values), crs=pr.crs)
+
+
+def uncovered_layer(plan) -> gpd.GeoDataFrame:
+    """Homes beyond the radius of every station, as points."""
+    u = plan.uncovered
+    from ..plan import home_points
+    xy = home_points(u) if len(u) else np.zeros((0, 2))
+    return gpd.GeoDataFrame({
+        "households": u["households"].astype(int).to_numpy(),
+        "dist_m": [int(round(d)) if np.isfinite(d) else None for d in u["dist_m"].to_numpy(float)],
+        "grid_id": u["grid_id"].astype(str).to_numpy(),
+    }, geometry=shapely.points(xy), crs=plan.homes.crs)
+
+
+def isochrone_layer(plan, words: dict, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
+    """Each station's walk circle (computed by ``plan.isochrones`` on first use)."""
+    iso = plan.isochrones
+    if not len(iso):
+        return gpd.GeoDataFrame({"station": [], "walk_minutes": []}, geometry=[],
+                                crs=plan.homes.crs)
+    names = station_names(plan, words)
+    keep = ~shapely.is_empty(iso.geometry.values)
+    iso = iso[keep]
+    return gpd.GeoDataFrame({
+        "station": [names[int(i)] for i in iso["station"]],
+        "walk_minutes": np.full(len(iso), plan.config.walk_minutes),
+    }, geometry=shapely.simplify(iso.geometry.values, simplify_m, preserve_topology=True),
+        crs=iso.crs)
+
+
+def home_rows(plan, precision: int = PRECISION) -> list[list]:
+    """One row ``[lat, lon, households, grid ids]`` per residential home (its parts summed),
+    for the clustered homes layer."""
+    res, xy = _residential_points(plan)
+    if not len(res):
+        return []
+    lon, lat = gpd.GeoSeries(shapely.points(xy), crs=res.crs).to_crs(4326).pipe(
+        lambda s: (s.x.to_numpy(), s.y.to_numpy()))
+    frame = pd.DataFrame({"home": res["home_index"].to_numpy(), "lat": lat, "lon": lon,
+                          "households": res["households"].to_numpy(int),
+                          "grid": res["grid_id"].astype(str).to_numpy()})
+    per = frame.groupby("home", sort=False).agg(
+        lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
+        grid=("grid", lambda s: "/".join(dict.fromkeys(s))))
+    return [[round(float(a), precision), round(float(b), precision), int(h), g]
+            for a, b, h, g in zip(per["lat"], per["lon"], per["households"], per["grid"])]

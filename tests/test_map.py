@@ -1,0 +1,287 @@
+"""The review map as a page and as data, and the plan's other outputs: plan.gpkg as QGIS
+reads it, one GeoJSON per layer, the grids and communities tables. (In a browser: see
+test_map_browser.py.)"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import folium
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+
+import gridplan as gp
+from gridplan.report import write_plan
+from gridplan.review_map import layers as L
+from gridplan.review_map.labels import labels
+from gridplan.review_map.panels import summary_rows
+
+from .conftest import small_city
+
+LEAFLET_CDN = "https://cdn.jsdelivr.net/npm/leaflet@1.9.4/dist/leaflet.js"
+CLUSTER_CDN = ("https://cdn.jsdelivr.net/npm/leaflet.markercluster@1.5.3/dist/"
+               "leaflet.markercluster.js")
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return gp.plan(gp.synth(households=6_000, seed=0))
+
+
+@pytest.fixture(scope="module")
+def html(plan):
+    return plan.map(lang="en").get_root().render()
+
+
+def overlay(m: folium.Map, name: str):
+    """The map's layer shown as ``name`` in the layer control."""
+    found = [c for c in m._children.values() if getattr(c, "layer_name", None) == name]
+    assert len(found) == 1, name
+    return found[0]
+
+
+def words(plan, lang="en"):
+    c = plan.config
+    return labels(lang, radius=f"{c.radius_m:g}", minutes=c.walk_minutes,
+                  lo=c.min_households, hi=c.max_households, clo=c.community_min,
+                  chi=c.community_max)
+
+
+# --- offline and CDN pages ------------------------------------------------------------------
+
+def test_offline_page_fetches_no_script_or_style(html):
+    assert re.findall(r"<script[^>]*\bsrc=", html) == []
+    assert re.findall(r"<link[^>]*\bhref=", html) == []
+    assert "Leaflet 1.9.4" in html and "L.MarkerClusterGroup" in html
+    assert "Volodymyr Agafonkin" in html and "Copyright 2012 David Leaver" in html  # licences
+    assert "url(images/" not in html                 # Leaflet's images are data: URIs
+    for library in ("jquery", "bootstrap", "fontawesome", "awesome-markers"):
+        assert library not in html.lower()
+
+
+def test_cdn_page_links_leaflet_and_the_cluster_plugin_only(plan, html):
+    cdn = plan.map(lang="en", cdn=True).get_root().render()
+    assert re.findall(r'<script[^>]*\bsrc="([^"]+)"', cdn) == [LEAFLET_CDN, CLUSTER_CDN]
+    assert all(u.startswith("https://cdn.jsdelivr.net/npm/leaflet")
+               for u in re.findall(r'<link[^>]*\bhref="([^"]+)"', cdn))
+    assert "gridplan.review(" in cdn and "Leaflet 1.9.4" not in cdn
+    assert len(html.encode()) - len(cdn.encode()) > 150_000
+
+
+def test_folium_defaults_stay_as_they_were_for_other_maps(html):
+    assert any("jquery" in url for _, url in folium.Map.default_js)
+    other = folium.Map().get_root().render()
+    assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in other
+
+
+# --- what the layers carry ------------------------------------------------------------------
+
+def test_every_grid_is_drawn_with_its_households(plan):
+    m = plan.map(lang="en")
+    feats = overlay(m, "Grids (households)").data["features"]
+    drawn = {f["properties"]["grid_id"]: f["properties"]["households"] for f in feats}
+    assert drawn == dict(zip(plan.grids["grid_id"], plan.grids["households"]))
+    ramp = L.grid_colours(plan.config.min_households, plan.config.max_households)
+    for f in feats:
+        p = f["properties"]
+        assert p["_fill"] == ramp(p["households"])[:7] and p["_flag"] == 0
+
+
+def test_grid_below_the_range_stands_out_with_its_reason():
+    city = small_city([(0, 0), (60, 0), (0, 60), (60, 60), (30, 30)], [50] * 5,
+                      stations=[(0, 0)])
+    p = gp.plan(city)
+    props = overlay(p.map(lang="en"), "Grids (households)").data["features"][0]["properties"]
+    assert props["households"] == 250
+    assert props["_fill"] == L.BELOW and props["_flag"] == 1
+    assert props["status"] == "below 300"
+    assert "no set of grids of 300–500" in props["notes"]
+
+
+def test_station_serves_the_households_nearest_to_it_within_the_radius():
+    # stations at x = 0 and 1,000 m; a shop at 2,050 m is the only candidate for a new one
+    city = small_city([(0, 0), (100, 0), (900, 0), (2000, 0), (2050, 0)],
+                      [100, 100, 100, 100, 0], kind=["residential"] * 4 + ["commercial"],
+                      stations=[(0, 0), (1000, 0)])
+    p = gp.plan(city)
+    st = L.station_layer(p, words(p))
+    assert st["served_households"].tolist() == [200, 100]     # the home at 2,000 m: nobody's
+    assert st["served_homes"].tolist() == [2, 1]
+    assert st["name"].tolist() == ["station 1", "station 2"]
+    pr = L.proposed_layer(p)
+    assert pr["new_households"].tolist() == [100]
+    feats = overlay(p.map(lang="en"), "Stations and 500 m circles").data["features"]
+    assert [f["properties"]["served_households"] for f in feats] == [200, 100]
+
+
+def test_labels_follow_the_language(plan):
+    zh, en = plan.map(lang="zh"), plan.map(lang="en")
+    assert overlay(zh, "网格（户数）").layer_name == "网格（户数）"
+    assert overlay(en, "Grids (households)")
+    tip = [c for c in overlay(zh, "网格（户数）")._children.values()
+           if isinstance(c, folium.GeoJsonTooltip)][0]
+    assert "户数" in tip.aliases and "Households" not in tip.aliases
+    assert labels("zh").keys() == labels("en").keys()
+    with pytest.raises(gp.InputError, match="lang = 'fr'"):
+        plan.map(lang="fr")
+
+
+def test_summary_panel_quotes_the_plan_and_its_staffing(plan, html):
+    s = plan.summary
+    rows = dict(summary_rows(s, words(plan)))
+    lo, hi = s["staffing"]["community_workers"]
+    assert rows["Community workers (one per 300–400 households)"] == f"{lo:,}–{hi:,}"
+    assert rows["Grid workers (one per grid)"] == f"{len(plan.grids):,}"
+    assert rows["Households"] == f"{int(plan.grids['households'].sum()):,}"
+    assert rows["Households within 500 m (straight)"] == \
+        f"{100 * s['coverage']['straight_share']:.1f}%"
+    for value in rows.values():                        # the page carries them, JSON-escaped
+        assert json.dumps(value)[1:-1] in html
+
+
+def test_tianditu_needs_a_key_and_is_not_shifted(plan, monkeypatch):
+    monkeypatch.delenv("GRIDPLAN_TIANDITU_KEY", raising=False)
+    with pytest.raises(gp.InputError, match="GRIDPLAN_TIANDITU_KEY"):
+        plan.map(basemap="tianditu")
+    assert "tianditu.gov.cn" not in plan.map(lang="en").get_root().render()
+    monkeypatch.setenv("GRIDPLAN_TIANDITU_KEY", "k3y")
+    m = plan.map(lang="en", basemap="tianditu")
+    page = m.get_root().render()
+    assert "tk=k3y" in page and "LAYER=vec" in page and "LAYER=eva" in page
+    tianditu = overlay(m, "Tianditu")
+    assert tianditu.show and not overlay(m, "OpenStreetMap").show
+    review = [c for c in m._children.values() if type(c).__name__ == "_Review"][0]
+    assert [b.layer_name for b in review.gcj_bases] == ["AMap (Gaode, GCJ-02)"]   # AMap only
+
+
+def test_amap_first_opens_on_amap(plan):
+    m = plan.map(lang="en", basemap="amap")
+    assert overlay(m, "AMap (Gaode, GCJ-02)").show and not overlay(m, "OpenStreetMap").show
+    with pytest.raises(gp.InputError, match="basemap = 'baidu'"):
+        plan.map(basemap="baidu")
+
+
+def test_display_grids_keep_shared_edges_and_rounded_coordinates(plan):
+    grids, communities = L.grid_layers(plan, words(plan), simplify_m=5.0)
+    areas = shapely.area(grids.geometry.values)
+    union = shapely.union_all(grids.geometry.values).area
+    assert areas.sum() - union < 1.0                 # neighbours do not overlap
+    assert union == pytest.approx(shapely.union_all(plan.grids.geometry.values).area, rel=0.01)
+    assert communities.geometry.area.sum() == pytest.approx(areas.sum(), rel=1e-6)
+    before = shapely.get_num_coordinates(plan.grids.geometry.values).sum()
+    assert shapely.get_num_coordinates(grids.geometry.values).sum() < before
+    xy = shapely.get_coordinates(L.to_display(grids, precision=5).geometry.values)
+    assert np.allclose(xy, np.round(xy, 5), rtol=0, atol=1e-12)
+
+
+def test_display_simplification_mends_grids_whose_shared_edges_do_not_match():
+    # the shared edge x = 100 has a vertex at (100, 50) on one side only
+    left = shapely.Polygon([(0, 0), (100, 0), (100, 50), (100, 100), (0, 100), (3, 50)])
+    right = shapely.Polygon([(100, 0), (200, 0), (200, 100), (100, 100)])
+    assert not shapely.coverage_is_valid([left, right])
+    out = L.simplify_coverage([left, right], 5.0)
+    assert len(out) == 2 and shapely.coverage_is_valid(out)
+    assert shapely.get_num_coordinates(out[0]) < shapely.get_num_coordinates(left)  # (3, 50) went
+    assert shapely.area(out).sum() == pytest.approx(shapely.union_all(out).area)
+
+
+# --- the other outputs ----------------------------------------------------------------------
+
+def test_plan_gpkg_opens_in_qgis(plan, tmp_path):
+    write_plan(plan, tmp_path / "out")
+    path = tmp_path / "out" / "plan.gpkg"
+    names = [n for n, _ in pyogrio.list_layers(path)]
+    assert {"homes", "grids", "communities", "stations", "proposed_stations",
+            "uncovered_homes", "special_grids"} <= set(names)
+    for name in names:
+        info = pyogrio.read_info(path, layer=name)
+        assert info["crs"], name
+        gdf = gpd.read_file(path, layer=name, engine="pyogrio")
+        assert shapely.is_valid(gdf.geometry.values).all(), name
+        for col in gdf.columns.drop(gdf.geometry.name):
+            kind = gdf[col].dtype.kind
+            assert kind in "biufMO" or str(gdf[col].dtype).startswith(("str", "string")), \
+                (name, col, gdf[col].dtype)
+            if kind == "O":                    # text with nulls, never lists or dicts
+                assert all(isinstance(v, str) or pd.isna(v) for v in gdf[col]), (name, col)
+
+
+def test_geojson_layers_and_tables(plan, tmp_path):
+    out = write_plan(plan, tmp_path / "out", tables=True, geojson=True)
+    files = sorted(p.name for p in (out / "geojson").iterdir())
+    assert files == sorted(f"{n}.geojson" for n in (
+        "homes", "grids", "communities", "special_grids", "stations", "proposed_stations",
+        "uncovered_homes"))
+    grids = gpd.read_file(out / "geojson" / "grids.geojson")
+    assert grids.crs.equals("EPSG:4326") and len(grids) == len(plan.grids)
+    assert grids.geometry.total_bounds == pytest.approx(
+        plan.grids.to_crs(4326).total_bounds, abs=1e-6)
+    assert (out / "grids.csv").read_bytes()[:3] == b"\xef\xbb\xbf"    # BOM: Excel reads UTF-8
+    table = pd.read_csv(out / "grids.csv", encoding="utf-8-sig")
+    assert table["grid_id"].tolist() == plan.grids["grid_id"].tolist()
+    assert table["households"].tolist() == plan.grids["households"].tolist()
+    x0, y0, x1, y1 = grids.total_bounds
+    assert table["lon"].between(x0, x1).all() and table["lat"].between(y0, y1).all()
+    comm = pd.read_csv(out / "communities.csv", encoding="utf-8-sig")
+    assert comm["households"].sum() == plan.grids["households"].sum()
+    assert {"lon", "lat", "area_m2"} <= set(comm.columns)
+
+
+def run(*args):
+    return subprocess.run([sys.executable, "-m", "gridplan.cli", *map(str, args)],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_demo_command_takes_the_map_options(tmp_path):
+    out = tmp_path / "demo"
+    r = run("demo", "--households", "6000", "--out", out, "--lang", "en", "--cdn",
+            "--geojson", "--basemap", "amap")
+    assert r.returncode == 0, r.stderr
+    assert {"plan.gpkg", "summary.json", "map.html", "grids.csv", "communities.csv",
+            "geojson"} == {p.name for p in out.iterdir()}
+    page = (out / "map.html").read_text(encoding="utf-8")
+    assert f'<script src="{LEAFLET_CDN}">' in page and "Grids (households)" in page
+    assert "grids.csv" in r.stdout
+
+
+def test_tianditu_without_a_key_fails_before_planning(tmp_path):
+    env_free = {k: v for k, v in os.environ.items() if k != "GRIDPLAN_TIANDITU_KEY"}
+    out = tmp_path / "x"
+    r = subprocess.run([sys.executable, "-m", "gridplan.cli", "demo", "--out", str(out),
+                        "--basemap", "tianditu"], capture_output=True, text=True, env=env_free,
+                       timeout=120)
+    assert r.returncode == 2
+    assert r.stderr.strip().count("\n") == 0
+    assert r.stderr.startswith("gridplan: error:") and "GRIDPLAN_TIANDITU_KEY" in r.stderr
+    assert not out.exists()
+
+
+def test_vendored_assets_ship_with_their_licences():
+    from importlib.resources import files
+    static = files("gridplan") / "static"
+    for path in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet/LICENSE",
+                 "leaflet/images/layers.png", "leaflet.markercluster/leaflet.markercluster.js",
+                 "leaflet.markercluster/MIT-LICENCE.txt", "gridplan/review_map.js"):
+        assert static.joinpath(*path.split("/")).is_file(), path
+    meta = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert "static/**/*" in meta["tool"]["setuptools"]["package-data"]["gridplan"]
+
+
+@pytest.mark.slow
+def test_a_million_household_map_stays_under_15_mb(tmp_path):
+    p = gp.plan(gp.synth(households=1_000_000, seed=0))
+    path = tmp_path / "map.html"
+    p.map().save(str(path))
+    assert path.stat().st_size < 15e6
+    page = path.read_text(encoding="utf-8")
+    assert page.count('"grid_id"') >= len(p.grids)       # every grid is in it

@@ -1,0 +1,257 @@
+"""The review map in a real browser (Debian's headless Chromium, driven by Playwright) with
+every network request refused: layers, tooltips, the GCJ-02 shift, a screenshot."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+
+import gridplan as gp
+from gridplan.io.datum import wgs84_to_gcj02
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
+# GRIDPLAN_CHROMIUM points at another Chromium build (or at nothing, to see the skip)
+CHROMIUM = (os.environ.get("GRIDPLAN_CHROMIUM") or shutil.which("chromium")
+            or "/usr/bin/chromium")
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"no Chromium at {CHROMIUM}: Debian's chromium package is not installed "
+                "(make test installs it with apt-get when it runs as root with apt)",
+                allow_module_level=True)
+
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-dev-shm-usage"]
+TILE_HOSTS = ("tile.openstreetmap.org", "is.autonavi.com", "tianditu.gov.cn")
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "maps" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def plan():
+    return gp.plan(gp.synth(households=6_000, seed=0))
+
+
+@pytest.fixture(scope="module")
+def map_file(plan, tmp_path_factory):
+    path = tmp_path_factory.mktemp("map") / "map.html"
+    plan.map(lang="en").save(str(path))
+    return path
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as pw:
+        try:
+            b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        except sync_api.Error as e:                # pragma: no cover - depends on the machine
+            pytest.skip(f"chromium at {CHROMIUM} would not start under Playwright: {e}")
+        yield b
+        b.close()
+
+
+class Visit:
+    """A page opened with every request that is not a file refused, and what it logged."""
+
+    def __init__(self, browser, path: Path, size=(1280, 860)):
+        self.context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+        self.refused, self.console, self.errors = [], [], []
+
+        def refuse(route):
+            self.refused.append(route.request.url)
+            route.abort()
+        self.context.route(lambda url: not url.startswith(("file:", "data:")), refuse)
+        self.page = self.context.new_page()
+        self.page.on("console", lambda m: self.console.append(m))
+        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.goto(path.as_uri(), wait_until="load")
+        self.page.wait_for_function("window.gridplanReview !== undefined", timeout=30_000)
+
+    def real_errors(self) -> list[str]:
+        """Console errors other than basemap tiles that could not load (there is no network)."""
+        out = []
+        for m in self.console:
+            if m.type != "error":
+                continue
+            host = urlsplit((m.location or {}).get("url", "")).hostname or ""
+            if "Failed to load resource" in m.text and host.endswith(TILE_HOSTS):
+                continue
+            out.append(f"{m.text} ({m.location})")
+        return out + self.errors
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def visit(browser, map_file):
+    v = Visit(browser, map_file)
+    yield v
+    v.close()
+
+
+def test_offline_map_draws_one_shape_per_grid_with_no_errors(visit, plan):
+    page = visit.page
+    assert page.locator(".leaflet-container").count() == 1
+    assert page.locator("path.gp-grid").count() == len(plan.grids)
+    assert page.locator("path.gp-community").count() == len(plan.communities)
+    assert page.locator("path.gp-station").count() == len(plan.stations)
+    assert page.locator("path.gp-uncovered").count() == len(plan.uncovered)
+    assert visit.real_errors() == []
+    # the only requests the page made were for basemap tiles (refused: there is no network)
+    hosts = {urlsplit(u).hostname for u in visit.refused}
+    assert hosts and all(h.endswith(TILE_HOSTS) for h in hosts), hosts
+
+
+def test_layer_control_lists_every_layer(visit):
+    text = visit.page.inner_text(".leaflet-control-layers")
+    for name in ("OpenStreetMap", "AMap (Gaode, GCJ-02)", "Grids (households)", "Communities",
+                 "Stations and 500 m circles", "15-minute walk from stations",
+                 "Proposed stations", "Homes beyond 500 m", "Homes (clustered)",
+                 "Special grids (shops, offices)"):
+        assert name in text
+    assert "Tianditu" not in text          # no key in the environment: left out, with a note
+    assert "GRIDPLAN_TIANDITU_KEY" in visit.page.inner_text(".gp-summary-panel")
+
+
+def _hover_grid(page):
+    """Move the mouse onto a grid where nothing is drawn above it; its properties."""
+    spot = page.evaluate("""() => {
+        const st = window.gridplanReview, map = st.map;
+        for (const layer of st.layers.grids.getLayers()) {
+            const pts = layer.getLatLngs().flat(3);
+            const c = layer.getCenter();
+            for (const ll of [c, ...pts.slice(0, 40).map(p => L.latLng(
+                     (p.lat * 3 + c.lat) / 4, (p.lng * 3 + c.lng) / 4))]) {
+                const xy = map.latLngToContainerPoint(ll);
+                const box = map.getContainer().getBoundingClientRect();
+                const x = box.left + xy.x, y = box.top + xy.y;
+                if (document.elementFromPoint(x, y) === layer._path)
+                    return {x, y, props: layer.feature.properties};
+            }
+        }
+        return null;
+    }""")
+    assert spot is not None, "no grid could be pointed at"
+    page.mouse.move(spot["x"], spot["y"])
+    page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
+    return spot["props"], page.inner_text(".leaflet-tooltip")
+
+
+def test_grid_tooltip_quotes_its_true_households(visit, plan):
+    props, text = _hover_grid(visit.page)
+    row = plan.grids.set_index("grid_id").loc[props["grid_id"]]
+    assert f"Grid\t{props['grid_id']}" in text
+    assert f"Households\t{int(row['households'])}" in text
+    assert f"Homes\t{int(row['homes'])}" in text
+    assert f"Community\t{row['community_id']}" in text
+    assert f"Within 500 m\t{100 * row['share_radius']:.1f}%" in text
+    assert "Station within 500 m\t" + ("yes" if row["station_in_reach"] else "no") in text
+    visit.page.mouse.down()
+    visit.page.mouse.up()
+    visit.page.wait_for_selector(".leaflet-popup-content", timeout=5_000)
+    popup = visit.page.inner_text(".leaflet-popup-content")
+    assert f"Households\t{int(row['households'])}" in popup
+    assert "Households vs range\tin range" in popup and f"Grid\t{props['grid_id']}" in popup
+
+
+def _vertex(page, layer, i=0):
+    return page.evaluate(f"""() => {{
+        const l = window.gridplanReview.layers.{layer}.getLayers()[{i}];
+        const ll = l.getLatLngs ? l.getLatLngs().flat(3)[0] : l.getLayers()[0].getLatLng();
+        const w = l.getLatLngs ? l._gpWgs84 && l._gpWgs84.flat(3)[0]
+                               : l.getLayers()[0]._gpWgs84;
+        return {{now: [ll.lng, ll.lat], wgs: w ? [w.lng, w.lat] : null}};
+    }}""")
+
+
+def _metres(a, b):
+    lat = math.radians((a[1] + b[1]) / 2)
+    return math.hypot((a[0] - b[0]) * 111_320 * math.cos(lat), (a[1] - b[1]) * 110_574)
+
+
+def test_choosing_amap_shifts_every_overlay_to_gcj02_as_python_does(visit):
+    page = visit.page
+    before = {k: _vertex(page, k)["now"] for k in ("grids", "communities", "stations")}
+    page.get_by_label("AMap (Gaode, GCJ-02)").check()
+    page.wait_for_function("window.gridplanReview.datum === 'gcj02'")
+    for layer, wgs in before.items():
+        v = _vertex(page, layer)
+        assert v["wgs"] == pytest.approx(wgs, abs=1e-12)
+        lon, lat = wgs84_to_gcj02(*wgs)
+        assert _metres(v["now"], (float(lon), float(lat))) < 0.01, layer    # as Python's
+        assert 100 < _metres(v["now"], wgs) < 1_000                         # it did move
+    # homes in the cluster move too
+    home = page.evaluate("""() => {
+        const m = window.gridplanReview.layers.homes.getLayers()[0];
+        return {now: [m.getLatLng().lng, m.getLatLng().lat],
+                wgs: [m._gpWgs84.lng, m._gpWgs84.lat]};
+    }""")
+    lon, lat = wgs84_to_gcj02(*home["wgs"])
+    assert _metres(home["now"], (float(lon), float(lat))) < 0.01
+    page.get_by_label("OpenStreetMap").check()
+    page.wait_for_function("window.gridplanReview.datum === 'wgs84'")
+    for layer, wgs in before.items():
+        assert _vertex(page, layer)["now"] == pytest.approx(wgs, abs=1e-12)
+    assert visit.real_errors() == []
+
+
+def test_a_map_that_opens_on_amap_starts_in_gcj02(browser, plan, tmp_path):
+    path = tmp_path / "amap.html"
+    plan.map(lang="en", basemap="amap").save(str(path))
+    v = Visit(browser, path)
+    try:
+        assert v.page.evaluate("window.gridplanReview.datum") == "gcj02"
+        assert v.page.get_by_label("AMap (Gaode, GCJ-02)").is_checked()
+        g = _vertex(v.page, "grids")
+        lon, lat = wgs84_to_gcj02(*g["wgs"])
+        assert _metres(g["now"], (float(lon), float(lat))) < 0.01
+        hosts = {urlsplit(u).hostname for u in v.refused}
+        assert hosts and all(h.endswith("is.autonavi.com") for h in hosts), hosts
+        assert v.real_errors() == []
+    finally:
+        v.close()
+
+
+def test_homes_cluster_when_switched_on(visit, plan):
+    page = visit.page
+    assert page.locator(".marker-cluster").count() == 0          # hidden at first
+    page.get_by_label("Homes (clustered)").check()
+    page.wait_for_selector(".marker-cluster, .gp-home", timeout=5_000)
+    counts = page.evaluate("""() => Array.from(document.querySelectorAll('.marker-cluster'))
+        .map(e => parseInt(e.innerText, 10))""")
+    singles = page.locator(".gp-home").count()
+    assert sum(counts) + singles == plan.homes.loc[plan.homes["households"] > 0,
+                                                   "home_index"].nunique()
+    assert visit.real_errors() == []
+
+
+def test_screenshot_of_the_demo_map(browser, tmp_path):
+    """The map `gridplan demo` writes (60,000 households, Chinese labels), as a person sees it
+    with no network; saved to maps/screenshots/ for a look."""
+    from gridplan.cli import DEMO_HOUSEHOLDS
+    p = gp.plan(gp.synth(households=DEMO_HOUSEHOLDS, seed=0))
+    path = tmp_path / "map.html"
+    p.map().save(str(path))
+    v = Visit(browser, path, size=(1400, 900))
+    try:
+        assert v.page.locator("path.gp-grid").count() == len(p.grids)
+        assert "规划概况" in v.page.inner_text(".gp-summary-panel")
+        assert v.real_errors() == []
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        shot = SCREENSHOTS / "demo_map.png"
+        v.page.wait_for_timeout(300)                 # let the last paths paint
+        png = v.page.screenshot(path=str(shot))
+    finally:
+        v.close()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    image = pytest.importorskip("PIL.Image", reason="Pillow is needed to read the screenshot")
+    with image.open(shot) as im:
+        centre = np.asarray(im.convert("RGB"))[300:600, 400:1000].reshape(-1, 3)
+    # grids are painted over the empty (tile-less) map: many colours, mostly not its grey
+    assert len(np.unique(centre, axis=0)) > 20
+    assert (np.abs(centre.astype(int) - [221, 221, 221]).sum(1) > 30).mean() > 0.5
