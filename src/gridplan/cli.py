@@ -43,7 +43,8 @@ def _report(plan, out: Path) -> None:
         + (f", {cov['walk_share']:.1%} walking; within a {cov['walk_15min_m']:.0f} m walk: "
            f"{cov['walk_15min_share']:.1%}" if cov["walk_share"] is not None else ""),
         f"proposed stations: {s['siting']['proposed']}",
-        f"wrote {out}/plan.gpkg, summary.json, map.html",
+        f"wrote {out}/plan.gpkg, summary.json, map.html, grids.csv, communities.csv"
+        + (", geojson/" if (Path(out) / "geojson").is_dir() else ""),
     ]
     click.echo("\n".join(lines))
 
@@ -92,6 +93,34 @@ def _apply(options):
 plan_options = _apply(_plan_options)
 siting_options = _apply(_siting_options)
 
+def _basemap_usable(ctx, param, value):
+    """Fail before planning when Tianditu is asked for without a key."""
+    from .review_map.basemaps import check_basemap, tianditu_key
+    return check_basemap(value, tianditu_key())
+
+
+_map_options = [
+    click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True,
+                 help="Language of the map's labels."),
+    click.option("--basemap", type=click.Choice(["osm", "amap", "tianditu"]), default="osm",
+                 show_default=True, callback=_basemap_usable,
+                 help="Basemap shown first (the others stay selectable); on AMap the overlays "
+                      "are shifted to GCJ-02. Tianditu needs GRIDPLAN_TIANDITU_KEY."),
+    click.option("--cdn", is_flag=True,
+                 help="Link Leaflet from a CDN (smaller map.html that needs the internet) "
+                      "instead of inlining it."),
+    click.option("--geojson", is_flag=True,
+                 help="Also write geojson/<layer>.geojson (WGS84) for every layer."),
+]
+map_options = _apply(_map_options)
+
+
+def _save(plan, out, lang, basemap, cdn, geojson) -> None:
+    """Write the plan's files, the CSV tables among them."""
+    from .report import write_plan
+    write_plan(plan, out, map_options={"lang": lang, "basemap": basemap, "cdn": cdn},
+               tables=True, geojson=geojson)
+
 
 def _candidates(path, city, coords, config):
     from . import io
@@ -117,8 +146,9 @@ def cli():
               help="Last year's plan.gpkg: keep its grid and community ids, move few homes.")
 @plan_options
 @siting_options
+@map_options
 def plan_cmd(input_path, out, coords, stations, network, keep, candidates, config_path,
-             **options):
+             lang, basemap, cdn, geojson, **options):
     """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV)."""
     from . import io
     from .plan import plan
@@ -128,7 +158,7 @@ def plan_cmd(input_path, out, coords, stations, network, keep, candidates, confi
                        network=network)
         p = plan(city, config, keep=keep,
                  candidates=_candidates(candidates, city, coords, config))
-        p.save(out)
+        _save(p, out, lang, basemap, cdn, geojson)
     except InputError as e:
         _fail(e)
     _report(p, out)
@@ -230,7 +260,8 @@ def synth_cmd(households, seed, out):
               show_default=True)
 @click.option("--households", type=int, default=DEMO_HOUSEHOLDS, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
-def demo_cmd(out, households, seed):
+@map_options
+def demo_cmd(out, households, seed, lang, basemap, cdn, geojson):
     """Plan the embedded default district and write the map."""
     from .plan import plan
     from .synth import synth
@@ -238,7 +269,7 @@ def demo_cmd(out, households, seed):
         t = time.perf_counter()
         city = synth(households=households, seed=seed)
         p = plan(city)
-        p.save(out)
+        _save(p, out, lang, basemap, cdn, geojson)
     except InputError as e:
         _fail(e)
     _report(p, out)
