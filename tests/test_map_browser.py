@@ -255,3 +255,29 @@ def test_screenshot_of_the_demo_map(browser, tmp_path):
     # grids are painted over the empty (tile-less) map: many colours, mostly not its grey
     assert len(np.unique(centre, axis=0)) > 20
     assert (np.abs(centre.astype(int) - [221, 221, 221]).sum(1) > 30).mean() > 0.5
+
+
+def test_side_by_side_maps_move_together(plan, browser, tmp_path):
+    """gp.compare(...).map(): two offline maps whose views follow each other."""
+    cmp = gp.compare({"300-500": plan, "300-400": plan.replan(max_households=400)})
+    path = tmp_path / "compare.html"
+    cmp.map(lang="en").save(str(path))
+    context = browser.new_context(viewport={"width": 1400, "height": 800})
+    context.route(lambda url: not url.startswith(("file:", "data:", "about:")),
+                  lambda route: route.abort())
+    errors = []
+    page = context.new_page()
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(path.as_uri(), wait_until="load")
+    page.wait_for_function("window.gridplanSideMaps !== undefined", timeout=30_000)
+    grids = page.evaluate("""() => Array.from(document.querySelectorAll('iframe.gridplan-side'))
+        .map(f => f.contentDocument.querySelectorAll('path.gridplan-grid, .leaflet-overlay-pane path').length)""")
+    assert min(grids) >= len(plan.grids)
+    page.evaluate("() => window.gridplanSideMaps[0].setView([36.61, 117.0], 17, {animate: false})")
+    view = page.evaluate("""() => window.gridplanSideMaps.map(m => [m.getCenter().lat,
+                                                                  m.getCenter().lng, m.getZoom()])""")
+    assert view[1][2] == view[0][2] == 17
+    assert view[1][0] == pytest.approx(view[0][0], abs=1e-6)
+    assert view[1][1] == pytest.approx(view[0][1], abs=1e-6)
+    assert not errors
+    context.close()

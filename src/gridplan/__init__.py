@@ -11,11 +11,12 @@ from .config import PlanConfig
 from .errors import InputError
 from .io import load
 from .partition import Partition, partition
+from .compare import Comparison, compare
 from .plan import Plan, plan
 from .site import Siting, site
 from . import propose
 from .synth import synth
 
-__all__ = ["City", "InputError", "Partition", "Plan", "PlanConfig", "Siting", "load", "partition",
-           "plan", "propose", "site", "synth"]
+__all__ = ["City", "Comparison", "InputError", "Partition", "Plan", "PlanConfig", "Siting",
+           "compare", "load", "partition", "plan", "propose", "site", "synth"]
 __version__ = "0.1.0"

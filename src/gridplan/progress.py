@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager
 
-from tqdm.auto import tqdm
+from tqdm import tqdm   # not tqdm.auto: no widget bars, and no warning, in notebooks
 
 
 def on_terminal() -> bool:
