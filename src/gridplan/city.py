@@ -60,10 +60,12 @@ class City:
 
     @property
     def crs(self):
+        """The metric CRS every layer is in (local UTM unless ``PlanConfig.crs`` says)."""
         return self.homes.crs
 
     @property
     def households(self) -> int:
+        """All households in the city's homes."""
         return int(self.homes["households"].sum())
 
     def __repr__(self) -> str:

@@ -153,6 +153,7 @@ class PlanConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
+        """Every setting as plain values (what ``summary.json`` records under ``config``)."""
         return dataclasses.asdict(self)
 
     @classmethod

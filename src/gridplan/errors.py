@@ -27,6 +27,7 @@ class InputError(ValueError):
         super().__init__(self.line())
 
     def line(self) -> str:
+        """The one line a user sees: file, layer, column, row, then what was expected."""
         where = []
         if self.file:
             where.append(self.file)

@@ -80,26 +80,34 @@ class Plan:
 
     @property
     def homes(self) -> gpd.GeoDataFrame:
+        """One row per home or building part: input columns, ``grid_id``,
+        ``community_id``, ``dist_m``, ``walk_m`` and whether it is covered."""
         return self.partition.homes
 
     @property
     def grids(self) -> gpd.GeoDataFrame:
+        """One polygon per grid: households, homes, ``in_range``, ``polsby_popper``, what
+        its boundary crosses, coverage shares and ``station_in_reach``."""
         return self.partition.grids
 
     @property
     def communities(self) -> gpd.GeoDataFrame:
+        """One polygon per community (a union of whole grids) with its figures."""
         return self.partition.communities
 
     @property
     def special_grids(self) -> gpd.GeoDataFrame:
+        """Groups of non-residential buildings (shops, offices) with their own grid worker."""
         return self.partition.special_grids
 
     @property
     def stations(self) -> gpd.GeoDataFrame:
+        """The existing stations (and any added with :meth:`with_stations`)."""
         return self.city.stations
 
     @property
     def uncovered(self) -> gpd.GeoDataFrame:
+        """Homes with households and no station within ``radius_m`` in a straight line."""
         h = self.homes
         return h[(h["households"] > 0) & ~h["covered_radius"]]
 
@@ -120,6 +128,7 @@ class Plan:
 
     @property
     def summary(self) -> dict:
+        """The plan's figures as a dict: the contents of ``summary.json``."""
         from .report import summarize
         return summarize(self)
 

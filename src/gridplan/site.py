@@ -41,15 +41,18 @@ class Siting:
 
     @property
     def proposed(self) -> gpd.GeoDataFrame:
+        """The proposed stations, best first, with the candidates' own columns."""
         return self.proposal.stations
 
     @property
     def uncovered(self) -> gpd.GeoDataFrame:
+        """Homes with households that no existing or proposed station reaches."""
         h = self.homes
         return h[(h["households"] > 0) & ~h["covered_after"]]
 
     @property
     def summary(self) -> dict:
+        """The figures of the siting run: the contents of ``summary.json``."""
         from .report import versions
         h = self.homes
         w = h["households"].to_numpy(dtype=float)
