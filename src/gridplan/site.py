@@ -81,7 +81,7 @@ class Siting:
 
     def __repr__(self) -> str:
         s = self.proposal.summary
-        return (f"Siting({s['proposed']} proposed stations, "
+        return (f"Siting({s['proposed']} proposed station{'s' * (s['proposed'] != 1)}, "
                 f"{s['covered_households']:,} of {s['coverable_households']:,} coverable "
                 f"households reached, {s['method']})")
 
@@ -122,9 +122,9 @@ def site(city: City, config: PlanConfig | None = None, *, candidates=None, netwo
     --------
     >>> import gridplan as gp
     >>> city = gp.synth(households=6_000, seed=1)
-    >>> s = gp.site(city, add_stations=2)
-    >>> len(s.proposed)
-    2
+    >>> s = gp.site(city, add_stations=2, radius_m=300)
+    >>> len(s.proposed), s.summary["share_after"]
+    (2, 1.0)
     """
     config = (config or PlanConfig()).replace(**knobs) if knobs else (config or PlanConfig())
     if not isinstance(city, City):
