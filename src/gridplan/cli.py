@@ -43,8 +43,10 @@ def _report(plan, out: Path) -> None:
         + (f", {cov['walk_share']:.1%} walking; within a {cov['walk_15min_m']:.0f} m walk: "
            f"{cov['walk_15min_share']:.1%}" if cov["walk_share"] is not None else ""),
         f"proposed stations: {s['siting']['proposed']}",
+        *_edit_lines(s.get("edits")),
         f"wrote {out}/plan.gpkg, summary.json, map.html, grids.csv, communities.csv"
-        + (", geojson/" if (Path(out) / "geojson").is_dir() else ""),
+        + (", geojson/" if (Path(out) / "geojson").is_dir() else "")
+        + (", review.html" if (Path(out) / "review.html").is_file() else ""),
     ]
     click.echo("\n".join(lines))
 
@@ -115,11 +117,21 @@ _map_options = [
 map_options = _apply(_map_options)
 
 
-def _save(plan, out, lang, basemap, cdn, geojson) -> None:
+def _edit_lines(edits: dict | None) -> list[str]:
+    """What a review's edits came to (``plan --edits``), refused ones with their reason."""
+    if not edits:
+        return []
+    return ([f"edits: {edits['applied']} moves applied ({edits['homes_moved']} homes, "
+             f"{edits['households_moved']} households), {len(edits['refused'])} refused, "
+             f"{edits['comments']} comments"]
+            + [f"  refused edit {r['edit']}: {r['reason']}" for r in edits["refused"]])
+
+
+def _save(plan, out, lang, basemap, cdn, geojson, review=False) -> None:
     """Write the plan's files, the CSV tables among them."""
     from .report import write_plan
     write_plan(plan, out, map_options={"lang": lang, "basemap": basemap, "cdn": cdn},
-               tables=True, geojson=geojson)
+               tables=True, geojson=geojson, review=review)
 
 
 def _candidates(path, city, coords, config):
@@ -144,21 +156,33 @@ def cli():
               help="A file of walkable streets (.osm, .osm.pbf or lines).")
 @click.option("--keep", type=click.Path(path_type=Path),
               help="Last year's plan.gpkg: keep its grid and community ids, move few homes.")
+@click.option("--review", is_flag=True,
+              help="Also write review.html: move homes between grids with live counts, "
+                   "comment, and export edits.geojson (offline).")
+@click.option("--edits", "edits_path", type=click.Path(path_type=Path),
+              help="An edits.geojson from review.html: apply its moves (those breaking a "
+                   "rule are refused, with the reason, in summary.json) and comments.")
 @plan_options
 @siting_options
 @map_options
-def plan_cmd(input_path, out, coords, stations, network, keep, candidates, config_path,
-             lang, basemap, cdn, geojson, **options):
+def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_path, candidates,
+             config_path, lang, basemap, cdn, geojson, **options):
     """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV)."""
     from . import io
     from .plan import plan
     try:
         config = _config(config_path, **options)
+        edits = None
+        if edits_path is not None:      # a bad edits file fails before the planning starts
+            from .review_edit import read_edits
+            edits = read_edits(edits_path)
         city = io.load(input_path, coords=coords, config=config, stations=stations,
                        network=network)
         p = plan(city, config, keep=keep,
                  candidates=_candidates(candidates, city, coords, config))
-        _save(p, out, lang, basemap, cdn, geojson)
+        if edits is not None:
+            p = p.apply_edits(edits)
+        _save(p, out, lang, basemap, cdn, geojson, review)
     except InputError as e:
         _fail(e)
     _report(p, out)

@@ -143,6 +143,13 @@ class Plan:
         from .report import write_plan
         write_plan(self, out)
 
+    def apply_edits(self, path) -> "Plan":
+        """This plan with the moves and comments of a review session (``edits.geojson``
+        from ``review.html``); moves that break a hard rule are refused and reported in
+        ``summary["edits"]``. See :func:`gridplan.review_edit.apply_edits`."""
+        from .review_edit import apply_edits
+        return apply_edits(self, path)
+
     def replan(self, config: PlanConfig | None = None, **knobs) -> "Plan":
         """The same city planned with other settings, reusing what they do not change.
 

@@ -165,10 +165,11 @@ def write_json(data: dict, path: Path) -> None:
 
 
 def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = False,
-               geojson: bool = False) -> Path:
+               geojson: bool = False, review: bool = False) -> Path:
     """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder
     beside it, so ``out`` is never left half-written; with ``tables`` also grids.csv and
-    communities.csv, with ``geojson`` also ``geojson/<layer>.geojson`` (WGS84).
+    communities.csv, with ``geojson`` also ``geojson/<layer>.geojson`` (WGS84), with
+    ``review`` also ``review.html`` (:func:`gridplan.review_edit.write_review`).
 
     ``map_options`` go to :func:`gridplan.review_map.plan_map` (lang, basemap, cdn, …).
     """
@@ -181,6 +182,9 @@ def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = Fal
             write_tables(plan, tmp)
         if geojson:
             write_geojson(plan, tmp / "geojson")
+        if review:
+            from .review_edit import write_review
+            write_review(plan, tmp / "review.html", lang=(map_options or {}).get("lang", "zh"))
     return Path(out)
 
 

@@ -67,7 +67,9 @@ def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
     return rank, [f"{prefix}{i + 1:0{width}d}" for i in range(len(xy))]
 
 
-def _dissolve(cells: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+def dissolve_cells(cells: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
+    """One shape per group 0..n-1: the union of the cells in it (cells tile, so the fast
+    coverage union applies)."""
     order = np.argsort(group, kind="stable")
     bounds = np.searchsorted(group[order], np.arange(n + 1))
     return np.array([_union(cells[order[bounds[i]:bounds[i + 1]]]) for i in range(n)],
@@ -175,9 +177,9 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     cell_grid = unit_grid[unit]
     cell_comm = grid_comm[cell_grid]
 
-    grid_geom = _dissolve(cells, cell_grid, n_grid)
+    grid_geom = dissolve_cells(cells, cell_grid, n_grid)
     grid_cent = shapely.get_coordinates(shapely.centroid(grid_geom))
-    comm_geom = _dissolve(grid_geom, grid_comm, n_comm)
+    comm_geom = dissolve_cells(grid_geom, grid_comm, n_comm)
     if update is None:
         comm_rank, names = _ids("C", shapely.get_coordinates(shapely.centroid(comm_geom)), 1500.0)
         comm_id = np.array(names, dtype=object)[comm_rank]
@@ -232,7 +234,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                                    "part": gen["part"].to_numpy(),
                                    "grid_id": grid_id[cell_grid]}, geometry=list(cells),
                                   crs=city.crs)
-    unresolved = _unresolved(grids, communities, int(w.sum()), config)
+    unresolved = unresolved_notes(grids, communities, int(w.sum()), config)
     moved = None
     if update is not None:
         old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
@@ -310,7 +312,9 @@ def _link_isolated(adj: sparse.csr_matrix, xy: np.ndarray) -> sparse.csr_matrix:
     return out
 
 
-def _unresolved(grids, communities, total, config) -> dict:
+def unresolved_notes(grids, communities, total, config) -> dict:
+    """``{"grids": [...], "communities": [...]}``: every rule a grid or community breaks, with
+    its reason, ids and households (``summary.json`` ``unresolved``)."""
     lo, hi = config.min_households, config.max_households
     if not divisible(total, lo, hi):
         why = f"the district holds {total} households, which no set of grids of {lo}–{hi} adds up to"

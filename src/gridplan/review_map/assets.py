@@ -95,6 +95,26 @@ def _licence_comment(lib: Library) -> str:
     return f"/*! {lib.name} {lib.version}, vendored from the npm registry.\n{text}\n*/"
 
 
+def static_text(path: str) -> str:
+    """The text of a file under ``gridplan/static/``."""
+    return _text(path)
+
+
+def inline_script(code: str) -> str:
+    """A ``<script>`` element holding ``code``."""
+    return _script(code)
+
+
+def library_tags(lib: Library) -> list[str]:
+    """``<style>`` and ``<script>`` elements that inline a vendored library, its licence
+    kept in a comment and its style sheets' images as data: URIs."""
+    tags = [f"<style>\n/* {lib.name} {lib.version} */\n{_inline_css(p)}\n</style>"
+            for p in lib.css]
+    tags += [_script(_licence_comment(lib) + "\n" + _SOURCE_MAP.sub("", _text(p)))
+             for p in lib.js]
+    return tags
+
+
 def install_assets(m: folium.Map, *elements, cdn: bool = False) -> None:
     """Give the map the scripts and styles it needs, and no others.
 
@@ -124,10 +144,7 @@ def install_assets(m: folium.Map, *elements, cdn: bool = False) -> None:
         m.default_js, m.default_css = [], []
         head = []
         for lib in LIBRARIES:
-            head += [f"<style>\n/* {lib.name} {lib.version} */\n{_inline_css(p)}\n</style>"
-                     for p in lib.css]
-            head += [_script(_licence_comment(lib) + "\n" + _SOURCE_MAP.sub("", _text(p)))
-                     for p in lib.js]
+            head += library_tags(lib)
         head += own
     # With cdn=True folium appends its links to the header when the map renders, after this
     # element: gridplan's script touches Leaflet only when called, and its rules are specific.

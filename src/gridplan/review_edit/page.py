@@ -1,0 +1,185 @@
+"""``review.html``: one self-contained page (Leaflet and the data inlined, no network) where a
+planner selects grids, moves homes between them with live counts, and leaves comments."""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from ..partition import dissolve_cells
+from ..review_map.assets import LIBRARIES, inline_script, library_tags, static_text
+from ..review_map.layers import simplify_coverage
+from .graph import ReviewGraph, review_graph
+from .words import words as page_words
+
+#: Polygon simplification for display, metres (grids and cells as one coverage each).
+SIMPLIFY_M = 1.0
+#: Decimal places of lon/lat in the page: 6 is about 0.1 m.
+PRECISION = 6
+#: Fills that tell neighbouring grids apart (ColorBrewer Set3, reds left out: red means
+#: out of range).
+PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#fccde5",
+           "#d9d9d9", "#bc80bd", "#ccebc5")
+#: The vendored Leaflet the review map uses (see ``gridplan/static/README.md``), and the
+#: page's own script and style.
+LEAFLET = next(lib for lib in LIBRARIES if lib.name == "leaflet")
+OWN_JS, OWN_CSS = "review/review.js", "review/review.css"
+
+def _display(geoms, crs, precision: int) -> list:
+    """Shapes as GeoJSON geometry dicts in WGS84, rounded to ``precision`` decimals."""
+    s = gpd.GeoSeries(list(geoms), crs=crs).to_crs(4326)
+    rounded = shapely.transform(np.asarray(s.values), lambda xy: np.round(xy, precision))
+    return [json.loads(shapely.to_geojson(g)) for g in rounded]
+
+
+def _colours(graph: ReviewGraph) -> list[str]:
+    """A fill per grid, different from each neighbour's where the palette allows (greedy,
+    largest neighbourhoods first)."""
+    g = graph.rows["grid"].to_numpy()
+    ga, gb = g[graph.pairs["a"].to_numpy()], g[graph.pairs["b"].to_numpy()]
+    n = len(graph.grid_ids)
+    near = [set() for _ in range(n)]
+    for a, b in zip(ga, gb):
+        if a != b:
+            near[a].add(b)
+            near[b].add(a)
+    colour = [-1] * n
+    for i in sorted(range(n), key=lambda i: -len(near[i])):
+        used = {colour[j] for j in near[i]}
+        free = [c for c in range(len(PALETTE)) if c not in used]
+        colour[i] = free[0] if free else i % len(PALETTE)
+    return [PALETTE[c] for c in colour]
+
+
+def review_data(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
+                precision: int = PRECISION) -> dict:
+    """What ``review.html`` carries: grids, movable homes with their cells and neighbours,
+    the range and the words.
+
+    Parameters
+    ----------
+    plan : Plan
+    lang : {'zh', 'en'}
+    simplify_m : float
+        Simplification of grid and cell outlines for display, metres.
+    precision : int
+        Decimal places of lon/lat.
+
+    Returns
+    -------
+    dict
+        ``meta``, ``words``, ``grids`` (id, community, colour, label point, shape), ``units``
+        (columns per movable home or part: home_index, part, households, grid, lon, lat,
+        area_m2, perimeter_m, radius / walk coverage flags, compound, group, name),
+        ``cells`` (one shape per unit), ``pairs`` (a, b, shared_m).
+    """
+    cfg = plan.config
+    w = page_words(lang)
+    graph = review_graph(plan)
+    rows, crs = graph.rows, plan.city.crs
+    homes = plan.homes.iloc[rows["homes_row"].to_numpy()]
+    grids = plan.grids
+    grid_shapes = simplify_coverage(grids.geometry.values, simplify_m)
+    label = shapely.point_on_surface(np.asarray(grids.geometry.values))
+    unit_cells = simplify_coverage(
+        dissolve_cells(np.asarray(plan.partition.cells.geometry.values), graph.cell_row, len(rows)),
+        simplify_m)
+    pts = gpd.GeoSeries(shapely.points(rows["x"], rows["y"]), crs=crs).to_crs(4326)
+    lab = gpd.GeoSeries(label, crs=crs).to_crs(4326)
+    walk = bool(np.isfinite(plan.homes["walk_m"]).any()) if "walk_m" in plan.homes else False
+    name = homes["name"] if "name" in homes.columns else None
+
+    def text(v):
+        return None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else str(v)
+
+    return {
+        "meta": {"key": graph.key, "source": plan.city.source or "", "lang": lang,
+                 "lo": cfg.min_households, "hi": cfg.max_households,
+                 "radius_m": cfg.radius_m, "walk_minutes": cfg.walk_minutes, "walk": walk,
+                 "households": int(rows["households"].sum())},
+        "words": w,
+        "grids": {
+            "id": graph.grid_ids.tolist(),
+            "community": grids["community_id"].astype(str).tolist(),
+            "colour": _colours(graph),
+            "label": np.round(np.column_stack([lab.x, lab.y]), precision).tolist(),
+            "shape": _display(grid_shapes, crs, precision),
+        },
+        "units": {
+            "home_index": rows["home_index"].tolist(),
+            "part": rows["part"].tolist(),
+            "households": rows["households"].tolist(),
+            "grid": rows["grid"].tolist(),
+            "lon": np.round(pts.x.to_numpy(), precision).tolist(),
+            "lat": np.round(pts.y.to_numpy(), precision).tolist(),
+            "area_m2": np.round(rows["area_m2"].to_numpy(), 2).tolist(),
+            "perimeter_m": np.round(rows["perimeter_m"].to_numpy(), 3).tolist(),
+            "radius": homes["covered_radius"].astype(bool).astype(int).tolist(),
+            "walk": homes["covered_15min"].astype(bool).astype(int).tolist(),
+            "compound": [text(c) for c in rows["compound"]],
+            "group": graph.group.tolist(),
+            "name": [text(v) for v in name] if name is not None else [None] * len(rows),
+        },
+        "cells": _display(unit_cells, crs, precision),
+        "pairs": {"a": graph.pairs["a"].tolist(), "b": graph.pairs["b"].tolist(),
+                  "shared_m": np.round(graph.pairs["shared_m"].to_numpy(), 3).tolist()},
+    }
+
+
+def review_page(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
+                precision: int = PRECISION) -> str:
+    """``review.html`` of a plan as text: Leaflet, the script, the style and the data inlined,
+    so the one file works with no network (basemap tiles are optional).
+
+    In the page a planner selects a grid (households, homes, compactness, coverage, its
+    neighbours highlighted), moves a home or building part to a neighbouring grid (both
+    counts update at once, red outside the range; a move that would split the grid it leaves,
+    or go to a grid it does not touch, is refused; a compound that fits in one grid moves
+    whole), comments on grids and homes, and exports the session as ``edits.geojson`` (or
+    imports one to continue). :func:`gridplan.review_edit.apply_edits` brings it back.
+
+    Parameters
+    ----------
+    plan : Plan
+    lang : {'zh', 'en'}
+    simplify_m, precision
+        See :func:`review_data`.
+
+    Returns
+    -------
+    str
+    """
+    data = review_data(plan, lang=lang, simplify_m=simplify_m, precision=precision)
+    # "<" as an escape, so no name or comment in the data can end the script element
+    blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
+    w = data["words"]
+    return "\n".join([
+        "<!DOCTYPE html>",
+        f'<html lang="{"zh-CN" if lang == "zh" else "en"}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{escape(w['title'])}</title>",
+        *library_tags(LEAFLET),
+        f"<style>\n{static_text(OWN_CSS)}\n</style>",
+        "</head>",
+        "<body>",
+        '<div id="gp-map"></div>',
+        '<aside id="gp-side"></aside>',
+        f'<script type="application/json" id="gp-data">{blob}</script>',
+        inline_script(static_text(OWN_JS)),
+        "</body>",
+        "</html>",
+    ])
+
+
+def write_review(plan, path, *, lang: str = "zh", **options) -> Path:
+    """Write ``review.html`` of ``plan`` to ``path`` (see :func:`review_page`)."""
+    path = Path(path)
+    path.write_text(review_page(plan, lang=lang, **options), encoding="utf-8")
+    return path
