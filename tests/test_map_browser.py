@@ -273,7 +273,9 @@ def test_side_by_side_maps_move_together(plan, browser, tmp_path):
     grids = page.evaluate("""() => Array.from(document.querySelectorAll('iframe.gridplan-side'))
         .map(f => f.contentDocument.querySelectorAll('path.gridplan-grid, .leaflet-overlay-pane path').length)""")
     assert min(grids) >= len(plan.grids)
+    page.wait_for_timeout(1_000)   # let each frame finish fitting its view, as a person would
     page.evaluate("() => window.gridplanSideMaps[0].setView([36.61, 117.0], 17, {animate: false})")
+    page.wait_for_function("() => window.gridplanSideMaps[1].getZoom() === 17", timeout=5_000)
     view = page.evaluate("""() => window.gridplanSideMaps.map(m => [m.getCenter().lat,
                                                                   m.getCenter().lng, m.getZoom()])""")
     assert view[1][2] == view[0][2] == 17

@@ -19,14 +19,23 @@ SYNC_JS = """
   }
   function start() {
     const frames = Array.from(document.querySelectorAll("iframe.gridplan-side"));
-    const maps = frames.map(f => f.contentWindow && leafletMap(f.contentWindow));
-    if (maps.some(m => !m)) { setTimeout(start, 100); return; }
+    // each map is ready once its own page has set itself up (gridplan.review ran: it fits
+    // the view to the plan, which must not undo a view set by the other side)
+    const ready = frames.every(f => f.contentWindow && f.contentWindow.gridplanReview);
+    const maps = ready ? frames.map(f => leafletMap(f.contentWindow)) : [];
+    if (!ready || maps.some(m => !m)) { setTimeout(start, 100); return; }
     let busy = false;
-    maps.forEach((m, i) => m.on("move zoomend", () => {
+    maps.forEach((m, i) => m.on("moveend zoomend", () => {
       if (busy) return;
       busy = true;
-      maps.forEach((o, j) => { if (j !== i) o.setView(m.getCenter(), m.getZoom(), {animate: false}); });
-      busy = false;
+      try {
+        maps.forEach((o, j) => {
+          if (j !== i) o.setView([m.getCenter().lat, m.getCenter().lng], m.getZoom(),
+                                 {animate: false});
+        });
+      } finally {
+        busy = false;
+      }
     }));
     window.gridplanSideMaps = maps;
   }

@@ -1,0 +1,140 @@
+"""What a batch has done: ``DIR/manifest.json``, and the completion marker inside each region's
+folder, the only proof that the folder is whole."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from ..config import PlanConfig
+
+#: Written last into a region's folder, before the folder takes its final name.
+MARKER = "complete.json"
+MANIFEST = "manifest.json"
+REGIONS = "regions"
+
+
+def settings_hash(config: PlanConfig, coords: str) -> str:
+    """sha256 of everything besides the input that changes a region's plan."""
+    text = json.dumps({"config": config.to_dict(), "coords": coords}, sort_keys=True,
+                      ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def write_json_atomic(path: Path, data) -> None:
+    """Write JSON through a temporary file in the same folder, then rename it into place."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2, default=_plain_json)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _plain_json(v):
+    if hasattr(v, "item"):      # NumPy scalars
+        return v.item()
+    return str(v)
+
+
+def read_marker(folder: Path) -> dict | None:
+    """The completion marker of a region folder, or None when the folder is not complete."""
+    try:
+        return json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def is_current(marker: dict | None, input_hash: str, config_hash: str, version: str) -> bool:
+    """Whether a completed region was planned from this input, with these settings and this
+    gridplan version."""
+    return bool(marker) and (marker.get("input_hash"), marker.get("config_hash"),
+                             marker.get("gridplan")) == (input_hash, config_hash, version)
+
+
+def clean_regions_folder(regions_dir: Path, names) -> list[str]:
+    """Remove what an interrupted run left in ``regions_dir``: hidden temporary folders and
+    files, and the folders of ``names`` that have no completion marker. Returns what went."""
+    removed = []
+    if not regions_dir.is_dir():
+        return removed
+    for p in regions_dir.iterdir():
+        if p.name.startswith("."):
+            _remove(p)
+            removed.append(p.name)
+    for name in names:
+        p = regions_dir / name
+        if p.exists() and read_marker(p) is None:
+            _remove(p)
+            removed.append(name)
+    return removed
+
+
+def _remove(p: Path) -> None:
+    if p.is_dir() and not p.is_symlink():
+        shutil.rmtree(p, ignore_errors=True)
+    else:
+        p.unlink(missing_ok=True)
+
+
+def publish_folder(stage: Path, final: Path) -> None:
+    """Give a complete staging folder its final name, replacing an older one; whatever the
+    timing, ``final`` is either the old folder or the new, never a mixture. Two runs of the
+    same region (a task re-run after its worker was presumed lost) may both publish: the
+    last one wins, and both are whole."""
+    while True:
+        try:
+            os.rename(stage, final)
+            return
+        except OSError as e:
+            if e.errno not in (errno.ENOTEMPTY, errno.EEXIST) or not final.exists():
+                raise
+            old = final.with_name(f".{final.name}.old-{os.getpid()}-{time.monotonic_ns()}")
+            try:
+                os.rename(final, old)
+            except FileNotFoundError:
+                continue        # someone else moved it first: try again
+            shutil.rmtree(old, ignore_errors=True)
+
+
+class Manifest:
+    """``DIR/manifest.json``: per region its input, input hash, settings hash, gridplan
+    version, status (``complete``, ``failed``, ``pending``) and figures or error.
+
+    It is a record kept for people and tools; whether a region is done is decided by the
+    marker in its folder, so a manifest that lags behind a killed run loses nothing.
+    """
+
+    def __init__(self, out: Path, config_hash: str, version: str):
+        self.path = Path(out) / MANIFEST
+        self.config_hash = config_hash
+        self.version = version
+        self.regions: dict[str, dict] = {}
+        try:
+            old = json.loads(self.path.read_text(encoding="utf-8"))
+            self.regions = dict(old.get("regions", {}))
+        except (OSError, ValueError):
+            pass
+
+    def set(self, name: str, **entry) -> None:
+        self.regions[name] = {**self.regions.get(name, {}), **entry}
+
+    def save(self) -> None:
+        write_json_atomic(self.path, {
+            "gridplan": self.version,
+            "config_hash": self.config_hash,
+            "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+            "regions": self.regions,
+        })
