@@ -4,8 +4,6 @@ every network request refused: layers, tooltips, the GCJ-02 shift, a screenshot.
 from __future__ import annotations
 
 import math
-import os
-import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -15,19 +13,9 @@ import pytest
 import gridplan as gp
 from gridplan.io.datum import wgs84_to_gcj02
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
-# GRIDPLAN_CHROMIUM points at another Chromium build (or at nothing, to see the skip)
-CHROMIUM = (os.environ.get("GRIDPLAN_CHROMIUM") or shutil.which("chromium")
-            or "/usr/bin/chromium")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM}: Debian's chromium package is not installed "
-                "(make test installs it with apt-get when it runs as root with apt)",
-                allow_module_level=True)
+from .browser import TILE_HOSTS, browser, real_errors, require_chromium  # noqa: F401
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-dev-shm-usage"]
-TILE_HOSTS = ("tile.openstreetmap.org", "is.autonavi.com", "tianditu.gov.cn")
+require_chromium()
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "maps" / "screenshots"
 
 
@@ -41,17 +29,6 @@ def map_file(plan, tmp_path_factory):
     path = tmp_path_factory.mktemp("map") / "map.html"
     plan.map(lang="en").save(str(path))
     return path
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        except sync_api.Error as e:                # pragma: no cover - depends on the machine
-            pytest.skip(f"chromium at {CHROMIUM} would not start under Playwright: {e}")
-        yield b
-        b.close()
 
 
 class Visit:
@@ -72,16 +49,8 @@ class Visit:
         self.page.wait_for_function("window.gridplanReview !== undefined", timeout=30_000)
 
     def real_errors(self) -> list[str]:
-        """Console errors other than basemap tiles that could not load (there is no network)."""
-        out = []
-        for m in self.console:
-            if m.type != "error":
-                continue
-            host = urlsplit((m.location or {}).get("url", "")).hostname or ""
-            if "Failed to load resource" in m.text and host.endswith(TILE_HOSTS):
-                continue
-            out.append(f"{m.text} ({m.location})")
-        return out + self.errors
+        """Console errors other than basemap tiles that could not load."""
+        return real_errors(self.console, self.errors)
 
     def close(self):
         self.context.close()

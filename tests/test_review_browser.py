@@ -5,8 +5,6 @@ refusals, export the session, apply it with the command, and import it again."""
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,23 +17,12 @@ import shapely
 
 import gridplan as gp
 from gridplan.review_edit import review_graph, write_review
-from gridplan.review_edit.edits import Move
-from gridplan.review_edit.rules import check_moves
 
+from .browser import TILE_HOSTS, browser, real_errors, require_chromium  # noqa: F401
 from .conftest import small_city
+from .test_review_edit import candidate_moves, first
 
-sync_api = pytest.importorskip(
-    "playwright.sync_api", reason="playwright is not installed: pip install -e '.[test]'")
-CHROMIUM = (os.environ.get("GRIDPLAN_CHROMIUM") or shutil.which("chromium")
-            or "/usr/bin/chromium")
-if not Path(CHROMIUM).exists():
-    pytest.skip(f"no Chromium at {CHROMIUM}: Debian's chromium package is not installed "
-                "(make test installs it with apt-get when it runs as root with apt)",
-                allow_module_level=True)
-
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-dev-shm-usage"]
-TILE_HOSTS = ("tile.openstreetmap.org",)
+require_chromium()
 
 
 def run(*args):
@@ -68,33 +55,10 @@ def graph(plan):
 @pytest.fixture(scope="module")
 def moves(graph):
     """Each single move of a home to a grid it touches, with gridplan's verdict (None: kept)."""
-    rows, nbrs = graph.rows, graph.neighbours()
-    out = []
-    for i in range(len(rows)):
-        src = rows["grid"].iat[i]
-        for dst in sorted(set(rows["grid"].to_numpy()[nbrs[i]]) - {src}):
-            m = Move(1, int(rows["home_index"].iat[i]), int(rows["part"].iat[i]),
-                     graph.grid_ids[src], graph.grid_ids[dst])
-            r = check_moves(graph, [m], 300, 500)
-            out.append((i, m, r.refused[0]["reason"] if r.refused else None))
-    return out
+    return candidate_moves(graph, 300, 500)
 
 
-def pick(moves, test):
-    hit = [c for c in moves if test(c[2])]
-    assert hit, "the fixture plan offers no such move"
-    return hit[0]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as pw:
-        try:
-            b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        except sync_api.Error as e:                # pragma: no cover - depends on the machine
-            pytest.skip(f"chromium at {CHROMIUM} would not start under Playwright: {e}")
-        yield b
-        b.close()
+pick = first
 
 
 class Visit:
@@ -116,15 +80,8 @@ class Visit:
         self.page.wait_for_function("window.gridplanEdit !== undefined", timeout=30_000)
 
     def real_errors(self) -> list[str]:
-        out = []
-        for m in self.console:
-            if m.type != "error":
-                continue
-            host = urlsplit((m.location or {}).get("url", "")).hostname or ""
-            if "Failed to load resource" in m.text and host.endswith(TILE_HOSTS):
-                continue
-            out.append(f"{m.text} ({m.location})")
-        return out + self.errors
+        """Console errors other than basemap tiles that could not load."""
+        return real_errors(self.console, self.errors)
 
     def click_grid(self, grid_id: str):
         """Click the grid's polygon on the map where nothing lies above it."""
