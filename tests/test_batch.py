@@ -65,14 +65,22 @@ def test_each_file_is_a_region_named_after_it(inputs):
     assert all(r.split is None for r in regions)
 
 
-def test_region_column_splits_a_file_and_every_household_lands_in_one_region(tmp_path,
-                                                                             split_city):
+def _two_regions(tmp_path, split_city):
+    """The split city in one GeoPackage whose homes have a ``region`` column (west, east):
+    its path, and those homes."""
     city, mid = split_city
     homes = city.homes.copy()
     homes["region"] = np.where(homes.geometry.centroid.x < mid, "west", "east")
     path = tmp_path / "two.gpkg"
     City(homes=homes, streets=city.streets, water=city.water, stations=city.stations,
          boundary=city.boundary).to_gpkg(path)
+    return path, homes
+
+
+def test_region_column_splits_a_file_and_every_household_lands_in_one_region(tmp_path,
+                                                                             split_city):
+    city = split_city[0]
+    path, homes = _two_regions(tmp_path, split_city)
     regions = discover_regions([path])
     assert [(r.name, r.split) for r in regions] == [("east", "column"), ("west", "column")]
     loaded = {r.name: load_region(r) for r in regions}
@@ -250,12 +258,8 @@ def test_rerun_skips_unchanged_regions_and_redoes_a_changed_one(first_run, input
 
 def test_a_split_file_plans_each_region_and_the_merge_keeps_every_household(
         tmp_path, split_city, dask_scheduler):
-    city, mid = split_city
-    homes = city.homes.copy()
-    homes["region"] = np.where(homes.geometry.centroid.x < mid, "west", "east")
-    path = tmp_path / "two.gpkg"
-    City(homes=homes, streets=city.streets, water=city.water, stations=city.stations,
-         boundary=city.boundary).to_gpkg(path)
+    city = split_city[0]
+    path, homes = _two_regions(tmp_path, split_city)
     result = run_batch([path], tmp_path / "out", scheduler=dask_scheduler)
     assert result.ok
     merged = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="homes")

@@ -8,7 +8,7 @@ import pandas as pd
 
 from .errors import InputError
 
-#: The figures compared, in order: (column, where in the summary, how to read it).
+#: The figures compared, in order: (column, (part, key) of the summary).
 FIGURES = (
     ("grids", ("grids", "count")),
     ("grids_in_range", ("grids", "within_bounds_share")),

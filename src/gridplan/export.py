@@ -54,15 +54,16 @@ def write_geojson(plan, folder) -> list[Path]:
     return out
 
 
-def table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+def table(gdf: gpd.GeoDataFrame, *, area: bool = True) -> pd.DataFrame:
     """A layer as a plain table: its columns, the ``lon`` / ``lat`` (WGS84) of a point inside
-    each polygon, and ``area_m2``."""
+    each shape, and with ``area`` its ``area_m2``."""
     from .report import _plain
     pts = gpd.GeoSeries(shapely.point_on_surface(gdf.geometry.values), crs=gdf.crs).to_crs(4326)
     frame = _plain(gdf).drop(columns=gdf.geometry.name)
     frame["lon"] = np.round(pts.x.to_numpy(), CSV_PRECISION)
     frame["lat"] = np.round(pts.y.to_numpy(), CSV_PRECISION)
-    frame["area_m2"] = np.round(gdf.geometry.area.to_numpy(), 1)
+    if area:
+        frame["area_m2"] = np.round(gdf.geometry.area.to_numpy(), 1)
     return pd.DataFrame(frame)
 
 

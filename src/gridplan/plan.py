@@ -36,20 +36,18 @@ class Coverage:
     Attributes
     ----------
     dist_m, walk_m : ndarray
-        Per row of ``city.homes``; walk_m is NaN beyond ``limit_m``, more than
+        Per row of ``city.homes``; walk_m is NaN beyond the longer of ``radius_m`` and the
+        walk circle, more than
         ``snap_max_m`` from a street, or when there is no network.
     method : str
     network : object
         The walk network (reused by re-plans).
-    limit_m : float
-        The longest walk measured.
     """
 
     dist_m: np.ndarray
     walk_m: np.ndarray
     method: str
     network: object = None
-    limit_m: float = np.nan
 
 
 @dataclass
@@ -292,7 +290,7 @@ def measure_coverage(city: City, config: PlanConfig, network=None, *,
     else:
         method = "straight line only: " + ("no stations" if not has_st else "no streets")
     return Coverage(dist_m=np.asarray(dist, dtype=float), walk_m=np.asarray(walk, dtype=float),
-                    method=method, network=network, limit_m=limit)
+                    method=method, network=network)
 
 
 def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=None,

@@ -36,8 +36,8 @@ class Proposal:
 
     stations: gpd.GeoDataFrame
     covered: np.ndarray
+    covered_before: np.ndarray
     summary: dict
-    covered_before: np.ndarray | None = None
 
 
 def home_points(homes: gpd.GeoDataFrame) -> np.ndarray:
@@ -117,7 +117,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     if config.one_station_per_grid:
         if "grid_id" not in homes.columns:
             raise InputError("one_station_per_grid needs grids: expected homes with grid_id")
-        groups = homes["grid_id"].to_numpy()[res]
+        groups = np.where(res, homes["grid_id"].to_numpy(dtype=object), None)
     cand = candidates if candidates is not None else default_candidates(city, homes, net)
     existing = shapely.get_coordinates(city.stations.geometry.values)
     reach_net = net if walk else None
@@ -135,17 +135,14 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
             "uncoverable_households": int(w[~done].sum()), "gap": None,
             "method": "no candidate sites", "seconds": round(time.perf_counter() - t, 3)})
     cxy = shapely.get_coordinates(cand.geometry.values)
-    r = cov.site_stations(xy[res], w[res], cxy, radius_m=config.radius_m,
+    r = cov.site_stations(xy, w, cxy, radius_m=config.radius_m,
                           existing_xy=existing if len(existing) else None,
                           add=config.add_stations, net=reach_net, groups=groups,
                           time_limit_s=config.siting_time_limit_s, seed=config.seed)
     chosen = np.asarray(r.chosen, dtype=int)
-    done = _reached(xy, existing, config.radius_m, reach_net)
-    sets = cov.coverage_sets(xy, cxy[chosen], config.radius_m, net=reach_net).tocsc()
-    grid = None
-    if groups is not None:
-        grid = np.where(res, homes["grid_id"].to_numpy(dtype=object), None)
-    order, added, must = _rank(sets, w, done, grid)
+    done = r.reached_before
+    sets = r.reach[:, chosen].tocsc()
+    order, added, must = _rank(sets, w, done, groups)
     if config.target_coverage is not None and config.add_stations is None:
         base, target = w[done].sum(), config.target_coverage * w.sum()
         keep = 0
@@ -167,7 +164,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     return Proposal(proposed.reset_index(drop=True), covered, covered_before=done, summary={
         **info, "proposed": int(len(order)), "covered_households": int(round(w[covered].sum())),
         "coverable_households": int(round(r.coverable_households)),
-        "uncoverable_households": int(round(w[res][np.asarray(r.uncoverable, int)].sum())),
+        "uncoverable_households": int(round(w[np.asarray(r.uncoverable, int)].sum())),
         "unreachable_grids": [str(g) for g in r.unreachable_groups],
         "gap": gap, "bound": None if not np.isfinite(r.bound) else float(r.bound),
         "method": ("maximal covering, " if config.add_stations is not None

@@ -7,7 +7,6 @@ import time
 from dataclasses import dataclass, field
 
 import geopandas as gpd
-import numpy as np
 
 from .city import City
 from .config import PlanConfig
@@ -70,27 +69,21 @@ class Siting:
     def save(self, out) -> None:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
         ``summary.json`` to the folder ``out``, atomically."""
+        from .export import CSV_ENCODING, table
         from .report import atomic_folder, write_gpkg, write_json
         with atomic_folder(out) as tmp:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,
                         "homes": self.homes, "uncovered_homes": self.uncovered},
                        tmp / "plan.gpkg", self.city.crs)
             write_json(self.summary, tmp / "summary.json")
-            self.proposed.drop(columns="geometry").assign(
-                **_lonlat(self.proposed)).to_csv(tmp / "proposed_stations.csv", index=False)
+            table(self.proposed, area=False).to_csv(tmp / "proposed_stations.csv", index=False,
+                                                    encoding=CSV_ENCODING)
 
     def __repr__(self) -> str:
         s = self.proposal.summary
         return (f"Siting({s['proposed']} proposed station{'s' * (s['proposed'] != 1)}, "
                 f"{s['covered_households']:,} of {s['coverable_households']:,} coverable "
                 f"households reached, {s['method']})")
-
-
-def _lonlat(gdf: gpd.GeoDataFrame) -> dict:
-    if not len(gdf):
-        return {"lon": [], "lat": []}
-    ll = gdf.geometry.to_crs(4326)
-    return {"lon": np.round(ll.x.to_numpy(), 7), "lat": np.round(ll.y.to_numpy(), 7)}
 
 
 def site(city: City, config: PlanConfig | None = None, *, candidates=None, network=None,

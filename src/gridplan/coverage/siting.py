@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from ..errors import InputError
@@ -56,6 +57,10 @@ class SitingResult:
         part of the model was settled).
     unreachable_groups : ndarray
         With ``groups``: the groups no existing station or candidate can reach.
+    reach : csr_matrix of bool, shape (n, m)
+        Which candidates reach which homes (the coverage sets the model was built from).
+    reached_before : ndarray of bool, shape (n,)
+        Homes an existing station already reaches.
     """
 
     chosen: np.ndarray
@@ -71,6 +76,8 @@ class SitingResult:
     model: tuple = (0, 0)
     status: str = ""
     unreachable_groups: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=object))
+    reach: sp.csr_matrix | None = field(default=None, repr=False)
+    reached_before: np.ndarray | None = field(default=None, repr=False)
 
 
 def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
@@ -104,9 +111,9 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     net : WalkNetwork, optional
         Measure reach on foot along this network.
     groups : array-like of shape (n,), optional
-        A group (grid) label per home. Every group must then have a station, existing or
-        new, within reach of at least one of its homes (one station per grid); groups no
-        site can reach are reported in ``unreachable_groups``.
+        A group (grid) label per home, None for a home in no group. Every group must then
+        have a station, existing or new, within reach of at least one of its homes (one
+        station per grid); groups no site can reach are reported in ``unreachable_groups``.
     time_limit_s : float
         Budget for everything, coverage sets included; the MILP gets what is left.
     seed : int
@@ -161,7 +168,7 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     objective = float(len(chosen)) if add is None else float(w[new].sum())
     return SitingResult(chosen=chosen, covered_households=float(w[covered].sum()),
                         objective=objective, seconds=time.perf_counter() - t0,
-                        model=model.shape, **result, **info)
+                        model=model.shape, reach=reach, reached_before=done, **result, **info)
 
 
 def _group_rows(groups, reach: sp.csr_matrix, done: np.ndarray, xy: np.ndarray):
@@ -171,15 +178,16 @@ def _group_rows(groups, reach: sp.csr_matrix, done: np.ndarray, xy: np.ndarray):
     if groups.shape != (reach.shape[0],):
         raise InputError(f"groups has {groups.size} values: expected one per home "
                          f"({reach.shape[0]})")
-    label, idx = np.unique(groups, return_inverse=True)
+    inside = np.flatnonzero(~pd.isna(groups))
+    label, idx = np.unique(groups[inside], return_inverse=True)
     n = len(groups)
-    member = sp.csr_matrix((np.ones(n), (idx, np.arange(n))), shape=(len(label), n))
+    member = sp.csr_matrix((np.ones(len(inside)), (idx, inside)), shape=(len(label), n))
     g_reach = (member @ reach.astype(np.float64)).tocsr()
     g_done = (member @ done.astype(np.float64)) > 0
     g_can = np.diff(g_reach.indptr) > 0
     todo = np.flatnonzero(g_can & ~g_done)
     size = np.bincount(idx, minlength=len(label))
-    centre = np.column_stack([np.bincount(idx, weights=xy[:, k], minlength=len(label))
+    centre = np.column_stack([np.bincount(idx, weights=xy[inside, k], minlength=len(label))
                               for k in range(2)]) / np.maximum(size, 1)[:, None]
     rows = g_reach[todo]
     rows.data[:] = 1.0

@@ -10,7 +10,7 @@ from ..city import City, assume_crs, make_city, repair_geometries
 from ..config import PlanConfig
 from ..errors import InputError
 from .datum import COORDS, to_wgs84
-from .files import read_csv, read_layers
+from .files import read_csv, read_layer, read_layers
 from .osm import read_osm
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".fgb")
@@ -90,7 +90,6 @@ def read_points(path, *, crs, coords: str = "wgs84", layer: str = "candidates",
         One point per input row, in ``crs``, the input's columns kept; ``source_row``
         counts rows from 1 as the file does.
     """
-    import geopandas as gpd
     path = Path(path)
     if coords not in COORDS:
         raise InputError(f"coords = {coords!r}: expected one of " + ", ".join(COORDS))
@@ -107,7 +106,7 @@ def read_points(path, *, crs, coords: str = "wgs84", layer: str = "candidates",
                 raise InputError(f"no layer {layer!r}: expected one layer, or a layer named "
                                  f"{layer!r} (found {', '.join(names)})", file=path)
             where["layer"] = layer
-            gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+            gdf = read_layer(path, layer)
         else:
             gdf = _read_any(path, config or PlanConfig())["homes"]
     else:

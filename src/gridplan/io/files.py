@@ -16,7 +16,8 @@ LON_NAMES = ("lon", "lng", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
 
 
-def _read(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+def read_layer(path: Path, layer: str | None = None) -> gpd.GeoDataFrame:
+    """One layer of a geo file; InputError naming file and layer when it cannot be read."""
     try:
         return gpd.read_file(path, layer=layer, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
@@ -43,11 +44,11 @@ def read_layers(path: Path) -> dict:
     if not names:
         raise InputError("no layers: expected a layer 'homes'", file=path)
     if len(names) == 1:
-        return {"homes": _read(path, names[0])}
+        return {"homes": read_layer(path, names[0])}
     if "homes" not in names:
         raise InputError("no layer 'homes': expected layers " + ", ".join(LAYERS)
                          + f" (found {', '.join(names)})", file=path)
-    return {n: _read(path, n) for n in LAYERS if n in names}
+    return {n: read_layer(path, n) for n in LAYERS if n in names}
 
 
 def _pick(columns, names, path, what):
