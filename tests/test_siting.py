@@ -1,6 +1,7 @@
 """Station siting: coverage sets, set covering (LSCP) and maximal covering (MCLP)."""
 
 import itertools
+import time
 from types import SimpleNamespace
 
 import geopandas as gpd
@@ -8,11 +9,12 @@ import numpy as np
 import pytest
 import shapely
 from hypothesis import given, settings
+from scipy.optimize import linprog
 from hypothesis import strategies as st
 
 from gridplan.coverage import (build_walk_network, coverage_sets, site_stations,
                                walk_distances)
-from gridplan.coverage import _solve
+from gridplan.coverage import _bounds, _solve, _windows
 from gridplan.errors import InputError
 
 RADIUS = 300.0
@@ -113,10 +115,11 @@ def _failed_milp(*args, **kwargs):
 @pytest.mark.parametrize("add", [None, 5])
 def test_greedy_fallback_gives_a_feasible_answer_when_the_milp_fails(monkeypatch, add):
     monkeypatch.setattr(_solve, "milp", _failed_milp)
+    monkeypatch.setattr(_windows, "milp", _failed_milp)
     rng = np.random.default_rng(4)
     homes, w = rng.uniform(0, 4000, (600, 2)), rng.integers(1, 50, 600)
     cand = rng.uniform(0, 4000, (200, 2))
-    r = site_stations(homes, w, cand, radius_m=400, add=add)
+    r = site_stations(homes, w, cand, radius_m=400, add=add, time_limit_s=2)
     assert r.method == "greedy" and ("simulated" in r.status or "greedy" in r.status)
     reach = coverage_sets(homes, cand, 400).toarray()
     got = reach[:, r.chosen].any(1)
@@ -265,3 +268,96 @@ def test_set_covering_with_groups_equals_brute_force(seed, n, m, k, ngroups):
     fewest = next(size for size in range(m + 1)
                   if any(ok(p) for p in itertools.combinations(range(m), size)))
     assert ok(r.chosen) and len(r.chosen) == fewest
+
+
+def _greedy_trap(seed=6):
+    """3,000 homes and 300 sites where greedy needs clearly more sites than the optimum."""
+    rng = np.random.default_rng(seed)
+    return rng.uniform(0, 3000, (3000, 2)), rng.integers(1, 200, 3000), \
+        rng.uniform(0, 3000, (300, 2))
+
+
+def test_windows_improve_the_cover_when_the_whole_milp_gives_nothing(monkeypatch):
+    monkeypatch.setattr(_solve, "milp", _failed_milp)
+    homes, w, cand = _greedy_trap()
+    r = site_stations(homes, w, cand, radius_m=500, time_limit_s=4)
+    reach = coverage_sets(homes, cand, 500).toarray()
+    assert (reach[:, r.chosen].any(1) | ~reach.any(1)).all()
+    assert r.method == "milp + windows" and "windows" in r.status
+    assert r.objective < r.greedy_objective
+    assert r.bound <= r.objective
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(5, 60), m=st.integers(3, 14))
+def test_a_window_holding_every_site_finds_the_optimum(seed, n, m):
+    homes, w, cand, _ = instance(seed, n, m)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    rows = a[a.any(1) & (w > 0)]
+    if not len(rows):
+        return
+    csr = _solve.sp.csr_matrix(rows.astype(float))
+    start = np.arange(m)[rows.any(0)]  # every useful site: a cover, usually far too big
+    got, tried = _windows.improve_cover(csr, cand, start, time.perf_counter() + 0.1, seed=seed)
+    assert rows[:, got].any(1).all()
+    assert len(got) <= len(start) and tried["windows"] >= 1
+    if len(start) <= _windows.WINDOW_SITES:
+        assert len(got) == brute(rows.astype(bool), np.ones(len(rows), bool), None)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 40), m=st.integers(1, 10))
+def test_the_lagrangian_bound_never_passes_the_lp_bound_or_the_optimum(seed, n, m):
+    homes, w, cand, _ = instance(seed, n, m)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    rows = a[a.any(1)]
+    if not len(rows):
+        return
+    lp = linprog(np.ones(m), A_ub=-rows.astype(float), b_ub=-np.ones(len(rows)),
+                 bounds=(0, 1), method="highs").fun
+    csr = _solve.sp.csr_matrix(rows.astype(float))
+    got = _bounds.lagrange_bound(csr, m, 0.05)
+    assert 0 < got <= lp + 1e-7
+    assert got <= brute(rows, np.ones(len(rows), bool), None) + 1e-9
+
+
+def test_the_lagrangian_bound_comes_close_to_the_lp_bound():
+    homes, _, cand = _greedy_trap()
+    a = coverage_sets(homes, cand, 500).tocsr()
+    a = a[np.diff(a.indptr) > 0].astype(float)
+    lp = linprog(np.ones(a.shape[1]), A_ub=-a, b_ub=-np.ones(a.shape[0]), bounds=(0, 1),
+                 method="highs").fun
+    got = _bounds.lagrange_bound(a, 25, 1.0)
+    assert 0.95 * lp <= got <= lp + 1e-7
+
+
+def test_windows_raise_the_households_reached_when_the_whole_milp_gives_nothing(monkeypatch):
+    monkeypatch.setattr(_solve, "milp", _failed_milp)
+    homes, w, cand = _greedy_trap()
+    r = site_stations(homes, w, cand, radius_m=400, add=12, time_limit_s=3)
+    reach = coverage_sets(homes, cand, 400).toarray()
+    assert len(r.chosen) <= 12
+    assert r.objective == pytest.approx(w[reach[:, r.chosen].any(1)].sum())
+    assert r.method == "milp + windows" and "windows improved it" in r.status
+    assert r.objective > r.greedy_objective
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(5, 60), m=st.integers(3, 14),
+       add=st.integers(1, 4))
+def test_max_windows_keep_the_budget_the_hard_rows_and_never_lose_weight(seed, n, m, add):
+    homes, w, cand, _ = instance(seed, n, m)
+    a = coverage_sets(homes, cand, RADIUS).toarray()
+    keep = a.any(1)
+    a, w = a[keep], w[keep]
+    if not len(a):
+        return
+    csr = _solve.sp.csr_matrix(a.astype(float))
+    start = _solve.greedy(csr, w, add, seed, prune=False)
+    hard = np.zeros(len(a), bool)
+    hard[np.flatnonzero(a[:, start].any(1))[:2]] = True  # rows the start reaches
+    got, tried = _windows.improve_max(csr, w, cand, start, time.perf_counter() + 0.1,
+                                      seed=seed, hard=hard)
+    assert len(got) <= len(start) and tried["windows"] >= 1
+    assert w[a[:, got].any(1)].sum() >= w[a[:, start].any(1)].sum() - 1e-9
+    assert a[hard][:, got].any(1).all()

@@ -9,9 +9,20 @@ import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
+from ._bounds import lagrange_bound, packing_bound
+from ._windows import improve_cover, improve_max
+
 #: HiGHS presolve. Off: the reductions in ``_reduce`` do its useful work first, and on big
 #: covering models (20k+ rows) its presolve ran 20-40 s past the time limit.
 PRESOLVE = False
+#: Share of a set-covering part's time for the whole MILP; when it proves nothing in that
+#: time, the rest goes to improving the best cover window by window (``_windows``).
+MILP_SHARE = 0.15
+#: The same for maximal covering, whose MILP more often proves its answer in time.
+MAX_MILP_SHARE = 0.5
+#: Most seconds (and share of a part's time) for the Lagrangian bound of an unproven cover.
+LAGRANGE_S = 2.0
+LAGRANGE_SHARE = 0.05
 
 
 def covered(a: sp.csr_matrix, chosen) -> np.ndarray:
@@ -65,19 +76,6 @@ def greedy(a: sp.csr_matrix, w: np.ndarray, limit: int | None, seed: int, *,
     return np.sort(picks)
 
 
-def packing_bound(a: sp.csr_matrix) -> int:
-    """A lower bound on any cover: rows that share no column each need their own station
-    (picked greedily, fewest columns first)."""
-    used = np.zeros(a.shape[1], bool)
-    count = 0
-    for i in np.argsort(np.diff(a.indptr), kind="stable"):
-        cols = a.indices[a.indptr[i]:a.indptr[i + 1]]
-        if len(cols) and not used[cols].any():
-            used[cols] = True
-            count += 1
-    return count
-
-
 def _gap(obj: float, bound: float) -> float:
     if not np.isfinite(bound):
         return np.nan
@@ -90,10 +88,12 @@ def _run(c, integrality, cons, seconds):
                          "presolve": PRESOLVE})
 
 
-def solve_cover(a: sp.csr_matrix, seed: int, deadline: float) -> tuple[np.ndarray, dict]:
-    """The fewest columns reaching every row: each independent part of the model solved on
-    its own (small parts in milliseconds), the greedy answer kept where the MILP cannot
-    beat it in time."""
+def solve_cover(a: sp.csr_matrix, xy: np.ndarray, seed: int,
+                deadline: float) -> tuple[np.ndarray, dict]:
+    """The fewest columns reaching every row (columns placed at ``xy``): each independent
+    part of the model solved on its own (small parts in milliseconds, exactly); a part the
+    MILP cannot settle in its share of the time is improved window by window from the best
+    cover found."""
     n, m = a.shape
     if n == 0:
         return np.zeros(0, np.int64), dict(gap=0.0, bound=0.0, greedy_objective=0.0,
@@ -110,7 +110,7 @@ def solve_cover(a: sp.csr_matrix, seed: int, deadline: float) -> tuple[np.ndarra
     cols_of = [col_order[col_at[i]:np.searchsorted(col_label[col_order], p, "right")]
                for i, p in enumerate(parts)]
     size = np.array([a[r].nnz for r in rows_of], dtype=float)
-    chosen, bound, g_total, used_greedy, counts = [], 0.0, 0.0, 0, {}
+    chosen, bound, g_total, counts = [], 0.0, 0.0, {}
     left = size.sum()
     for i in np.argsort(size, kind="stable"):
         sub = a[rows_of[i]][:, cols_of[i]].tocsr()
@@ -118,22 +118,24 @@ def solve_cover(a: sp.csr_matrix, seed: int, deadline: float) -> tuple[np.ndarra
         # a share of the time by size, but a small part may still take a second
         share = max(remaining * size[i] / left, min(1.0, 0.1 * remaining))
         left -= size[i]
-        pick, b, how, g = _cover_part(sub, seed, share)
+        pick, b, how, g = _cover_part(sub, xy[cols_of[i]], seed, share)
         counts[how] = counts.get(how, 0) + 1
         chosen.append(cols_of[i][pick])
         bound += b
         g_total += g
-        used_greedy += how.startswith("greedy")
     chosen = np.sort(np.concatenate(chosen))
     obj = float(len(chosen))
     status = f"{len(parts)} independent parts: " + ", ".join(
         f"{v} {k}" for k, v in sorted(counts.items()))
+    method = ("milp + windows" if any("windows" in k for k in counts)
+              else "greedy" if any(k.startswith("greedy") for k in counts) else "milp")
     return chosen, dict(gap=_gap(obj, bound), bound=bound, greedy_objective=g_total,
-                        method="greedy" if used_greedy else "milp", status=status)
+                        method=method, status=status)
 
 
-def _cover_part(a: sp.csr_matrix, seed: int, seconds: float):
+def _cover_part(a: sp.csr_matrix, xy: np.ndarray, seed: int, seconds: float):
     """One connected part: chosen columns, lower bound, how it was settled, greedy size."""
+    end = time.perf_counter() + seconds
     n, m = a.shape
     col_size = np.diff(a.tocsc().indptr)
     if col_size.max() == n:  # one column reaches every row
@@ -148,25 +150,37 @@ def _cover_part(a: sp.csr_matrix, seed: int, seconds: float):
         return g, floor, "greedy, no time left", len(g)
     # No objective cut (sum x <= greedy - 1): that one dense row makes HiGHS presolve run
     # for minutes past its time limit on big models.
-    res = _run(np.ones(m), np.ones(m), [LinearConstraint(a, lb=1, ub=np.inf)], seconds)
+    res = _run(np.ones(m), np.ones(m), [LinearConstraint(a, lb=1, ub=np.inf)],
+               seconds * MILP_SHARE)
     dual = getattr(res, "mip_dual_bound", None)
     bound = floor if dual is None or not np.isfinite(dual) else max(floor, np.ceil(dual - 1e-6))
+    best, how = g, "greedy"
     if res.x is not None:
         x = np.flatnonzero(res.x > 0.5)
         if len(x) <= len(g) and covered(a, x).all():
             if res.status == 0:
                 return x, float(len(x)), "optimal", len(g)
-            return x, min(bound, float(len(x))), "milp, time limit", len(g)
-    how = "optimal" if bound >= len(g) else f"greedy, {_why(res)}"
-    return g, min(bound, float(len(g))), how, len(g)
+            best, how = x, "milp"
+    if bound < len(best):  # the MILP may not have finished its root LP
+        lag = lagrange_bound(a, len(best), min(LAGRANGE_S, LAGRANGE_SHARE * seconds))
+        bound = max(bound, np.ceil(lag - 1e-6))
+    if bound >= len(best):
+        return best, float(len(best)), "optimal", len(g)
+    if end - time.perf_counter() <= 0:
+        return best, bound, f"{how}, {_why(res)}", len(g)
+    better, tried = improve_cover(a, xy, best, end, seed=seed, floor=int(bound))
+    if not tried["improving_windows"]:
+        return best, bound, f"{how}, {_why(res)}", len(g)
+    how = "optimal, found by windows" if len(better) <= bound else "windows, time limit"
+    return better, min(bound, float(len(better))), how, len(g)
 
 
 def _why(res) -> str:
     return "time limit" if res.status == 1 else f"solver status {res.status}"
 
 
-def solve_max(a: sp.csr_matrix, w: np.ndarray, add: int, seed: int, deadline: float,
-              hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, add: int, seed: int,
+              deadline: float, hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """At most ``add`` columns reaching the most row weight, and every ``hard`` row: greedy,
     then the MILP.
 
@@ -179,7 +193,7 @@ def solve_max(a: sp.csr_matrix, w: np.ndarray, add: int, seed: int, deadline: fl
     hard = np.zeros(n, bool) if hard is None else np.asarray(hard, bool)
     base = np.zeros(0, np.int64)
     if hard.any():
-        base = _cover_hard(a, hard, add, seed, deadline)
+        base = _cover_hard(a, hard, xy, add, seed, deadline)
     rest = w * ~covered(a, base)
     g = np.union1d(base, greedy(a, rest, add - len(base), seed, prune=False)).astype(np.int64)
     g_obj = float(w[covered(a, g)].sum())
@@ -199,22 +213,31 @@ def solve_max(a: sp.csr_matrix, w: np.ndarray, add: int, seed: int, deadline: fl
     if hard.any():
         must = sp.hstack([a[hard], sp.csr_matrix((int(hard.sum()), n))]).tocsr()
         cons.append(LinearConstraint(must, lb=1, ub=np.inf))
-    res = _run(c, integrality, cons, seconds)
+    res = _run(c, integrality, cons, seconds * MAX_MILP_SHARE)
     dual = getattr(res, "mip_dual_bound", None)
     bound = np.nan if dual is None or not np.isfinite(dual) else -float(dual)
     info.update(bound=bound, status=str(res.message))
+    best, best_obj = g, g_obj
     if res.x is not None:
         x = np.flatnonzero(res.x[:m] > 0.5)
         reached = covered(a, x)
         obj = float(w[reached].sum())
         if len(x) <= add and obj >= g_obj and reached[hard].all():
-            gap = getattr(res, "mip_gap", None)
-            gap = _gap(obj, bound) if gap is None else max(float(gap), 0.0)
-            return x, dict(info, gap=gap, method="milp")
-    return g, dict(info, gap=_gap(g_obj, bound))
+            if res.status == 0:
+                return x, dict(info, gap=max(float(getattr(res, "mip_gap", 0) or 0), 0.0),
+                               method="milp")
+            best, best_obj, info["method"] = x, obj, "milp"
+    if deadline - time.perf_counter() > 0 and not best_obj >= bound:
+        better, tried = improve_max(a, w, xy, best, deadline, seed=seed, hard=hard)
+        obj = float(w[covered(a, better)].sum())
+        if tried["improving_windows"] and obj > best_obj:
+            best, best_obj, info["method"] = better, obj, "milp + windows"
+            info["status"] += (f"; then {tried['improving_windows']} of {tried['windows']} "
+                               "windows improved it")
+    return best, dict(info, gap=_gap(best_obj, bound))
 
 
-def _cover_hard(a: sp.csr_matrix, hard: np.ndarray, add: int, seed: int,
+def _cover_hard(a: sp.csr_matrix, hard: np.ndarray, xy: np.ndarray, add: int, seed: int,
                 deadline: float) -> np.ndarray:
     """Columns reaching every hard row, at most ``add`` of them: greedy, or the exact cover
     when greedy needs too many."""
@@ -222,7 +245,7 @@ def _cover_hard(a: sp.csr_matrix, hard: np.ndarray, add: int, seed: int,
     pick = greedy(sub, np.ones(sub.shape[0]), None, seed, prune=True)
     if len(pick) <= add:
         return pick
-    pick, info = solve_cover(sub, seed, deadline)
+    pick, info = solve_cover(sub, xy, seed, deadline)
     if len(pick) > add:
         from ..errors import InputError
         least = int(np.ceil(info["bound"] - 1e-9)) if info["gap"] else len(pick)

@@ -159,9 +159,9 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     model, cols, row_w, hard = _reduced(rows, row_w, row_xy, cand, hard, lscp=add is None)
     deadline = t0 + time_limit
     if add is None:
-        picks, info = solve_cover(model, seed, deadline)
+        picks, info = solve_cover(model, cand[cols], seed, deadline)
     else:
-        picks, info = solve_max(model, row_w, add, seed, deadline, hard=hard)
+        picks, info = solve_max(model, row_w, cand[cols], add, seed, deadline, hard=hard)
     chosen = np.sort(cols[picks])
     covered = done | (np.diff(reach[:, chosen].tocsr().indptr) > 0)
     new = covered & ~done

@@ -1,0 +1,167 @@
+"""Improving a siting answer window by window: the chosen sites nearest a random chosen site
+are taken out and the window is solved again, exactly, by HiGHS, with the sites outside it
+fixed. A large neighbourhood search: on big models the whole MILP stalls far from the optimum,
+while a window of a few dozen sites solves in milliseconds and the windows together walk the
+answer down (fewer sites) or up (more households)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.spatial import cKDTree
+
+#: Chosen sites in a window at first, and at most when windows keep failing to improve.
+WINDOW_SITES = 8
+WINDOW_SITES_MAX = 30
+#: Seconds HiGHS gets for one window.
+WINDOW_S = 1.0
+
+
+def improve_cover(a: sp.csr_matrix, xy: np.ndarray, start, deadline: float, *, seed: int,
+                  floor: int = 0) -> tuple[np.ndarray, dict]:
+    """A cover of every row of ``a`` no larger than ``start``, improved until ``deadline``
+    (a ``time.perf_counter()`` value) or until it has ``floor`` columns.
+
+    Each window drops the chosen columns nearest (by ``xy``) a random chosen one and solves
+    the fewest columns reaching the rows only they reached. A smaller answer is kept; an
+    equal one is kept too, so the search moves across plateaus. Windows grow when they keep
+    failing and shrink back after a gain. Returns the cover and counts of windows tried and
+    improving.
+    """
+    def window(search: _Search, drop: np.ndarray):
+        alone = search.alone(drop)
+        new = _solve(np.ones(0), search.a[alone], np.zeros(len(alone), bool), None,
+                     search.seconds())
+        return (None, 0.0) if new is None else (new, float(len(drop) - len(new)))
+
+    search = _Search(a, xy, start, deadline, seed)
+    return search.run(window, stop=lambda: search.chosen.sum() <= floor)
+
+
+def improve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, start, deadline: float, *,
+                seed: int, hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """As many columns as ``start`` reaching at least its row weight and every ``hard`` row
+    it reaches, improved window by window until ``deadline``.
+
+    A window takes out the chosen columns nearest a random chosen one and may put back as
+    many from every column in the disc they span, to reach the most weight among the rows no
+    column outside the window reaches. Returns the columns and counts of windows.
+    """
+    hard = np.zeros(a.shape[0], bool) if hard is None else np.asarray(hard, bool)
+    tree = cKDTree(xy)
+    crumbs = 1e-9 * max(1.0, float(w.sum()))
+
+    def window(search: _Search, drop: np.ndarray):
+        centre = xy[drop[0]]
+        span = np.hypot(*(xy[drop] - centre).T).max()
+        cols = np.asarray(tree.query_ball_point(centre, span * (1 + 1e-9) + 1e-9), np.int64)
+        cols = cols[~search.chosen[cols] | np.isin(cols, drop)]
+        free = search.alone(drop, extra=cols)  # rows the window alone decides
+        sub = search.a[free][:, cols]
+        now = float(w[search.alone(drop)].sum())
+        pick = _solve(w[free], sub, hard[free] & (search.count[free] > 0), len(drop),
+                      search.seconds())
+        if pick is None:
+            return None, 0.0
+        got = float(w[free][np.diff(sub[:, pick].tocsr().indptr) > 0].sum())
+        gain = got - now
+        return (cols[pick], gain if abs(gain) > crumbs else 0.0)
+
+    search = _Search(a, xy, start, deadline, seed)
+    return search.run(window, stop=lambda: False)
+
+
+class _Search:
+    """The state of a window search: chosen columns and how often each row is reached."""
+
+    def __init__(self, a, xy, start, deadline, seed):
+        self.a = a.tocsr()
+        self.csc = a.tocsc()
+        self.xy = xy
+        self.deadline = deadline
+        self.rng = np.random.default_rng(seed)
+        self.chosen = np.zeros(a.shape[1], bool)
+        self.chosen[np.asarray(start, dtype=np.int64)] = True
+        ind, ptr = self.csc.indices, self.csc.indptr
+        self.count = np.bincount(ind[np.repeat(self.chosen, np.diff(ptr))],
+                                 minlength=a.shape[0])
+
+    def seconds(self) -> float:
+        return min(WINDOW_S, self.deadline - time.perf_counter())
+
+    def rows_of(self, cols) -> np.ndarray:
+        ind, ptr = self.csc.indices, self.csc.indptr
+        if len(cols) == 0:
+            return np.zeros(0, np.int64)
+        return np.concatenate([ind[ptr[j]:ptr[j + 1]] for j in cols])
+
+    def alone(self, drop, extra=()) -> np.ndarray:
+        """Rows of ``drop`` (and of ``extra`` columns) that no other chosen column reaches."""
+        rows, hits = np.unique(self.rows_of(drop), return_counts=True)
+        mine = rows[self.count[rows] == hits]
+        if len(extra) == 0:
+            return mine
+        more = np.unique(self.rows_of(extra))
+        return np.union1d(mine, more[self.count[more] == 0])
+
+    def move(self, drop, new) -> None:
+        for cols, step in ((drop, -1), (new, +1)):
+            for j in cols:
+                self.count[self.csc.indices[self.csc.indptr[j]:self.csc.indptr[j + 1]]] += step
+        self.chosen[drop] = False
+        self.chosen[new] = True
+
+    def run(self, window, stop) -> tuple[np.ndarray, dict]:
+        k, fails, tried, gains = WINDOW_SITES, 0, 0, 0
+        while time.perf_counter() < self.deadline and not stop():
+            sites = np.flatnonzero(self.chosen)
+            if len(sites) == 0:
+                break
+            tried += 1
+            _, near = cKDTree(self.xy[sites]).query(
+                self.xy[sites[self.rng.integers(len(sites))]], k=min(k, len(sites)))
+            drop = sites[np.atleast_1d(near)]  # nearest first: drop[0] is the centre
+            new, gain = window(self, drop)
+            if new is not None and gain >= 0:
+                self.move(drop, new)
+            if new is not None and gain > 0:
+                gains += 1
+                k, fails = WINDOW_SITES, 0
+            else:
+                fails += 1
+                if fails > max(5, 2 * len(sites) / k):
+                    k, fails = min(WINDOW_SITES_MAX, k + 2), 0
+        return np.flatnonzero(self.chosen), dict(windows=tried, improving_windows=gains)
+
+
+def _solve(w: np.ndarray, sub: sp.csr_matrix, must: np.ndarray, budget: int | None,
+           seconds: float) -> np.ndarray | None:
+    """Columns of ``sub`` chosen by HiGHS within ``seconds``, or None. With ``budget`` None:
+    the fewest reaching every row; else at most ``budget`` reaching the most weight ``w``
+    and every ``must`` row."""
+    n, m = sub.shape
+    if n == 0:
+        return np.zeros(0, np.int64)
+    if seconds <= 0:
+        return None
+    if budget is None:
+        cols = np.unique(sub.indices)
+        res = milp(np.ones(len(cols)), integrality=np.ones(len(cols)), bounds=Bounds(0, 1),
+                   constraints=[LinearConstraint(sub[:, cols], lb=1, ub=np.inf)],
+                   options={"time_limit": seconds, "disp": False, "presolve": False})
+        return None if res.x is None else cols[res.x > 0.5]
+    link = sp.hstack([-sub, sp.identity(n, format="csr")]).tocsr()
+    cons = [LinearConstraint(link, lb=-np.inf, ub=0),
+            LinearConstraint(np.concatenate([np.ones(m), np.zeros(n)])[None, :], lb=0,
+                             ub=budget)]
+    if must.any():
+        cons.append(LinearConstraint(sp.hstack([sub[must], sp.csr_matrix((int(must.sum()), n))]),
+                                     lb=1, ub=np.inf))
+    res = milp(np.concatenate([np.zeros(m), -w]),
+               integrality=np.concatenate([np.ones(m), np.zeros(n)]), bounds=Bounds(0, 1),
+               constraints=cons, options={"time_limit": seconds, "disp": False,
+                                          "presolve": False})
+    return None if res.x is None else np.flatnonzero(res.x[:m] > 0.5)
