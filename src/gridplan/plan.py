@@ -152,8 +152,8 @@ class Plan:
         """The same city planned with other settings, reusing what they do not change.
 
         Grids are cut again only when a partition setting changes (the household ranges,
-        ``part_households``, ``seed``, ...), and then the Voronoi cells and their graph are
-        reused; distances are measured again only when ``radius_m``, the walk or
+        ``part_households``, ``seed``, ...), and then the Voronoi cells, their graph and the
+        special grids of non-residential buildings are reused; distances are measured again only when ``radius_m``, the walk or
         ``snap_max_m`` change, and then on the same walk network; siting always runs.
 
         Parameters
@@ -433,14 +433,20 @@ def _keep_grids(keep, city: City):
 def _grid_coverage(part: Partition, config: PlanConfig) -> None:
     """Household-weighted coverage shares per grid and per community, and whether a grid has
     a station within the radius of any of its homes."""
-    h = part.homes[part.homes["households"] > 0]
-    w = h["households"].astype(float)
+    h = part.homes
+    w = h["households"].to_numpy().astype(float)
+    covered = {name: h[col].to_numpy(dtype=bool) for col, name in (
+        ("covered_radius", "share_radius"), ("covered_radius_walk", "share_radius_walk"),
+        ("covered_15min", "share_15min"))}
     for key, frame in (("grid_id", part.grids), ("community_id", part.communities)):
-        tot = w.groupby(h[key]).sum()
-        for col, name in (("covered_radius", "share_radius"),
-                          ("covered_radius_walk", "share_radius_walk"),
-                          ("covered_15min", "share_15min")):
-            share = (w * h[col]).groupby(h[key]).sum() / tot
-            frame[name] = frame[key].map(share).fillna(0.0).round(4).to_numpy()
-    near = h.groupby("grid_id")["dist_m"].min() <= config.radius_m
-    part.grids["station_in_reach"] = part.grids["grid_id"].map(near).fillna(False).to_numpy()
+        row = pd.Index(frame[key]).get_indexer(h[key])   # the frame's row of each home
+        ok = (w > 0) & (row >= 0)                        # homes with households count
+        tot = np.bincount(row[ok], weights=w[ok], minlength=len(frame))
+        for name, c in covered.items():
+            got = np.bincount(row[ok], weights=w[ok] * c[ok], minlength=len(frame))
+            with np.errstate(invalid="ignore", divide="ignore"):
+                frame[name] = np.round(np.where(tot > 0, got / tot, 0.0), 4)
+        if key == "grid_id":
+            nearest = np.full(len(frame), np.inf)
+            np.fmin.at(nearest, row[ok], h["dist_m"].to_numpy()[ok])
+            frame["station_in_reach"] = nearest <= config.radius_m

@@ -71,6 +71,16 @@ def dissolve_cells(cells: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
     """One shape per group 0..n-1: the union of the cells in it (cells tile, so the fast
     coverage union applies)."""
     order = np.argsort(group, kind="stable")
+    counts = np.bincount(group, minlength=n)
+    if n and counts.min() > 0:
+        # one row per group, padded with None (which the union skips): one call for all
+        rows = np.full((n, counts.max()), None, dtype=object)
+        rows[group[order], np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts,
+                                                             counts)] = cells[order]
+        try:
+            return shapely.coverage_union_all(rows, axis=1)
+        except shapely.errors.GEOSException:
+            pass
     bounds = np.searchsorted(group[order], np.arange(n + 1))
     return np.array([_union(cells[order[bounds[i]:bounds[i + 1]]]) for i in range(n)],
                     dtype=object)
@@ -108,7 +118,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
         changed grid.
     cache : dict, optional
         Kept between calls on the same city: the Voronoi cells and their graph are reused
-        when the homes' parts are the same (re-plans with another household range).
+        when the homes' parts are the same (re-plans with another household range), and the
+        special grids of non-residential buildings, which no household range changes.
 
     Returns
     -------
@@ -193,47 +204,45 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
         comm_id = np.asarray(comm_names, dtype=object)
         grid_id = np.asarray(update.grid_ids, dtype=object)
 
+    crs = city.crs
+    building = gen["home_index"].to_numpy()
     g_hh = np.bincount(cell_grid, weights=hh[res], minlength=n_grid).astype(np.int64)
-    g_homes = pd.Series(gen["home_index"].to_numpy()).groupby(cell_grid).nunique()
+    cross = crossings(graph, cell_grid, n_grid)
     grids = gpd.GeoDataFrame({
         "grid_id": grid_id, "community_id": comm_id[grid_comm], "households": g_hh,
-        "homes": g_homes.reindex(range(n_grid), fill_value=0).to_numpy(),
-    }, geometry=list(grid_geom), crs=city.crs)
-    grids["in_range"] = grids["households"].between(config.min_households,
-                                                    config.max_households)
-    grids["polsby_popper"] = polsby_popper(grid_geom)
-    grids = pd.concat([grids, crossings(graph, cell_grid, n_grid)], axis=1)
-    grids["parts"] = [shapely.get_num_geometries(g) for g in grid_geom]
+        "homes": _distinct(cell_grid, building, n_grid), "geometry": grid_geom,
+        "in_range": (g_hh >= config.min_households) & (g_hh <= config.max_households),
+        "polsby_popper": polsby_popper(grid_geom),
+        **{c: cross[c].to_numpy() for c in cross.columns},
+        "parts": shapely.get_num_geometries(grid_geom),
+    }, geometry="geometry", crs=crs)
 
     c_hh = np.bincount(grid_comm, weights=g_hh, minlength=n_comm).astype(np.int64)
     communities = gpd.GeoDataFrame({
         "community_id": comm_id, "households": c_hh,
         "grids": np.bincount(grid_comm, minlength=n_comm),
-        "homes": pd.Series(gen["home_index"].to_numpy()).groupby(cell_comm).nunique()
-        .reindex(range(n_comm), fill_value=0).to_numpy(),
-    }, geometry=list(comm_geom), crs=city.crs)
-    communities["in_range"] = communities["households"].between(config.community_min,
-                                                                config.community_max)
-    communities["polsby_popper"] = polsby_popper(comm_geom)
+        "homes": _distinct(cell_comm, building, n_comm), "geometry": comm_geom,
+        "in_range": (c_hh >= config.community_min) & (c_hh <= config.community_max),
+        "polsby_popper": polsby_popper(comm_geom),
+    }, geometry="geometry", crs=crs)
 
     # every home, residential or not, lies in the grid whose cell holds its generator point
     home_grid = np.empty(len(parts), dtype=np.int64)
     home_grid[res] = cell_grid
     other = np.flatnonzero(hh <= 0)
     if len(other):
-        pts = shapely.points(parts["_gx"].to_numpy()[other], parts["_gy"].to_numpy()[other])
-        near = shapely.STRtree(cells).query_nearest(pts, return_distance=False, all_matches=False)
-        home_grid[other[near[0]]] = cell_grid[near[1]]
+        home_grid[other] = cell_grid[_nearest_cells(cells, parts["_gx"].to_numpy()[other],
+                                                    parts["_gy"].to_numpy()[other],
+                                                    {} if cache is None else cache)]
     homes = parts.drop(columns=["_gx", "_gy"])
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
     special = _special_grids(parts, homes, city, config,
                              {} if cache is None else cache)   # positions of parts == homes
     homes = merge_parts(homes)
-    cell_frame = gpd.GeoDataFrame({"home_index": gen["home_index"].to_numpy(),
-                                   "part": gen["part"].to_numpy(),
-                                   "grid_id": grid_id[cell_grid]}, geometry=list(cells),
-                                  crs=city.crs)
+    cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
+                                   "grid_id": grid_id[cell_grid], "geometry": cells.copy()},
+                                  geometry="geometry", crs=crs)
     unresolved = unresolved_notes(grids, communities, int(w.sum()), config)
     moved = None
     if update is not None:
@@ -254,10 +263,40 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                      method=METHOD if keep is None else METHOD_UPDATE)
 
 
+def _distinct(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
+    """How many distinct values each group 0..n-1 holds."""
+    span = int(value.max(initial=0)) + 1
+    pairs = np.unique(group.astype(np.int64) * span + value)
+    return np.bincount(pairs // span, minlength=n)
+
+
+def _key(*parts) -> str:
+    """A digest of arrays' contents and strings (what a cache entry was computed from)."""
+    h = hashlib.sha1()
+    for a in parts:
+        h.update(a.encode() if isinstance(a, str) else np.ascontiguousarray(a).tobytes())
+    return h.hexdigest()
+
+
+def _nearest_cells(cells: np.ndarray, x: np.ndarray, y: np.ndarray, cache: dict) -> np.ndarray:
+    """The cell nearest each point (the cell holding it, when one does), from ``cache`` when the
+    cells (the same array, from the cells' cache) and points are the ones of last time."""
+    key = _key(x, y)
+    hit = cache.get("nearest_cells")
+    if hit is not None and hit[0] is cells and hit[1] == key:
+        return hit[2]
+    pts = shapely.points(x, y)
+    near = shapely.STRtree(cells).query_nearest(pts, return_distance=False, all_matches=False)
+    out = np.empty(len(pts), dtype=np.int64)
+    out[near[0]] = near[1]
+    cache["nearest_cells"] = (cells, key, out)
+    return out
+
+
 def _cells(city: City, x: np.ndarray, y: np.ndarray, cache: dict, name: str):
     """Voronoi cells of the generator points and their graph, from ``cache`` when the points
     are the same as last time."""
-    key = hashlib.sha1(np.ascontiguousarray(np.column_stack([x, y])).tobytes()).hexdigest()
+    key = _key(np.column_stack([x, y]))
     hit = cache.get(name)
     if hit is not None and hit[0] == key:
         return hit[1], hit[2]
@@ -270,29 +309,54 @@ def _cells(city: City, x: np.ndarray, y: np.ndarray, cache: dict, name: str):
 def _special_grids(parts, homes, city, config, cache: dict) -> gpd.GeoDataFrame:
     """Group non-residential buildings (shops, offices) into their own grids of about
     ``special_grid_units`` each; they overlay the residential grids."""
-    kind = parts["kind"].astype(str) if "kind" in parts.columns else pd.Series("", index=parts.index)
-    mask = ((parts["households"] <= 0) & (kind != "residential")).to_numpy()
-    homes["special_grid_id"] = None
-    cols = {"special_grid_id": [], "community_id": [], "units": []}
-    if not mask.any():
-        return gpd.GeoDataFrame(cols, geometry=[], crs=city.crs)
-    idx = np.flatnonzero(mask)
-    x, y = separate_duplicates(parts["_gx"].to_numpy()[idx], parts["_gy"].to_numpy()[idx])
+    kind = (parts["kind"].to_numpy(dtype=object) if "kind" in parts.columns
+            else np.full(len(parts), "", dtype=object))
+    idx = np.flatnonzero((parts["households"].to_numpy() <= 0) & (kind != "residential"))
+    special_id = np.full(len(homes), None, dtype=object)
+    if not len(idx):
+        homes["special_grid_id"] = pd.Series(special_id, index=homes.index, dtype=object)
+        return gpd.GeoDataFrame({"special_grid_id": [], "community_id": [], "units": []},
+                                geometry=[], crs=city.crs)
+    groups, geoms, names = _special_groups(parts, idx, city, config, cache)
+    group = np.empty(len(idx), dtype=np.int64)
+    for gi, p in enumerate(groups):
+        group[p] = gi
+    # each special grid belongs to the community most of its buildings are in (ties: the
+    # first id in sort order)
+    comm_names, comm = np.unique(homes["community_id"].to_numpy()[idx].astype(str),
+                                 return_inverse=True)
+    votes = np.zeros((len(groups), len(comm_names)), dtype=np.int64)
+    np.add.at(votes, (group, comm), 1)
+    special_id[idx] = names[group]
+    homes["special_grid_id"] = pd.Series(special_id, index=homes.index, dtype=object)
+    order = np.argsort(names)
+    return gpd.GeoDataFrame({"special_grid_id": names[order],
+                             "community_id": comm_names[votes.argmax(1)][order],
+                             "units": np.array([len(p) for p in groups])[order],
+                             "geometry": geoms[order]}, geometry="geometry", crs=city.crs)
+
+
+def _special_groups(parts, idx: np.ndarray, city, config, cache: dict):
+    """The groups of non-residential buildings (positions in ``idx``), their shapes and ids;
+    they do not depend on the residential grids, so a re-plan takes them from ``cache``."""
+    gx, gy = parts["_gx"].to_numpy()[idx], parts["_gy"].to_numpy()[idx]
+    key = _key(gx, gy, repr((config.special_grid_units, sorted(config.boundary_cost.items()))))
+    hit = cache.get("special_groups")
+    if hit is not None and hit[0] == key:
+        return hit[1]
+    x, y = separate_duplicates(gx, gy)
     cells, g = _cells(city, x, y, cache, "special_cells")
     adj = unit_adjacency(g, np.arange(len(idx)), len(idx), config.boundary_cost)
     s = config.special_grid_units
     lo, hi = max(1, int(np.ceil(0.75 * s))), max(1, int(np.floor(1.25 * s)))
     split = BoundedSplitter(adj, np.ones(len(idx), dtype=int), np.column_stack([x, y]), lo, hi)
     groups = split.split().parts
-    geoms = [shapely.convex_hull(shapely.union_all(parts.geometry.values[idx[p]])).buffer(5.0)
-             for p in groups]
-    rank, names = _ids("S", np.array([[g.centroid.x, g.centroid.y] for g in geoms]), 400.0)
-    comm = [homes["community_id"].iloc[idx[p]].mode().iloc[0] for p in groups]
-    for gi, p in enumerate(groups):
-        homes.loc[homes.index[idx[p]], "special_grid_id"] = names[rank[gi]]
-    out = gpd.GeoDataFrame({"special_grid_id": [names[r] for r in rank], "community_id": comm,
-                            "units": [len(p) for p in groups]}, geometry=geoms, crs=city.crs)
-    return out.sort_values("special_grid_id").reset_index(drop=True)
+    geoms = np.array([shapely.convex_hull(shapely.union_all(parts.geometry.values[idx[p]]))
+                      .buffer(5.0) for p in groups], dtype=object)
+    rank, names = _ids("S", shapely.get_coordinates(shapely.centroid(geoms)), 400.0)
+    out = (groups, geoms, np.array(names, dtype=object)[rank])
+    cache["special_groups"] = (key, out)
+    return out
 
 
 def _link_isolated(adj: sparse.csr_matrix, xy: np.ndarray) -> sparse.csr_matrix:
@@ -321,27 +385,30 @@ def unresolved_notes(grids, communities, total, config) -> dict:
     else:
         why = (f"its homes could not be grouped into connected grids of {lo}–{hi} households "
                f"without cutting a compound or a home's part")
+    gid = grids["grid_id"].to_numpy(dtype=object)
+    g_hh = grids["households"].to_numpy()
+    water = grids["crosses_water"].to_numpy()
     out_g = []
-    for _, r in grids[~grids["in_range"]].iterrows():
-        side = "below the minimum" if r["households"] < lo else "above the maximum"
-        out_g.append({"reason": f"{r['households']} households, {side}: {why}",
-                      "ids": [r["grid_id"]], "households": int(r["households"])})
-    water = grids[grids["crosses_water"] > 0]
-    for _, r in water.iterrows():
-        out_g.append({"reason": f"spans a river, rail line or motorway ({r['crosses_water']} "
+    for i in np.flatnonzero(~grids["in_range"].to_numpy(dtype=bool)):
+        side = "below the minimum" if g_hh[i] < lo else "above the maximum"
+        out_g.append({"reason": f"{g_hh[i]} households, {side}: {why}",
+                      "ids": [gid[i]], "households": int(g_hh[i])})
+    for i in np.flatnonzero(water > 0):
+        out_g.append({"reason": f"spans a river, rail line or motorway ({water[i]} "
                                 f"crossed): check that its homes on either side share a bridge "
                                 f"or gate",
-                      "ids": [r["grid_id"]], "households": int(r["households"])})
-    multi = grids[grids["parts"] > 1]
-    for _, r in multi.iterrows():
+                      "ids": [gid[i]], "households": int(g_hh[i])})
+    for i in np.flatnonzero(grids["parts"].to_numpy() > 1):
         out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
                                 "not next to each other)",
-                      "ids": [r["grid_id"]], "households": int(r["households"])})
+                      "ids": [gid[i]], "households": int(g_hh[i])})
+    cid = communities["community_id"].to_numpy(dtype=object)
+    c_hh = communities["households"].to_numpy()
     out_c = []
-    for _, r in communities[~communities["in_range"]].iterrows():
-        side = ("below the minimum" if r["households"] < config.community_min
+    for i in np.flatnonzero(~communities["in_range"].to_numpy(dtype=bool)):
+        side = ("below the minimum" if c_hh[i] < config.community_min
                 else "above the maximum")
-        out_c.append({"reason": f"{r['households']} households, {side} of "
+        out_c.append({"reason": f"{c_hh[i]} households, {side} of "
                                 f"{config.community_min}–{config.community_max}",
-                      "ids": [r["community_id"]], "households": int(r["households"])})
+                      "ids": [cid[i]], "households": int(c_hh[i])})
     return {"grids": out_g, "communities": out_c}

@@ -56,21 +56,6 @@ def _bits_connected(mask: int, nbr: list) -> bool:
     return seen == mask
 
 
-def _mask_connected(adj: sparse.csr_matrix, mask: np.ndarray) -> bool:
-    """Whether the nodes in ``mask`` form one connected piece of ``adj``, without slicing: edges
-    leaving the mask are dropped and components counted among the masked nodes."""
-    idx = np.flatnonzero(mask)
-    if len(idx) <= 1:
-        return len(idx) == 1
-    rows = np.repeat(np.arange(adj.shape[0]), np.diff(adj.indptr))
-    keep = mask[rows] & mask[adj.indices]
-    # csgraph counts explicit zeros as edges, so dropped edges must be removed, not zeroed
-    m = sparse.coo_matrix((np.ones(int(keep.sum()), dtype=np.int8),
-                           (rows[keep], adj.indices[keep])), shape=adj.shape)
-    _, lab = csgraph.connected_components(m.tocsr(), directed=False)
-    return len(np.unique(lab[idx])) == 1
-
-
 def _list_connected(nbrs: list, mask: np.ndarray) -> bool:
     """Whether the nodes in ``mask`` form one connected piece; ``nbrs`` lists each node's
     neighbours (a plain search: cheaper than building a sparse graph for every check)."""
@@ -94,13 +79,34 @@ def _list_connected(nbrs: list, mask: np.ndarray) -> bool:
 LIST_SEARCH_NODES = 1500
 
 
-def _connected(graph: tuple, mask: np.ndarray) -> bool:
-    """Whether the nodes in ``mask`` are connected in ``graph`` = (csr matrix, neighbour
-    lists)."""
-    sub, nbrs = graph
-    if len(nbrs) <= LIST_SEARCH_NODES:
-        return _list_connected(nbrs, mask)
-    return _mask_connected(sub, mask)
+@dataclass
+class _Region:
+    """The subgraph a cut works on, in local indices: neighbour lists for plain searches, and
+    the edges (each once, row-major with rows < cols, as ``triu(...).tocoo()`` gives them) for
+    cut costs."""
+
+    nbrs: list
+    rows: np.ndarray
+    cols: np.ndarray
+    edge_a: np.ndarray
+    edge_b: np.ndarray
+    edge_cost: np.ndarray
+
+
+def _connected(graph: _Region, mask: np.ndarray) -> bool:
+    """Whether the nodes in ``mask`` are connected in the region ``graph``."""
+    n = len(graph.nbrs)
+    if n <= LIST_SEARCH_NODES:
+        return _list_connected(graph.nbrs, mask)
+    idx = np.flatnonzero(mask)
+    if len(idx) <= 1:
+        return len(idx) == 1
+    # links leaving the mask are dropped, not zeroed: csgraph counts explicit zeros as edges
+    keep = mask[graph.rows] & mask[graph.cols]
+    m = sparse.csr_matrix((np.ones(int(keep.sum()), dtype=np.int8),
+                           (graph.rows[keep], graph.cols[keep])), shape=(n, n))
+    _, lab = csgraph.connected_components(m, directed=False)
+    return len(np.unique(lab[idx])) == 1
 
 
 def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -122,6 +128,33 @@ def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
         cuml[j + 1] = cuml[j] + okl[j]
     ok[:] = okl
     return ok
+
+
+class _ChunkCheck:
+    """Whether a prefix cut of a growth order leaves both sides cuttable into consecutive runs
+    within [lo, hi] along the order (see :func:`chunkable`). A side whose total is itself
+    within [lo, hi] is one run; the runs of an order are worked out only the first time a cut
+    of it has a side of several parts."""
+
+    def __init__(self, ow: np.ndarray, pw: np.ndarray, total: int, lo: int, hi: int):
+        self.ow, self.pw, self.total, self.lo, self.hi = ow, pw, total, lo, hi
+        self._ahead, self._behind = {}, {}
+
+    def __call__(self, o: int, s: int) -> bool:
+        """For order ``o`` cut after its position ``s``."""
+        lo, hi = self.lo, self.hi
+        a = self.pw[o, s]
+        if not lo <= a <= hi:
+            if o not in self._ahead:
+                self._ahead[o] = chunkable(self.ow[o], lo, hi)
+            if not self._ahead[o][s + 1]:
+                return False
+        if not lo <= self.total - a <= hi:
+            if o not in self._behind:
+                self._behind[o] = chunkable(self.ow[o][::-1], lo, hi)
+            if not self._behind[o][len(self.ow[o]) - s - 1]:
+                return False
+        return True
 
 
 def divisible(total, lo: int, hi: int):
@@ -159,6 +192,10 @@ class BoundedSplitter:
         self.w = np.asarray(weight, dtype=np.int64)
         self.xy = np.asarray(xy, dtype=float)
         self.lo, self.hi = int(lo), int(hi)
+        self._indptr = self.adj.indptr.astype(np.int64)
+        self._indices = self.adj.indices.astype(np.int64)
+        self._data = self.adj.data
+        self._local = np.full(self.adj.shape[0], -1, dtype=np.int64)
 
     # -- public ---------------------------------------------------------------------------
     def split(self, nodes: np.ndarray | None = None) -> SplitResult:
@@ -218,61 +255,92 @@ class BoundedSplitter:
         if tier == "wide":
             return divisible(a, lo, hi) & divisible(total - a, lo, hi)
         m = SAFE_MARGIN * (hi - lo) if tier == "safe" else 0.0
-        ok = np.zeros(len(a), dtype=bool)
+        ok = np.zeros(np.shape(a), dtype=bool)
         for k1 in sorted({k // 2, k - k // 2}):
             k2 = k - k1
             ok |= ((a >= k1 * (lo + m)) & (a <= k1 * (hi - m))
                    & (total - a >= k2 * (lo + m)) & (total - a <= k2 * (hi - m)))
         return ok
 
+    def _links(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every link leaving the nodes ``r``: which of them it leaves (0..len(r)-1) and its
+        position in the CSR arrays."""
+        start = self._indptr[r]
+        deg = self._indptr[r + 1] - start
+        rows = np.repeat(np.arange(len(r), dtype=np.int64), deg)
+        pos = np.arange(len(rows), dtype=np.int64) + np.repeat(start - (np.cumsum(deg) - deg), deg)
+        return rows, pos
+
+    def _region(self, r: np.ndarray) -> _Region:
+        """The subgraph induced by the nodes ``r`` in local indices 0..len(r)-1, each node's
+        neighbours in ascending order (what ``adj[r][:, r]`` with sorted indices holds, without
+        scipy's fixed cost per slice)."""
+        n = len(r)
+        rows, pos = self._links(r)
+        self._local[r] = np.arange(n, dtype=np.int64)   # a scratch map, reset at once
+        cols = self._local[self._indices[pos]]
+        self._local[r] = -1
+        keep = cols >= 0
+        rows, cols, data = rows[keep], cols[keep], self._data[pos[keep]]
+        order = np.argsort(rows * n + cols, kind="stable")
+        rows, cols, data = rows[order], cols[order], data[order]
+        ptr = np.searchsorted(rows, np.arange(n + 1)).tolist()
+        ind = cols.tolist()
+        nbrs = [ind[ptr[i]:ptr[i + 1]] for i in range(n)]
+        up = rows < cols
+        return _Region(nbrs=nbrs, rows=rows, cols=cols, edge_a=rows[up], edge_b=cols[up],
+                       edge_cost=data[up])
+
     def _bisect(self, r: np.ndarray, total: int, k: int):
         """A boolean mask of side A over ``r``, or None when no cut helps."""
-        sub = self.adj[r][:, r].tocsr()
-        sub.sort_indices()
+        graph = self._region(r)
         w = self.w[r]
         xy = self.xy[r]
-        ind, ptr = sub.indices.tolist(), sub.indptr.tolist()
-        nbrs = [ind[ptr[i]:ptr[i + 1]] for i in range(len(r))]
-        orders = [self._grow(nbrs, xy, ang) for ang in self._angles(xy)]
-        edges = sparse.triu(sub, k=1).tocoo()
-        prefix = [(np.cumsum(w[o]), self._prefix_cut(edges, o)) for o in orders]
+        orders = self._grow(graph.nbrs, xy, self._directions(xy))
+        ow = w[orders]
+        pw = np.cumsum(ow, axis=1)
+        cuts = self._prefix_cuts(graph, orders)
         if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
-            chunks = [chunkable(w[o], self.lo, self.hi)[1:]
-                      & chunkable(w[o][::-1], self.lo, self.hi)[::-1][1:] for o in orders]
-            mask = self._best_prefix((sub, nbrs), orders, prefix, total, k, chunks)
+            chunks = _ChunkCheck(ow, pw, total, self.lo, self.hi)
+            mask = self._best_prefix(graph, orders, pw, cuts, total, k, chunks)
             if mask is not None:
                 return mask
         if len(r) <= EXHAUSTIVE_NODES:
-            mask = self._bisect_exhaustive(sub, w, total, k)
+            mask = self._bisect_exhaustive(graph, w, total, k)
             if mask is not None:
                 return mask
-        mask = self._best_prefix((sub, nbrs), orders, prefix, total, k, None)
+        mask = self._best_prefix(graph, orders, pw, cuts, total, k, None)
         if mask is not None:
             return mask
         # no cut inside any window: take the cut that leaves both sides closest to divisible
-        return self._closest_cut((sub, nbrs), w, orders, total, k)
+        return self._closest_cut(graph, w, orders, total, k)
 
-    def _best_prefix(self, graph, orders, prefix, total, k, chunks):
+    def _best_prefix(self, graph, orders, pw, cuts, total, k, chunks):
         """The cheapest prefix cut inside the windows (tier by tier) whose remainder is
-        connected; with ``chunks``, only cuts whose sides chunk along the order."""
+        connected; with ``chunks``, only cuts whose sides chunk along the order. Ties in cost go
+        to the earlier direction, then the shorter prefix."""
         for tier in ("safe", "normal", "wide"):
-            cand = []
-            for oi, (pw, cut) in enumerate(prefix):
-                ok = self._window_mask(pw, total, k, tier)
+            ok = self._window_mask(pw, total, k, tier)
+            ok[:, -1] = False
+            oi, s = np.nonzero(ok)
+            by_cost = np.lexsort((s, oi, cuts[oi, s + 1]))
+            if chunks is None:
+                by_cost = by_cost[:MAX_CHECKS]
+            checked = 0
+            for o, p in zip(oi[by_cost].tolist(), s[by_cost].tolist()):
                 if chunks is not None:
-                    ok &= chunks[oi]
-                ok[-1] = False
-                s = np.flatnonzero(ok)
-                cand.extend(zip(cut[s + 1], [oi] * len(s), s))
-            cand.sort(key=lambda c: (c[0], c[1], c[2]))
-            for cost, oi, s in cand[:MAX_CHECKS]:
-                mask = np.zeros(len(orders[oi]), dtype=bool)
-                mask[orders[oi][: s + 1]] = True
+                    if not chunks(o, p):
+                        continue
+                    checked += 1
+                    if checked > MAX_CHECKS:
+                        break
+                mask = np.zeros(orders.shape[1], dtype=bool)
+                mask[orders[o, : p + 1]] = True
                 if _connected(graph, ~mask):
                     return mask
         return None
 
-    def _bisect_exhaustive(self, sub, w, total, k):
+    def _bisect_exhaustive(self, graph: _Region, w, total, k):
         """Try every split of a small region (node 0 always on side A)."""
         n = len(w)
         if n < 2:
@@ -281,10 +349,10 @@ class BoundedSplitter:
         bits = ((codes[:, None] >> np.arange(n)) & 1).astype(bool)
         bits = bits[~bits.all(1)]
         a = bits @ w
-        coo = sparse.triu(sub, k=1).tocoo()
-        cut = (bits[:, coo.row] != bits[:, coo.col]) @ coo.data
+        ea, eb = graph.edge_a, graph.edge_b
+        cut = (bits[:, ea] != bits[:, eb]) @ graph.edge_cost
         nbr = [0] * n
-        for u, v in zip(coo.row.tolist(), coo.col.tolist()):
+        for u, v in zip(ea.tolist(), eb.tolist()):
             nbr[u] |= 1 << v
             nbr[v] |= 1 << u
         full = (1 << n) - 1
@@ -330,7 +398,9 @@ class BoundedSplitter:
         return best_mask
 
     # -- geometry of a cut ----------------------------------------------------------------
-    def _angles(self, xy: np.ndarray) -> list:
+    def _directions(self, xy: np.ndarray) -> np.ndarray:
+        """Unit vectors (cos, sin) of the directions tried for a cut: ANGLES_DEG from the
+        region's principal axis."""
         c = xy - xy.mean(0)
         if len(xy) < 3 or not np.isfinite(c).all():
             base = 0.0
@@ -340,44 +410,54 @@ class BoundedSplitter:
             v = vecs[:, np.argmax(vals)]
             base = np.degrees(np.arctan2(v[1], v[0]))
         # the long axis first: cutting across it gives compact halves
-        return [np.radians(base + a) for a in ANGLES_DEG]
+        rad = np.radians(base + np.asarray(ANGLES_DEG))
+        return np.column_stack([np.cos(rad), np.sin(rad)])
 
     @staticmethod
-    def _grow(nbrs: list, xy: np.ndarray, ang: float) -> np.ndarray:
-        """Order nodes by growth from the back end along direction ``ang``, always taking the
-        frontier node furthest back; every prefix is connected. ``nbrs`` lists each node's
-        neighbours (plain lists: this loop is the splitter's hottest)."""
-        proj = (xy @ np.array([np.cos(ang), np.sin(ang)])).tolist()
-        n = len(proj)
-        seen = [False] * n
-        start = min(range(n), key=proj.__getitem__)
-        heap = [(proj[start], start)]
-        seen[start] = True
-        order = []
+    def _grow(nbrs: list, xy: np.ndarray, directions: np.ndarray) -> np.ndarray:
+        """One growth order per direction (rows): nodes in the order they are taken when
+        growing from the back end along the direction, always taking the frontier node
+        furthest back (ties to the lower index); every prefix is connected. ``nbrs`` lists
+        each node's neighbours (plain lists: this loop is the splitter's hottest, and its heap
+        holds each node's rank along the direction, a plain int)."""
+        n = len(xy)
+        proj = np.array([xy @ d for d in directions]).reshape(-1, n)
+        by_rank = np.argsort(proj, axis=1, kind="stable")
+        rank = np.argsort(by_rank, axis=1)
         push, pop = heapq.heappush, heapq.heappop
-        while heap:
-            u = pop(heap)[1]
-            order.append(u)
-            for v in nbrs[u]:
-                if not seen[v]:
-                    seen[v] = True
-                    push(heap, (proj[v], v))
-        if len(order) < n:  # not connected: append the rest (callers split components first)
-            order.extend(i for i in range(n) if not seen[i])
-        return np.asarray(order, dtype=np.int64)
+        orders = []
+        for rk, br in zip(rank.tolist(), by_rank.tolist()):
+            seen = [False] * n
+            seen[br[0]] = True
+            heap = [0]
+            order = []
+            while heap:
+                u = br[pop(heap)]
+                order.append(u)
+                for v in nbrs[u]:
+                    if not seen[v]:
+                        seen[v] = True
+                        push(heap, rk[v])
+            if len(order) < n:  # not connected: the rest at the end (callers split components)
+                order.extend(i for i in range(n) if not seen[i])
+            orders.append(order)
+        return np.array(orders, dtype=np.int64).reshape(len(directions), n)
 
     @staticmethod
-    def _prefix_cut(edges: sparse.coo_matrix, order: np.ndarray) -> np.ndarray:
-        """Cut cost of every prefix of ``order``: cut[s] for the first s nodes, s = 0..n.
-        ``edges`` holds each edge once (the upper triangle)."""
-        n = len(order)
-        pos = np.empty(n, dtype=np.int64)
-        pos[order] = np.arange(n)
-        p = np.minimum(pos[edges.row], pos[edges.col])
-        q = np.maximum(pos[edges.row], pos[edges.col])
-        diff = (np.bincount(p + 1, weights=edges.data, minlength=n + 2)
-                - np.bincount(q + 1, weights=edges.data, minlength=n + 2))
-        return np.cumsum(diff)[: n + 1]
+    def _prefix_cuts(graph: _Region, orders: np.ndarray) -> np.ndarray:
+        """Cut cost of every prefix of each order (one per row): cut[o, s] for the first s
+        nodes, s = 0..n. Each edge adds its cost where its first end enters the prefix and
+        takes it off where its second does (a difference array, summed once per row)."""
+        m, n = orders.shape
+        pos = np.argsort(orders, axis=1)
+        pa, pb = pos[:, graph.edge_a], pos[:, graph.edge_b]
+        base = (np.arange(m, dtype=np.int64) * (n + 2))[:, None]
+        p = (np.minimum(pa, pb) + 1 + base).ravel()
+        q = (np.maximum(pa, pb) + 1 + base).ravel()
+        cost = np.tile(graph.edge_cost, m)
+        diff = (np.bincount(p, weights=cost, minlength=m * (n + 2))
+                - np.bincount(q, weights=cost, minlength=m * (n + 2))).reshape(m, n + 2)
+        return np.cumsum(diff, axis=1)[:, : n + 1]
 
     # -- repair ---------------------------------------------------------------------------
     def _in_range(self, part) -> bool:
@@ -459,8 +539,8 @@ class BoundedSplitter:
         return groups[:REPAIR_TRIES]
 
     def _neighbours(self, part: np.ndarray, label: np.ndarray) -> list:
-        rows = self.adj[part]
-        labs = label[rows.indices]
+        """Parts next to ``part``, the one sharing the most links first."""
+        labs = label[self._indices[self._links(part)[1]]]
         me = label[part[0]]
         labs = labs[(labs != me) & (labs >= 0)]
         if not len(labs):
@@ -471,9 +551,7 @@ class BoundedSplitter:
     def _connected_nodes(self, part: np.ndarray) -> bool:
         if len(part) <= 1:
             return True
-        mask = np.zeros(len(self.w), dtype=bool)
-        mask[part] = True
-        return _mask_connected(self.adj, mask)
+        return _connected(self._region(np.asarray(part)), np.ones(len(part), dtype=bool))
 
     def _explain(self, parts: list) -> list:
         out = []

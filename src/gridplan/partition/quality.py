@@ -32,18 +32,19 @@ def crossings(graph: CellGraph, cell_group: np.ndarray, n_groups: int) -> pd.Dat
 
     A line counts for a group when two of the group's adjacent cells lie on either side of it.
     """
-    out = pd.DataFrame(0, index=np.arange(n_groups),
-                       columns=[f"crosses_{c}" for c in CROSSING_CLASSES])
-    if not len(graph.crossed_edge):
-        return out
-    ga, gb = cell_group[graph.a], cell_group[graph.b]
-    internal = ga == gb
-    e = graph.crossed_edge
-    keep = internal[e]
-    df = pd.DataFrame({"group": ga[e[keep]], "line": graph.crossed_line[keep],
-                       "cls": np.asarray(CLASSES)[graph.crossed_class[keep]]})
-    df = df[df["cls"].isin(CROSSING_CLASSES)].drop_duplicates()
-    counts = df.groupby(["group", "cls"]).size().unstack(fill_value=0)
-    for c in counts.columns:
-        out.loc[counts.index, f"crosses_{c}"] = counts[c].to_numpy()
-    return out
+    counts = np.zeros((n_groups, len(CROSSING_CLASSES)), dtype=np.int64)
+    if len(graph.crossed_edge):
+        ga, gb = cell_group[graph.a], cell_group[graph.b]
+        e = graph.crossed_edge
+        keep = (ga == gb)[e]
+        col = np.full(len(CLASSES), -1)
+        col[[CLASSES.index(c) for c in CROSSING_CLASSES]] = np.arange(len(CROSSING_CLASSES))
+        group, line, cls = ga[e[keep]], graph.crossed_line[keep], col[graph.crossed_class[keep]]
+        counted = cls >= 0
+        group, line, cls = group[counted], line[counted], cls[counted]
+        # each (group, line, class) once, however many of the group's links cross the line
+        c, lines = len(CROSSING_CLASSES), int(line.max(initial=0)) + 1
+        key = np.unique((group * lines + line) * c + cls)
+        np.add.at(counts, (key // (lines * c), key % c), 1)
+    return pd.DataFrame(counts, index=np.arange(n_groups),
+                        columns=[f"crosses_{c}" for c in CROSSING_CLASSES])

@@ -29,14 +29,6 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame
     GeoDataFrame
         One row per home or part, with ``home_index`` pointing at the input row.
     """
-    homes = homes.copy()
-    homes["home_index"] = np.arange(len(homes))
-    rep = shapely.point_on_surface(homes.geometry.values)
-    homes["_gx"] = shapely.get_x(rep)
-    homes["_gy"] = shapely.get_y(rep)
-    homes["part"] = 0
-    homes["part_of"] = 1
-    homes["split_by"] = ""
     hh = homes["households"].to_numpy()
     ent = (pd.to_numeric(homes["entrances"], errors="coerce").fillna(1).clip(lower=1)
            .to_numpy().astype(int) if "entrances" in homes.columns else np.ones(len(homes), int))
@@ -45,40 +37,47 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame
     by_entrance = (ent >= np.maximum(need, 2)) & (hh >= ent) & \
         (np.ceil(hh / ent) <= config.part_households) & (over | config.split_by_entrance)
     big = over | by_entrance
-    if not big.any():
-        return homes
-    n_parts = np.where(by_entrance, ent, need)[big]
-    by = np.where(by_entrance, "entrance", "floor")[big].astype(object)
+    # one row per home, or per part of a big one (parts of a home in order, after its
+    # predecessors): positions in ``homes`` repeated, and each row's part number k (0-based)
+    count = np.where(big, np.where(by_entrance, ent, need), 1)
+    take = np.repeat(np.arange(len(homes)), count)
+    k = np.arange(len(take)) - np.repeat(np.cumsum(count) - count, count)
+    is_part = big[take]
+    out = homes.iloc[take].reset_index(drop=True) if big.any() else homes.copy()
+    geoms = np.asarray(homes.geometry.values)[take]
+    rep = shapely.point_on_surface(geoms)
+    gx, gy = shapely.get_x(rep), shapely.get_y(rep)
+    n = count[take]
+    if is_part.any():
+        gx[is_part], gy[is_part] = _part_points(geoms[is_part], gx[is_part], gy[is_part],
+                                                k[is_part], n[is_part], take[is_part])
+    out["home_index"] = take
+    out["_gx"] = gx
+    out["_gy"] = gy
+    out["part"] = np.where(is_part, k + 1, 0)
+    out["part_of"] = np.where(is_part, n, 1)
+    split_by = np.full(len(take), "", dtype=object)
+    split_by[is_part] = np.where(by_entrance, "entrance", "floor")[take[is_part]]
+    out["split_by"] = split_by
+    if is_part.any():
+        total = hh[take]
+        # households divided exactly: the first (total mod n) parts take one more
+        out["households"] = np.where(is_part, total // n + (k < total % n), total)
+    return out
 
-    rows = homes[big].copy()
-    rows["_n"] = n_parts
-    rows["split_by"] = by
-    parts = rows.loc[rows.index.repeat(rows["_n"])].copy()
-    k = parts.groupby(level=0).cumcount().to_numpy()          # 0..n-1 within each home
-    n = parts["_n"].to_numpy()
-    total = parts["households"].to_numpy()
-    base, extra = total // n, total % n
-    parts["households"] = base + (k < extra)
-    parts["part"] = k + 1
-    parts["part_of"] = n
-    gx, gy = _part_points(parts.geometry.values, k, n)
-    parts["_gx"], parts["_gy"] = gx, gy
-    parts = parts.drop(columns="_n")
-    out = pd.concat([homes[~big], parts]).sort_values(["home_index", "part"], kind="stable")
-    return gpd.GeoDataFrame(out, geometry=homes.geometry.name, crs=homes.crs).reset_index(drop=True)
 
-
-def _part_points(geoms: np.ndarray, k: np.ndarray, n: np.ndarray):
-    """Generator points of part k of n: slice centres along a footprint's long axis, or a
-    small circle round a point."""
+def _part_points(geoms: np.ndarray, cx: np.ndarray, cy: np.ndarray, k: np.ndarray,
+                 n: np.ndarray, home: np.ndarray):
+    """Generator points of part k of n of a home: slice centres along a footprint's long axis,
+    or a small circle round a point (cx, cy: a point on each shape's surface; parts of one
+    ``home`` share its shape)."""
     is_point = shapely.get_type_id(geoms) == 0
-    cx = shapely.get_x(shapely.point_on_surface(geoms))
-    cy = shapely.get_y(shapely.point_on_surface(geoms))
     angle = 2 * np.pi * k / n
     px, py = cx + PART_SPREAD_M * np.cos(angle), cy + PART_SPREAD_M * np.sin(angle)
     if (~is_point).any():
-        rect = shapely.oriented_envelope(geoms[~is_point])
-        coords = shapely.get_coordinates(rect).reshape(-1, 5, 2)[:, :4]
+        _, first, shape = np.unique(home[~is_point], return_index=True, return_inverse=True)
+        rect = shapely.oriented_envelope(geoms[~is_point][first])
+        coords = shapely.get_coordinates(rect).reshape(-1, 5, 2)[:, :4][shape]
         e1 = coords[:, 1] - coords[:, 0]
         e2 = coords[:, 3] - coords[:, 0]
         long_is_e1 = np.hypot(*e1.T) >= np.hypot(*e2.T)
@@ -96,21 +95,40 @@ def _part_points(geoms: np.ndarray, k: np.ndarray, n: np.ndarray):
 def merge_parts(homes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Join back the parts of a home that ended up in the same grid, so only homes a grid
     boundary really divides stay in parts (renumbered 1..n)."""
-    cut = homes["part"] > 0
+    part = homes["part"].to_numpy()
+    cut = part > 0
     if not cut.any():
         return homes
-    parts = homes[cut]
-    keys = ["home_index", "grid_id"]
-    agg = parts.groupby(keys, sort=False)["households"].transform("sum")
-    first = ~parts.duplicated(keys)
-    kept = parts[first].copy()
-    kept["households"] = agg[first].to_numpy()
-    n = kept.groupby("home_index")["grid_id"].transform("size")
-    kept["part_of"] = n.to_numpy()
-    kept["part"] = np.where(n > 1, kept.groupby("home_index").cumcount() + 1, 0)
-    kept.loc[n.to_numpy() == 1, "split_by"] = ""
-    out = pd.concat([homes[~cut], kept]).sort_values(["home_index", "part"], kind="stable")
-    return gpd.GeoDataFrame(out, geometry=homes.geometry.name, crs=homes.crs).reset_index(drop=True)
+    rows = np.flatnonzero(cut)
+    home = homes["home_index"].to_numpy()
+    grid, _ = pd.factorize(homes["grid_id"].to_numpy()[rows], use_na_sentinel=False)
+    # the first row of each (home, grid) pair stays, with the pair's households
+    _, first, pair = np.unique(home[rows] * (int(grid.max()) + 1) + grid, return_index=True,
+                               return_inverse=True)
+    households = homes["households"].to_numpy()
+    summed = np.zeros(len(first), dtype=households.dtype)
+    np.add.at(summed, pair, households[rows])
+    stays = np.zeros(len(rows), dtype=bool)
+    stays[first] = True
+    kept = rows[stays]
+    # parts left per home, numbered 1..n in row order (0 when the home is whole again)
+    _, of_home, count = np.unique(home[kept], return_inverse=True, return_counts=True)
+    n = count[of_home]
+    rank = np.empty(len(kept), dtype=np.int64)
+    by_home = np.argsort(of_home, kind="stable")
+    rank[by_home] = np.arange(len(kept)) - np.repeat(np.cumsum(count) - count, count)
+    whole = np.flatnonzero(~cut)
+    order = np.concatenate([whole, kept])
+    new_part = np.concatenate([part[whole], np.where(n > 1, rank + 1, 0)])
+    split_by = homes["split_by"].to_numpy()[order]
+    split_by[len(whole):][n == 1] = ""
+    sort = np.lexsort((new_part, home[order]))      # stable: by home, then part
+    out = homes.iloc[order[sort]].reset_index(drop=True)
+    out["households"] = np.concatenate([households[whole], summed[pair[stays]]])[sort]
+    out["part"] = new_part[sort]
+    out["part_of"] = np.concatenate([homes["part_of"].to_numpy()[whole], n])[sort]
+    out["split_by"] = split_by[sort]
+    return out
 
 
 def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:
@@ -121,14 +139,17 @@ def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:
     if "compound" not in parts.columns:
         return ids
     comp = parts["compound"]
-    has = comp.notna() & (comp.astype(str).str.strip() != "")
+    name = comp.astype(str).to_numpy(dtype=object)
+    has = comp.notna().to_numpy() & np.array([isinstance(v, str) and v.strip() != "" for v in name],
+                                              dtype=bool)
     if not has.any():
         return ids
-    totals = parts.loc[has].groupby(comp[has].astype(str))["households"].transform("sum")
+    codes, _ = pd.factorize(name[has])
+    totals = np.bincount(codes, weights=parts["households"].to_numpy()[has])
     whole = np.zeros(n, dtype=bool)
-    whole[np.flatnonzero(has.to_numpy())] = (totals <= config.max_households).to_numpy()
+    whole[has] = totals[codes] <= config.max_households
     if whole.any():
-        codes, _ = pd.factorize(comp[whole].astype(str))
+        codes, _ = pd.factorize(name[whole])
         ids[whole] = n + codes
     _, ids = np.unique(ids, return_inverse=True)
     return ids
