@@ -14,8 +14,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["partition_vs_peers", "partition_city_scale", "coverage_vs_peers", "replan",
-         "map_size", "batch_scaling"]
+ORDER = ["partition_vs_peers", "partition_city_scale", "coverage_vs_peers", "siting_spread",
+         "replan", "map_size", "batch_scaling"]
 #: spopt's dense model at 50,000 x 5,000 would take most of an hour to build: skipped, as in the
 #: committed results.
 ARGS = {"coverage_vs_peers": ["--skip", *[f"spopt {p}@issue target{e}" for p in ("LSCP", "MCLP")
