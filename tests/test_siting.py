@@ -354,6 +354,8 @@ def test_max_windows_keep_the_budget_the_hard_rows_and_never_lose_weight(seed, n
         return
     csr = _solve.sp.csr_matrix(a.astype(float))
     start = _solve.greedy(csr, w, add, seed, prune=False)
+    if not len(start):  # no households to reach: nothing to improve
+        return
     hard = np.zeros(len(a), bool)
     hard[np.flatnonzero(a[:, start].any(1))[:2]] = True  # rows the start reaches
     got, tried = _windows.improve_max(csr, w, cand, start, time.perf_counter() + 0.1,
