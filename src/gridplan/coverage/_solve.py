@@ -182,7 +182,7 @@ def _why(res) -> str:
 def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, add: int, seed: int,
               deadline: float, hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
     """At most ``add`` columns reaching the most row weight, and every ``hard`` row: greedy,
-    then the MILP.
+    then the MILP, then (when it proved nothing in its share of the time) the window search.
 
     Raises
     ------

@@ -59,9 +59,10 @@ def improve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, start, deadline
         span = np.hypot(*(xy[drop] - centre).T).max()
         cols = np.asarray(tree.query_ball_point(centre, span * (1 + 1e-9) + 1e-9), np.int64)
         cols = cols[~search.chosen[cols] | np.isin(cols, drop)]
-        free = search.alone(drop, extra=cols)  # rows the window alone decides
+        mine = search.alone(drop)
+        free = np.union1d(mine, search.unreached(cols))  # rows the window alone decides
         sub = search.a[free][:, cols]
-        now = float(w[search.alone(drop)].sum())
+        now = float(w[mine].sum())
         pick = _solve(w[free], sub, hard[free] & (search.count[free] > 0), len(drop),
                       search.seconds())
         if pick is None:
@@ -98,14 +99,15 @@ class _Search:
             return np.zeros(0, np.int64)
         return np.concatenate([ind[ptr[j]:ptr[j + 1]] for j in cols])
 
-    def alone(self, drop, extra=()) -> np.ndarray:
-        """Rows of ``drop`` (and of ``extra`` columns) that no other chosen column reaches."""
+    def alone(self, drop) -> np.ndarray:
+        """Rows of the chosen columns ``drop`` that no other chosen column reaches."""
         rows, hits = np.unique(self.rows_of(drop), return_counts=True)
-        mine = rows[self.count[rows] == hits]
-        if len(extra) == 0:
-            return mine
-        more = np.unique(self.rows_of(extra))
-        return np.union1d(mine, more[self.count[more] == 0])
+        return rows[self.count[rows] == hits]
+
+    def unreached(self, cols) -> np.ndarray:
+        """Rows of ``cols`` that no chosen column reaches."""
+        rows = np.unique(self.rows_of(cols))
+        return rows[self.count[rows] == 0]
 
     def move(self, drop, new) -> None:
         for cols, step in ((drop, -1), (new, +1)):

@@ -40,9 +40,9 @@ class SitingResult:
         Relative gap between ``objective`` and the solver's bound; 0 when proven optimal,
         NaN when no bound is known.
     method : str
-        'milp' when HiGHS found the answer or proved the greedy one optimal; 'greedy' when
-        the greedy answer stands unproven somewhere (the MILP failed or ran out of time
-        without a better one).
+        'milp' when HiGHS found the answer or proved the greedy one optimal; 'milp + windows'
+        when the window search improved what the MILP left unproven; 'greedy' when the
+        greedy answer stands unproven somewhere (nothing beat it in time).
     seconds : float
         Wall time, coverage sets included.
     greedy_objective : float
@@ -92,7 +92,9 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
     demand nothing can reach (reported in ``uncoverable``, not made infeasible). Identical
     candidates, candidates reaching a subset of another's homes and (for LSCP) homes
     reached by a superset of another's candidates are dropped before HiGHS solves the MILP;
-    a greedy answer comes first and is the fallback.
+    a greedy answer comes first. What the MILP leaves unproven in its share of the time is
+    improved by a window search: the chosen sites near a random one are re-solved exactly
+    with the others fixed.
 
     Parameters
     ----------
@@ -115,9 +117,10 @@ def site_stations(demand_xy, demand_weight, candidates_xy, *, radius_m: float,
         have a station, existing or new, within reach of at least one of its homes (one
         station per grid); groups no site can reach are reported in ``unreachable_groups``.
     time_limit_s : float
-        Budget for everything, coverage sets included; the MILP gets what is left.
+        Budget for everything, coverage sets included; the MILP and the window search
+        share what is left.
     seed : int
-        Breaks ties between equally good greedy picks.
+        Breaks ties between equally good greedy picks and chooses the windows.
 
     Returns
     -------
