@@ -114,8 +114,8 @@ def _failed_milp(*args, **kwargs):
 
 @pytest.mark.parametrize("add", [None, 5])
 def test_greedy_fallback_gives_a_feasible_answer_when_the_milp_fails(monkeypatch, add):
-    monkeypatch.setattr(_solve, "milp", _failed_milp)
-    monkeypatch.setattr(_windows, "milp", _failed_milp)
+    monkeypatch.setattr(_solve, "run", _failed_milp)
+    monkeypatch.setattr(_windows, "run", _failed_milp)
     rng = np.random.default_rng(4)
     homes, w = rng.uniform(0, 4000, (600, 2)), rng.integers(1, 50, 600)
     cand = rng.uniform(0, 4000, (200, 2))
@@ -278,7 +278,7 @@ def _greedy_trap(seed=6):
 
 
 def test_windows_improve_the_cover_when_the_whole_milp_gives_nothing(monkeypatch):
-    monkeypatch.setattr(_solve, "milp", _failed_milp)
+    monkeypatch.setattr(_solve, "run", _failed_milp)
     homes, w, cand = _greedy_trap()
     r = site_stations(homes, w, cand, radius_m=500, time_limit_s=4)
     reach = coverage_sets(homes, cand, 500).toarray()
@@ -332,7 +332,7 @@ def test_the_lagrangian_bound_comes_close_to_the_lp_bound():
 
 
 def test_windows_raise_the_households_reached_when_the_whole_milp_gives_nothing(monkeypatch):
-    monkeypatch.setattr(_solve, "milp", _failed_milp)
+    monkeypatch.setattr(_solve, "run", _failed_milp)
     homes, w, cand = _greedy_trap()
     r = site_stations(homes, w, cand, radius_m=400, add=12, time_limit_s=3)
     reach = coverage_sets(homes, cand, 400).toarray()

@@ -6,15 +6,12 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse.csgraph import connected_components
 
 from ._bounds import lagrange_bound, packing_bound
+from ._models import cover_model, max_model, run
 from ._windows import improve_cover, improve_max
 
-#: HiGHS presolve. Off: the reductions in ``_reduce`` do its useful work first, and on big
-#: covering models (20k+ rows) its presolve ran 20-40 s past the time limit.
-PRESOLVE = False
 #: Share of a set-covering part's time for the whole MILP; when it proves nothing in that
 #: time, the rest goes to improving the best cover window by window (``_windows``).
 MILP_SHARE = 0.15
@@ -82,12 +79,6 @@ def _gap(obj: float, bound: float) -> float:
     return max(abs(obj - bound) / max(abs(obj), 1e-9), 0.0)
 
 
-def _run(c, integrality, cons, seconds):
-    return milp(c, integrality=integrality, bounds=Bounds(0, 1), constraints=cons,
-                options={"time_limit": max(float(seconds), 0.01), "disp": False,
-                         "presolve": PRESOLVE})
-
-
 def solve_cover(a: sp.csr_matrix, xy: np.ndarray, seed: int,
                 deadline: float) -> tuple[np.ndarray, dict]:
     """The fewest columns reaching every row (columns placed at ``xy``): each independent
@@ -136,7 +127,7 @@ def solve_cover(a: sp.csr_matrix, xy: np.ndarray, seed: int,
 def _cover_part(a: sp.csr_matrix, xy: np.ndarray, seed: int, seconds: float):
     """One connected part: chosen columns, lower bound, how it was settled, greedy size."""
     end = time.perf_counter() + seconds
-    n, m = a.shape
+    n = a.shape[0]
     col_size = np.diff(a.tocsc().indptr)
     if col_size.max() == n:  # one column reaches every row
         return np.array([int(np.argmax(col_size))]), 1.0, "optimal", 1
@@ -150,8 +141,7 @@ def _cover_part(a: sp.csr_matrix, xy: np.ndarray, seed: int, seconds: float):
         return g, floor, "greedy, no time left", len(g)
     # No objective cut (sum x <= greedy - 1): that one dense row makes HiGHS presolve run
     # for minutes past its time limit on big models.
-    res = _run(np.ones(m), np.ones(m), [LinearConstraint(a, lb=1, ub=np.inf)],
-               seconds * MILP_SHARE)
+    res = run(cover_model(a), seconds * MILP_SHARE)
     dual = getattr(res, "mip_dual_bound", None)
     bound = floor if dual is None or not np.isfinite(dual) else max(floor, np.ceil(dual - 1e-6))
     best, how = g, "greedy"
@@ -205,15 +195,7 @@ def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, add: int, seed: i
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
         return g, dict(info, status="no time left for the MILP")
-    c = np.concatenate([np.zeros(m), -w])
-    integrality = np.concatenate([np.ones(m), np.zeros(n)])
-    link = sp.hstack([-a, sp.identity(n, format="csr")]).tocsr()  # y_i <= sum of its x_j
-    budget = np.concatenate([np.ones(m), np.zeros(n)])[None, :]
-    cons = [LinearConstraint(link, lb=-np.inf, ub=0), LinearConstraint(budget, lb=0, ub=add)]
-    if hard.any():
-        must = sp.hstack([a[hard], sp.csr_matrix((int(hard.sum()), n))]).tocsr()
-        cons.append(LinearConstraint(must, lb=1, ub=np.inf))
-    res = _run(c, integrality, cons, seconds * MAX_MILP_SHARE)
+    res = run(max_model(a, w, add, hard), seconds * MAX_MILP_SHARE)
     dual = getattr(res, "mip_dual_bound", None)
     bound = np.nan if dual is None or not np.isfinite(dual) else -float(dual)
     info.update(bound=bound, status=str(res.message))

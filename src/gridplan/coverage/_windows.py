@@ -10,8 +10,9 @@ import time
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.spatial import cKDTree
+
+from ._models import cover_model, max_model, run
 
 #: Chosen sites in a window at first, and at most when windows keep failing to improve.
 WINDOW_SITES = 8
@@ -144,26 +145,13 @@ def _solve(w: np.ndarray, sub: sp.csr_matrix, must: np.ndarray, budget: int | No
     """Columns of ``sub`` chosen by HiGHS within ``seconds``, or None. With ``budget`` None:
     the fewest reaching every row; else at most ``budget`` reaching the most weight ``w``
     and every ``must`` row."""
-    n, m = sub.shape
-    if n == 0:
+    if sub.shape[0] == 0:
         return np.zeros(0, np.int64)
     if seconds <= 0:
         return None
     if budget is None:
         cols = np.unique(sub.indices)
-        res = milp(np.ones(len(cols)), integrality=np.ones(len(cols)), bounds=Bounds(0, 1),
-                   constraints=[LinearConstraint(sub[:, cols], lb=1, ub=np.inf)],
-                   options={"time_limit": seconds, "disp": False, "presolve": False})
+        res = run(cover_model(sub[:, cols]), seconds)
         return None if res.x is None else cols[res.x > 0.5]
-    link = sp.hstack([-sub, sp.identity(n, format="csr")]).tocsr()
-    cons = [LinearConstraint(link, lb=-np.inf, ub=0),
-            LinearConstraint(np.concatenate([np.ones(m), np.zeros(n)])[None, :], lb=0,
-                             ub=budget)]
-    if must.any():
-        cons.append(LinearConstraint(sp.hstack([sub[must], sp.csr_matrix((int(must.sum()), n))]),
-                                     lb=1, ub=np.inf))
-    res = milp(np.concatenate([np.zeros(m), -w]),
-               integrality=np.concatenate([np.ones(m), np.zeros(n)]), bounds=Bounds(0, 1),
-               constraints=cons, options={"time_limit": seconds, "disp": False,
-                                          "presolve": False})
-    return None if res.x is None else np.flatnonzero(res.x[:m] > 0.5)
+    res = run(max_model(sub, w, budget, must), seconds)
+    return None if res.x is None else np.flatnonzero(res.x[:sub.shape[1]] > 0.5)
