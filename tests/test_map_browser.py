@@ -88,7 +88,14 @@ def test_layer_control_lists_every_layer(visit):
 
 
 def _hover_grid(page):
-    """Move the mouse onto a grid where nothing is drawn above it; its properties."""
+    """Move the mouse onto a grid, with every other layer taken off the map first (homes
+    still clustering or special grids could otherwise end up under the mouse); its
+    properties and the tooltip."""
+    page.evaluate("""() => {
+        const st = window.gridplanReview;
+        for (const [name, layer] of Object.entries(st.layers))
+            if (name !== 'grids' && st.map.hasLayer(layer)) st.map.removeLayer(layer);
+    }""")
     spot = page.evaluate("""() => {
         const st = window.gridplanReview, map = st.map;
         for (const layer of st.layers.grids.getLayers()) {
