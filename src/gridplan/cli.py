@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
 from pathlib import Path
@@ -198,7 +199,8 @@ def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_pat
         edits = None
         if edits_path is not None:      # a bad edits file fails before the planning starts
             from .review_edit import read_edits
-            edits = read_edits(edits_path)
+            edits = read_edits(edits_path, max_mb=config.edits_max_mb,
+                               max_count=config.edits_max_count)
         city = io.load(input_path, coords=coords, config=config, stations=stations,
                        network=network)
         p = plan(city, config, keep=keep,
@@ -296,11 +298,17 @@ def synth_cmd(households, seed, out):
             raise InputError("expected a .gpkg path to write", file=out)
         t = time.perf_counter()
         city = synth(households=households, seed=seed)
-        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-        tmp.unlink(missing_ok=True)
-        city.to_gpkg(tmp)
-        tmp.replace(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
+            city.to_gpkg(tmp)
+            tmp.replace(out)
+        except Exception as e:      # OSError, or GDAL's own error for a file it cannot make
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise InputError(f"cannot write there ({str(e).splitlines()[0]}): expected a "
+                             "path you may write to", file=out) from None
     except InputError as e:
         _fail(e)
     click.echo(f"{city!r}\nwrote {out} in {time.perf_counter() - t:.1f} s")

@@ -74,6 +74,19 @@ class PlanConfig:
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
         Metric CRS for all geometry work; None picks the local UTM zone.
+    max_households_per_home, max_households_district : int
+        Above these (100,000 households in one home, 10^8 in one district) a count is taken
+        for a typo and refused, naming the row.
+    estimate_missing : bool
+        Estimate counts left empty in a ``households`` column from the footprint; without
+        it an empty count is refused (a missing column is always estimated for footprints).
+    edits_max_mb, edits_max_count : float, int
+        The largest edits file (MB) and the most features in it that ``--edits`` reads.
+
+    Every field is checked by its type when a config is made: whole numbers within
+    :data:`INT_RANGE`, finite real numbers within :data:`FLOAT_RANGE` (a field may narrow
+    either with ``field(metadata={"range": (lo, hi)})``), booleans, text, and tables of
+    finite numbers.
     """
 
     min_households: int = 300
@@ -104,6 +117,8 @@ class PlanConfig:
     max_households_per_home: int = 100_000      # households in one home (building or point)
     max_households_district: int = 100_000_000  # households in one city or batch region
     estimate_missing: bool = False              # estimate empty counts of a households column
+    edits_max_mb: float = 100.0                 # size of an edits.geojson, MB
+    edits_max_count: int = 500_000              # features (moves and comments) in one
 
     def __post_init__(self):
         self.validate()

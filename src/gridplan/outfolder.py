@@ -24,6 +24,9 @@ LEGACY_NAMES = frozenset({"plan.gpkg", "summary.json", "map.html", "grids.csv", 
                           "geojson", "review.html", "proposed_stations.csv"})
 #: What a batch folder holds (``gridplan batch``).
 BATCH_NAMES = frozenset({"plan.gpkg", "summary.json", "manifest.json", "regions", ".lock"})
+#: Temporary files gridplan makes inside a folder it owns (the marker's, a batch's merge and
+#: manifest): a killed run may leave them, and they do not make the folder someone else's.
+OWN_TEMP = re.compile(r"\.gridplan\.\d+\.tmp|\.plan\..+\.gpkg|\.(summary|manifest)\.json\..+\.tmp")
 #: Signals that must not land between two renames of a commit; they are delivered after it.
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
@@ -192,7 +195,7 @@ def check_out(out, *, force: bool = False, inputs=(), legacy: frozenset = LEGACY
         entries = {p.name for p in out.iterdir()} - {MARKER}
     except OSError as e:
         raise InputError(f"cannot read the folder ({e.strerror or e})", file=out) from None
-    entries = {n for n in entries if _ours_temp(n, "") is None}
+    entries = {n for n in entries if _ours_temp(n, "") is None and not OWN_TEMP.fullmatch(n)}
     cwd = Path.cwd().resolve()
     here = real == cwd or real in cwd.parents
     held = sorted(Path(p).name for p in inputs if p is not None and _inside(p, real))
