@@ -726,3 +726,9 @@ def test_two_hundred_thousand_moves_in_an_edits_file_are_applied(tmp_path):
     e = plan.apply_edits(path)
     assert e.summary["edits"]["applied"] == 200_000 and time.perf_counter() - t < 180
     assert e.summary["households"] == plan.summary["households"]
+
+
+def test_a_district_of_a_typo_sized_demo_is_one_line_not_days_of_work(tmp_path):
+    r = invoke("demo", "--households", "99999999999", "--out", tmp_path / "d")
+    assert r.exit_code == 2 and "at most 100,000,000" in r.stderr, r.output
+    assert not (tmp_path / "d").exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -340,10 +341,22 @@ def demo_cmd(out, households, seed, lang, basemap, cdn, geojson, force):
 def main(argv=None):
     from .outfolder import terminate_like_interrupt
     terminate_like_interrupt()      # SIGTERM cleans up as Ctrl-C does
+    # a library's warning about the bad input would come before its one line: held back,
+    # and shown only when the command does not end in that line (exit code 2)
+    code, caught = None, []
     try:
-        cli.main(args=argv, prog_name="gridplan", standalone_mode=True)
-    except InputError as e:   # raised outside a command body (e.g. while parsing)
-        _fail(e)
+        with warnings.catch_warnings(record=True) as caught:
+            try:
+                cli.main(args=argv, prog_name="gridplan", standalone_mode=True)
+            except InputError as e:   # raised outside a command body (e.g. while parsing)
+                _fail(e)
+    except SystemExit as e:
+        code = e.code
+        raise
+    finally:
+        if code != 2:
+            for w in caught:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 if __name__ == "__main__":

@@ -251,9 +251,11 @@ def check_field(name: str, value, hint, bounds=None) -> None:
     elif hint is int:
         lo, hi = bounds or INT_RANGE
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise InputError(f"{where}: expected a whole number from {lo:,} to {hi:,}")
-        if not lo <= value <= hi:
-            raise InputError(f"{where}: expected a whole number from {lo:,} to {hi:,}")
+            raise InputError(f"{where}: expected a whole number >= {lo}")
+        if value < lo:
+            raise InputError(f"{where}: expected a whole number >= {lo}")
+        if value > hi:
+            raise InputError(f"{where}: expected a whole number <= {hi:,}")
     elif hint is float:
         lo, hi = bounds or FLOAT_RANGE
         if (isinstance(value, bool) or not isinstance(value, numbers.Real)
