@@ -732,3 +732,15 @@ def test_a_district_of_a_typo_sized_demo_is_one_line_not_days_of_work(tmp_path):
     r = invoke("demo", "--households", "99999999999", "--out", tmp_path / "d")
     assert r.exit_code == 2 and "at most 100,000,000" in r.stderr, r.output
     assert not (tmp_path / "d").exists()
+
+
+def test_an_out_that_is_a_link_is_written_through_and_stays_a_link(tmp_path):
+    real = tmp_path / "real"
+    homes = small_csv(tmp_path)
+    assert invoke("plan", homes, "--out", real).exit_code == 0
+    link = tmp_path / "latest"
+    link.symlink_to(real)
+    assert invoke("plan", homes, "--out", link, "--max-households", "450").exit_code == 0
+    assert link.is_symlink()
+    assert json.loads((real / "summary.json").read_text())["config"]["max_households"] == 450
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["homes.csv", "latest", "real"]

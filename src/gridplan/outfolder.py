@@ -123,6 +123,8 @@ def clean_stale(out: Path) -> list[str]:
             if pid is not None or old:
                 if _alive(pid if pid is not None else int(old.group(1))):
                     continue
+                if (old or p.name.endswith(".old")) and owned_names(p) is None:
+                    continue    # an older gridplan moved a folder aside that was not its own
             elif not (stem and _legacy_temp(p.name, stem)):
                 continue
             else:   # no process id: only when it holds nothing but gridplan's outputs
@@ -216,6 +218,9 @@ def check_out(out, *, force: bool = False, inputs=(), legacy: frozenset = LEGACY
         raise InputError(f"holds files gridplan did not write ({other[0]}"
                          + (f" and {len(other) - 1} more" if len(other) > 1 else "")
                          + f"): {hint}", file=out)
+    if out.is_symlink():        # write through the link, never swap the link itself
+        _probe(real, out)
+        return "beside"
     _probe(real.parent, out)
     return "replace"
 
