@@ -157,8 +157,8 @@ def test_a_region_is_published_whole_with_its_marker_written_last(tmp_path, inpu
     res = plan_region(region, str(tmp_path), gp.PlanConfig(), "wgs84", "in", "cfg", "v")
     folder = tmp_path / "regions" / "north"
     assert res["status"] == "complete" and res["households"] == SIZES["north"][0]
-    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "map.html", "plan.gpkg",
-                                                        "summary.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [".gridplan", MARKER, "map.html",
+                                                        "plan.gpkg", "summary.json"]
     marker = read_marker(folder)
     assert is_current(marker, "in", "cfg", "v") and not is_current(marker, "in2", "cfg", "v")
     assert os.stat(folder / MARKER).st_mtime_ns >= os.stat(folder / "plan.gpkg").st_mtime_ns
@@ -178,6 +178,7 @@ def test_publishing_replaces_an_older_folder_in_one_step(tmp_path):
     for folder, text in ((final, "old"), (stage, "new")):
         folder.mkdir()
         (folder / "f.txt").write_text(text)
+        (folder / MARKER).write_text("{}")
     publish_folder(stage, final)
     assert (final / "f.txt").read_text() == "new" and not stage.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
@@ -185,12 +186,26 @@ def test_publishing_replaces_an_older_folder_in_one_step(tmp_path):
 
 def test_half_written_folders_are_removed_and_complete_ones_kept(tmp_path):
     (tmp_path / ".a.1234.stage").mkdir()
-    (tmp_path / "a").mkdir()                                  # no marker: never trusted
+    (tmp_path / "a").mkdir()                   # gridplan's, no completion marker: never trusted
     (tmp_path / "a" / "plan.gpkg").write_text("half")
+    (tmp_path / "a" / ".gridplan").write_text('{"files": ["plan.gpkg"]}')
     (tmp_path / "b").mkdir()
     (tmp_path / "b" / MARKER).write_text("{}")
-    clean_regions_folder(tmp_path, ["a", "b"])
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["b"]
+    (tmp_path / "c").mkdir()                   # not gridplan's: left alone (issue 16)
+    (tmp_path / "c" / "notes.txt").write_text("mine")
+    clean_regions_folder(tmp_path, ["a", "b", "c"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["b", "c"]
+    assert (tmp_path / "c" / "notes.txt").read_text() == "mine"
+
+
+def test_a_region_folder_gridplan_did_not_make_is_never_replaced(tmp_path):
+    final, stage = tmp_path / "r", tmp_path / ".r.stage"
+    for folder in (final, stage):
+        folder.mkdir()
+        (folder / "f.txt").write_text(folder.name)
+    with pytest.raises(InputError, match="gridplan did not write"):
+        publish_folder(stage, final)
+    assert (final / "f.txt").read_text() == "r"
 
 
 def test_settings_hash_changes_with_any_knob_or_datum():

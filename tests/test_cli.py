@@ -108,7 +108,7 @@ def test_plan_writes_its_outputs_and_keeps_input_columns(tmp_path):
     assert r.returncode == 0, r.stderr
     assert "%|" not in r.stderr and "step" not in r.stderr   # no progress bar off a terminal
     assert {p.name for p in out.iterdir()} == {"plan.gpkg", "summary.json", "map.html",
-                                               "grids.csv", "communities.csv"}
+                                               "grids.csv", "communities.csv", ".gridplan"}
     s = json.loads((out / "summary.json").read_text())
     homes = gpd.read_file(out / "plan.gpkg", layer="homes")
     assert s["households"] == homes["households"].sum() == sum(60 + (i * 37) % 90 for i in range(60))

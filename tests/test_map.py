@@ -248,7 +248,7 @@ def test_demo_command_takes_the_map_options(tmp_path):
             "--geojson", "--basemap", "amap")
     assert r.returncode == 0, r.stderr
     assert {"plan.gpkg", "summary.json", "map.html", "grids.csv", "communities.csv",
-            "geojson"} == {p.name for p in out.iterdir()}
+            "geojson", ".gridplan"} == {p.name for p in out.iterdir()}
     page = (out / "map.html").read_text(encoding="utf-8")
     assert f'<script src="{LEAFLET_CDN}">' in page and "Grids (households)" in page
     assert "grids.csv" in r.stdout

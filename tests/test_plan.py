@@ -81,10 +81,12 @@ def test_unknown_knob_is_an_input_error(demo_plan):
 
 def test_save_writes_three_files_and_replaces_an_old_plan(demo_plan, tmp_path):
     out = tmp_path / "plan"
-    out.mkdir()
-    (out / "stale.txt").write_text("old")
     demo_plan.save(out)
-    assert {p.name for p in out.iterdir()} == {"plan.gpkg", "summary.json", "map.html"}
+    (out / "map.html").write_text("old")        # an old plan: gridplan's own files only
+    demo_plan.save(out)
+    assert {p.name for p in out.iterdir()} == {"plan.gpkg", "summary.json", "map.html",
+                                               ".gridplan"}
+    assert (out / "map.html").read_text() != "old"
     s = json.loads((out / "summary.json").read_text())
     assert s["households"] == 12_000
     grids = gpd.read_file(out / "plan.gpkg", layer="grids")

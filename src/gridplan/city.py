@@ -118,8 +118,9 @@ def repair_geometries(gdf: gpd.GeoDataFrame, where: dict) -> tuple[gpd.GeoDataFr
     return gdf, int(bad.sum())
 
 
-def _check_households(homes: gpd.GeoDataFrame, where: dict) -> pd.Series:
-    """The ``households`` column as floats (NaN where missing), or InputError at the first bad row."""
+def _check_households(homes: gpd.GeoDataFrame, where: dict, config: PlanConfig) -> pd.Series:
+    """The ``households`` column as floats (NaN where missing), or InputError at the first bad
+    row: text, infinity, a negative or fractional count, or more than one home may hold."""
     raw = homes["households"]
     values = pd.to_numeric(raw, errors="coerce")
     where = {**where, "column": "households"}
@@ -129,6 +130,10 @@ def _check_households(homes: gpd.GeoDataFrame, where: dict) -> pd.Series:
         raise InputError(f"expected a whole number of households >= 0, got {raw.iloc[i]!r}",
                          row=i + 1, **where)
     v = values.to_numpy(dtype=float)
+    inf = np.isinf(v)
+    if inf.any():
+        i = int(np.flatnonzero(inf)[0])
+        raise InputError("expected a whole number of households, got infinity", row=i + 1, **where)
     neg = v < 0
     if neg.any():
         i = int(np.flatnonzero(neg)[0])
@@ -139,11 +144,28 @@ def _check_households(homes: gpd.GeoDataFrame, where: dict) -> pd.Series:
         i = int(np.flatnonzero(frac)[0])
         raise InputError(f"expected a whole number of households, got {raw.iloc[i]}",
                          row=i + 1, **where)
-    inf = np.isinf(v)
-    if inf.any():
-        i = int(np.flatnonzero(inf)[0])
-        raise InputError("expected a whole number of households, got infinity", row=i + 1, **where)
+    _check_caps(v, raw, where, config)
     return pd.Series(v, index=homes.index)
+
+
+def _check_caps(v: np.ndarray, shown, where: dict, config: PlanConfig,
+                estimated: np.ndarray | None = None) -> None:
+    """InputError for a home above ``max_households_per_home`` or a district above
+    ``max_households_district``: such numbers are typos or units mixed up, never a plan."""
+    cap = config.max_households_per_home
+    big = np.isfinite(v) & (v > cap)
+    if big.any():
+        i = int(np.flatnonzero(big)[0])
+        how = " (estimated from its footprint)" if estimated is not None and estimated[i] else ""
+        raise InputError(f"{shown.iloc[i] if shown is not None else int(v[i])} households in "
+                         f"one home{how}: expected at most {cap:,} "
+                         "(--max-households-per-home)", row=i + 1,
+                         **{**where, "column": "households"})
+    total = float(np.nansum(v))
+    if total > config.max_households_district:
+        raise InputError(f"{total:,.0f} households in all: expected at most "
+                         f"{config.max_households_district:,} in one district "
+                         "(max_households_district)", **{**where, "column": "households"})
 
 
 def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
@@ -194,7 +216,7 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
     homes = homes.to_crs(crs)
     is_area = homes.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if "households" in homes.columns:
-        given = _check_households(homes, where)
+        given = _check_households(homes, where, config)
     elif is_area.all():
         given = pd.Series(np.nan, index=homes.index)
     else:
@@ -205,10 +227,17 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
         i = int(np.flatnonzero(missing & ~is_area)[0])
         raise InputError("missing households for an address point: expected a whole number >= 0",
                          column="households", row=i + 1, **where)
+    if missing.any() and "households" in homes.columns and not config.estimate_missing:
+        # a count left empty beside given ones is never replaced by a guess unasked
+        i = int(np.flatnonzero(missing)[0])
+        raise InputError("missing households: expected a whole number >= 0, or "
+                         "--estimate-missing to estimate empty counts from the footprint",
+                         column="households", row=i + 1, **where)
     homes = homes.copy()
     if missing.any():
         est = estimate_households(homes[missing], config)
         given[missing] = est.to_numpy()
+        _check_caps(given.to_numpy(), None, where, config, estimated=missing)
     homes["households"] = given.round().astype("int64")
     homes["households_source"] = np.where(missing, "estimated", "given")
     homes = homes.reset_index(drop=True)
@@ -224,6 +253,13 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
         return gdf.to_crs(crs).reset_index(drop=True)
 
     streets = layer(streets, "streets", rank="object")
+    lines = streets.geom_type.isin(["LineString", "MultiLineString"]).to_numpy()
+    if not lines.all():
+        # a walk needs lines: a layer of points would quietly drop every walk distance
+        i = int(np.flatnonzero(~lines)[0])
+        raise InputError(f"a {streets.geom_type.iloc[i]} among the streets: expected lines "
+                         "(LineString) to walk along", file=file, layer=layers.get("streets"),
+                         row=i + 1)
     if "rank" not in streets.columns:
         if "highway" in streets.columns:
             streets["rank"] = streets["highway"].astype(str).map(RANK_OF_HIGHWAY).fillna("local")

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import click
@@ -64,7 +66,19 @@ _plan_options = [
     click.option("--seed", type=int, help="Seed for every random choice [0]."),
     click.option("--config", "config_path", type=click.Path(path_type=Path),
                  help="A TOML file of plan settings (command-line options win)."),
+    # input checks (issue 16)
+    click.option("--max-households-per-home", type=int,
+                 help="Most households one home may hold; more is refused as a typo [100000]."),
+    click.option("--estimate-missing", is_flag=True, default=None,
+                 help="Estimate households left empty in a given households column (from "
+                      "footprint and levels); without it an empty count is refused."),
 ]
+
+#: Every command that writes a folder takes it (issue 16: never replace a user's files).
+force_option = click.option(
+    "--force", is_flag=True,
+    help="Write into a folder that holds other files: gridplan's files go beside them, and "
+         "only files gridplan wrote earlier are replaced.")
 
 
 _siting_options = [
@@ -127,11 +141,19 @@ def _edit_lines(edits: dict | None) -> list[str]:
             + [f"  refused edit {r['edit']}: {r['reason']}" for r in edits["refused"]])
 
 
-def _save(plan, out, lang, basemap, cdn, geojson, review=False) -> None:
+def _save(plan, out, lang, basemap, cdn, geojson, review=False, force=False, inputs=()) -> None:
     """Write the plan's files, the CSV tables among them."""
     from .report import write_plan
     write_plan(plan, out, map_options={"lang": lang, "basemap": basemap, "cdn": cdn},
-               tables=True, geojson=geojson, review=review)
+               tables=True, geojson=geojson, review=review, force=force, inputs=inputs)
+
+
+def _check_out(out, force, *inputs) -> tuple:
+    """Refuse an unusable ``--out`` before the work starts; the inputs it must not replace."""
+    from .outfolder import check_out
+    inputs = tuple(p for p in inputs if p is not None)
+    check_out(out, force=force, inputs=inputs)
+    return inputs
 
 
 def _candidates(path, city, coords, config):
@@ -165,24 +187,28 @@ def cli():
 @plan_options
 @siting_options
 @map_options
+@force_option
 def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_path, candidates,
-             config_path, lang, basemap, cdn, geojson, **options):
+             config_path, lang, basemap, cdn, geojson, force, **options):
     """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV)."""
     from . import io
     from .plan import plan
     try:
         config = _config(config_path, **options)
+        inputs = _check_out(out, force, input_path, stations, network, keep, edits_path,
+                            candidates, config_path)
         edits = None
         if edits_path is not None:      # a bad edits file fails before the planning starts
             from .review_edit import read_edits
-            edits = read_edits(edits_path)
+            edits = read_edits(edits_path, max_mb=config.edits_max_mb,
+                               max_count=config.edits_max_count)
         city = io.load(input_path, coords=coords, config=config, stations=stations,
                        network=network)
         p = plan(city, config, keep=keep,
                  candidates=_candidates(candidates, city, coords, config))
         if edits is not None:
             p = p.apply_edits(edits)
-        _save(p, out, lang, basemap, cdn, geojson, review)
+        _save(p, out, lang, basemap, cdn, geojson, review, force, inputs)
     except InputError as e:
         _fail(e)
     _report(p, out)
@@ -200,16 +226,19 @@ def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_pat
               show_default=True, help="Datum of lon/lat input (all files).")
 @plan_options
 @siting_options
-def site_cmd(input_path, out, stations, network, coords, candidates, config_path, **options):
+@force_option
+def site_cmd(input_path, out, stations, network, coords, candidates, config_path, force,
+             **options):
     """Propose new stations for HOMES (any input `plan` reads), existing stations kept."""
     from . import io
     from .site import site
     try:
         config = _config(config_path, **options)
+        inputs = _check_out(out, force, input_path, stations, network, candidates, config_path)
         city = io.load(input_path, coords=coords, config=config, stations=stations,
                        network=network)
         s = site(city, config, candidates=_candidates(candidates, city, coords, config))
-        s.save(out)
+        s.save(out, force=force, inputs=inputs)
     except InputError as e:
         _fail(e)
     r = s.summary
@@ -240,14 +269,15 @@ def _pct(v) -> str:
 @click.option("--coords", type=click.Choice(["wgs84", "gcj02", "bd09"]), default="wgs84",
               show_default=True, help="Datum of lon/lat input.")
 @plan_options
-def batch_cmd(regions, out, workers, scheduler, coords, config_path, **options):
+@force_option
+def batch_cmd(regions, out, workers, scheduler, coords, config_path, force, **options):
     """Plan many REGIONS on Dask: several files, or one file split by a `region` column on
     its homes or by the named polygons of its `boundary` layer. Re-running resumes."""
     from .batch import run_batch
     try:
         config = _config(config_path, **options)
         result = run_batch(regions, out, config, coords=coords, workers=workers,
-                           scheduler=scheduler, errors_to=sys.stderr)
+                           scheduler=scheduler, errors_to=sys.stderr, force=force)
     except InputError as e:
         _fail(e)
     click.echo("\n".join(result.lines()))
@@ -269,11 +299,17 @@ def synth_cmd(households, seed, out):
             raise InputError("expected a .gpkg path to write", file=out)
         t = time.perf_counter()
         city = synth(households=households, seed=seed)
-        out.parent.mkdir(parents=True, exist_ok=True)
         tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
-        tmp.unlink(missing_ok=True)
-        city.to_gpkg(tmp)
-        tmp.replace(out)
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp.unlink(missing_ok=True)
+            city.to_gpkg(tmp)
+            tmp.replace(out)
+        except Exception as e:      # OSError, or GDAL's own error for a file it cannot make
+            with contextlib.suppress(OSError):
+                tmp.unlink(missing_ok=True)
+            raise InputError(f"cannot write there ({str(e).splitlines()[0]}): expected a "
+                             "path you may write to", file=out) from None
     except InputError as e:
         _fail(e)
     click.echo(f"{city!r}\nwrote {out} in {time.perf_counter() - t:.1f} s")
@@ -285,15 +321,17 @@ def synth_cmd(households, seed, out):
 @click.option("--households", type=int, default=DEMO_HOUSEHOLDS, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @map_options
-def demo_cmd(out, households, seed, lang, basemap, cdn, geojson):
+@force_option
+def demo_cmd(out, households, seed, lang, basemap, cdn, geojson, force):
     """Plan the embedded default district and write the map."""
     from .plan import plan
     from .synth import synth
     try:
         t = time.perf_counter()
+        _check_out(out, force)
         city = synth(households=households, seed=seed)
         p = plan(city)
-        _save(p, out, lang, basemap, cdn, geojson)
+        _save(p, out, lang, basemap, cdn, geojson, force=force)
     except InputError as e:
         _fail(e)
     _report(p, out)
@@ -301,10 +339,24 @@ def demo_cmd(out, households, seed, lang, basemap, cdn, geojson):
 
 
 def main(argv=None):
+    from .outfolder import terminate_like_interrupt
+    terminate_like_interrupt()      # SIGTERM cleans up as Ctrl-C does
+    # a library's warning about the bad input would come before its one line: held back,
+    # and shown only when the command does not end in that line (exit code 2)
+    code, caught = None, []
     try:
-        cli.main(args=argv, prog_name="gridplan", standalone_mode=True)
-    except InputError as e:   # raised outside a command body (e.g. while parsing)
-        _fail(e)
+        with warnings.catch_warnings(record=True) as caught:
+            try:
+                cli.main(args=argv, prog_name="gridplan", standalone_mode=True)
+            except InputError as e:   # raised outside a command body (e.g. while parsing)
+                _fail(e)
+    except SystemExit as e:
+        code = e.code
+        raise
+    finally:
+        if code != 2:
+            for w in caught:
+                warnings.showwarning(w.message, w.category, w.filename, w.lineno)
 
 
 if __name__ == "__main__":

@@ -74,6 +74,19 @@ class PlanConfig:
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
         Metric CRS for all geometry work; None picks the local UTM zone.
+    max_households_per_home, max_households_district : int
+        Above these (100,000 households in one home, 10^8 in one district) a count is taken
+        for a typo and refused, naming the row.
+    estimate_missing : bool
+        Estimate counts left empty in a ``households`` column from the footprint; without
+        it an empty count is refused (a missing column is always estimated for footprints).
+    edits_max_mb, edits_max_count : float, int
+        The largest edits file (MB) and the most features in it that ``--edits`` reads.
+
+    Every field is checked by its type when a config is made: whole numbers within
+    :data:`INT_RANGE`, finite real numbers within :data:`FLOAT_RANGE` (a field may narrow
+    either with ``field(metadata={"range": (lo, hi)})``), booleans, text, and tables of
+    finite numbers.
     """
 
     min_households: int = 300
@@ -100,6 +113,12 @@ class PlanConfig:
     residential_share: dict = field(default_factory=lambda: dict(RESIDENTIAL_SHARE))
     boundary_cost: dict = field(default_factory=lambda: dict(BOUNDARY_COST))
     station_tags: dict = field(default_factory=lambda: {k: list(v) for k, v in STATION_TAGS.items()})
+    # issue 16: numbers that cannot be right are refused, not planned
+    max_households_per_home: int = 100_000      # households in one home (building or point)
+    max_households_district: int = 100_000_000  # households in one city or batch region
+    estimate_missing: bool = False              # estimate empty counts of a households column
+    edits_max_mb: float = 100.0                 # size of an edits.geojson, MB
+    edits_max_count: int = 500_000              # features (moves and comments) in one
 
     def __post_init__(self):
         self.validate()
@@ -110,10 +129,17 @@ class PlanConfig:
         return self.walk_minutes * self.walk_speed_kmh * 1000.0 / 60.0
 
     def validate(self) -> None:
-        """Raise InputError naming the parameter when a value cannot make a plan."""
+        """Raise InputError naming the parameter when a value cannot make a plan.
+
+        Every field is first checked by its type (:func:`check_field`), so a knob added
+        later is checked too; then the rules between knobs.
+        """
         def need(ok, name, expected):
             if not ok:
                 raise InputError(f"{name} = {getattr(self, name)!r}: expected {expected}")
+        hints = _hints()
+        for f in dataclasses.fields(self):
+            check_field(f.name, getattr(self, f.name), hints[f.name], f.metadata.get("range"))
         for name in ("min_households", "max_households", "community_min", "community_max",
                      "special_grid_units", "part_households"):
             v = getattr(self, name)
@@ -143,6 +169,16 @@ class PlanConfig:
         need(isinstance(self.one_station_per_grid, bool), "one_station_per_grid", "true or false")
         if self.target_coverage is not None:
             need(0 < self.target_coverage <= 1, "target_coverage", "a share in (0, 1]")
+        need(self.max_households_per_home >= 1, "max_households_per_home", "a whole number >= 1")
+        need(self.max_households_district >= 1, "max_households_district", "a whole number >= 1")
+        if self.crs is not None:
+            import pyproj
+            try:
+                crs = pyproj.CRS.from_user_input(self.crs)
+            except pyproj.exceptions.CRSError:
+                crs = None
+            need(crs is not None and crs.is_projected, "crs",
+                 "a projected CRS in metres, such as 'EPSG:32650'")
 
     def replace(self, **changes) -> "PlanConfig":
         """A copy with some knobs changed; unknown names raise InputError."""
@@ -173,3 +209,70 @@ class PlanConfig:
             raise e.at(file=path) from None
         except TypeError as e:
             raise InputError(f"bad setting ({e})", file=path) from None
+
+
+#: The range every whole-number knob must lie in unless its field says otherwise
+#: (``field(metadata={"range": (lo, hi)})``): no knob counts below zero, and 2**31 is far above
+#: any count of households, stations or seconds, and below what int32 arrays hold.
+INT_RANGE = (0, 2**31 - 1)
+#: The same for real-number knobs (metres, minutes, shares, seconds): finite and not negative.
+FLOAT_RANGE = (0.0, float("inf"))
+
+
+def _hints() -> dict:
+    import typing
+    global _HINTS
+    if _HINTS is None:
+        _HINTS = typing.get_type_hints(PlanConfig)
+    return _HINTS
+
+
+_HINTS = None
+
+
+def check_field(name: str, value, hint, bounds=None) -> None:
+    """Raise InputError unless ``value`` suits a knob typed ``hint``: a whole number (not a
+    bool) in ``bounds`` or :data:`INT_RANGE`, a finite real number in ``bounds`` or
+    :data:`FLOAT_RANGE`, a bool, a text, or a table of finite numbers; ``X | None`` also
+    takes None."""
+    import math
+    import numbers
+    import types
+    import typing
+    args = typing.get_args(hint) if isinstance(hint, types.UnionType) else ()
+    if args:
+        if value is None and type(None) in args:
+            return
+        hint = next(a for a in args if a is not type(None))
+    where = f"{name} = {value!r}"
+    if hint is bool:
+        if not isinstance(value, bool):
+            raise InputError(f"{where}: expected true or false")
+    elif hint is int:
+        lo, hi = bounds or INT_RANGE
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise InputError(f"{where}: expected a whole number >= {lo}")
+        if value < lo:
+            raise InputError(f"{where}: expected a whole number >= {lo}")
+        if value > hi:
+            raise InputError(f"{where}: expected a whole number <= {hi:,}")
+    elif hint is float:
+        lo, hi = bounds or FLOAT_RANGE
+        if (isinstance(value, bool) or not isinstance(value, numbers.Real)
+                or not math.isfinite(value)):
+            raise InputError(f"{where}: expected a finite number")
+        if not lo <= value <= hi:
+            raise InputError(f"{where}: expected a number >= {lo:g}" if hi == float("inf")
+                             else f"{where}: expected a number from {lo:g} to {hi:g}")
+    elif hint is str:
+        if not isinstance(value, str):
+            raise InputError(f"{where}: expected text")
+    elif hint is dict:
+        if not isinstance(value, dict):
+            raise InputError(f"{where}: expected a table of names and values")
+        for k, v in value.items():
+            if isinstance(v, (list, tuple, str)):
+                continue            # OSM tag lists
+            if (isinstance(v, bool) or not isinstance(v, numbers.Real)
+                    or not math.isfinite(v)):
+                raise InputError(f"{name}[{k!r}] = {v!r}: expected a finite number")

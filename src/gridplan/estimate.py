@@ -67,5 +67,9 @@ def estimate_households(buildings: gpd.GeoDataFrame, config: PlanConfig) -> pd.S
     area = buildings.geometry.area.to_numpy()
     levels = estimate_levels(buildings, config).to_numpy()
     share = _building_type(buildings).map(config.residential_share).astype(float).fillna(0.0)
-    hh = np.round(area * levels * share.to_numpy() / config.dwelling_m2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        hh = np.round(area * levels * share.to_numpy() / config.dwelling_m2)
+    # absurd heights or levels ('9' * 400) give absurd counts: kept huge, never wrapped
+    # around by the cast, so the household caps refuse them (make_city)
+    hh = np.clip(np.nan_to_num(hh, nan=0.0, posinf=2.0**62), 0, 2.0**62)
     return pd.Series(hh.astype("int64"), index=buildings.index)

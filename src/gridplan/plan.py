@@ -135,11 +135,13 @@ class Plan:
         from .maps import plan_map
         return plan_map(self, **kwargs)
 
-    def save(self, out) -> None:
+    def save(self, out, *, force: bool = False) -> None:
         """Write ``plan.gpkg``, ``summary.json`` and ``map.html`` to the folder ``out``,
-        atomically: the folder appears complete or not at all."""
+        atomically: the folder appears complete or not at all. A folder holding files
+        gridplan did not write is refused unless ``force`` (then only gridplan's own files
+        are replaced)."""
         from .report import write_plan
-        write_plan(self, out)
+        write_plan(self, out, force=force)
 
     def apply_edits(self, path) -> "Plan":
         """This plan with the moves and comments of a review session (``edits.geojson``

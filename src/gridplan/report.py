@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
-from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -14,7 +10,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from .errors import InputError
+from .outfolder import atomic_folder  # noqa: F401  (where it has always been imported from)
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
@@ -131,33 +127,6 @@ def write_gpkg(layers: dict, path: Path, crs) -> None:
         _plain(gdf).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 
-@contextmanager
-def atomic_folder(out):
-    """A temporary folder beside ``out`` to write into; on success it replaces ``out`` in one
-    rename, on any error it is removed and ``out`` is left as it was."""
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise InputError("exists and is not a folder: expected a folder for the plan's files",
-                         file=out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)                 # mkdtemp makes it private; the plan is not
-    try:
-        yield tmp
-        old = None
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-        tmp.rename(out)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-
-
 def write_json(data: dict, path: Path) -> None:
     """``data`` as indented UTF-8 JSON (numpy numbers as plain ones, NaN as null)."""
     Path(path).write_text(json.dumps(data, ensure_ascii=False, indent=2, default=_json_default),
@@ -165,16 +134,20 @@ def write_json(data: dict, path: Path) -> None:
 
 
 def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = False,
-               geojson: bool = False, review: bool = False) -> Path:
-    """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder
-    beside it, so ``out`` is never left half-written; with ``tables`` also grids.csv and
+               geojson: bool = False, review: bool = False, force: bool = False,
+               inputs=()) -> Path:
+    """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder,
+    so ``out`` is never left half-written; with ``tables`` also grids.csv and
     communities.csv, with ``geojson`` also ``geojson/<layer>.geojson`` (WGS84), with
     ``review`` also ``review.html`` (:func:`gridplan.review_edit.write_review`).
 
     ``map_options`` go to :func:`gridplan.review_map.plan_map` (lang, basemap, cdn, …).
+    ``out`` must be new, empty or gridplan's own; ``force`` writes beside other files,
+    replacing only gridplan's (see :func:`gridplan.outfolder.atomic_folder`); ``inputs`` are
+    never replaced.
     """
     from .export import write_geojson, write_tables
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, force=force, inputs=inputs) as tmp:
         write_layers(plan, tmp / "plan.gpkg")
         write_json(plan.summary, tmp / "summary.json")
         plan.map(**(map_options or {})).save(str(tmp / "map.html"))

@@ -66,12 +66,13 @@ class Siting:
                 "siting": self.proposal.summary, "config": self.config.to_dict(),
                 "versions": versions(), "seconds": self.seconds}
 
-    def save(self, out) -> None:
+    def save(self, out, *, force: bool = False, inputs=()) -> None:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
-        ``summary.json`` to the folder ``out``, atomically."""
+        ``summary.json`` to the folder ``out``, atomically (the same folder rules as
+        :func:`gridplan.report.write_plan`)."""
         from .export import CSV_ENCODING, table
         from .report import atomic_folder, write_gpkg, write_json
-        with atomic_folder(out) as tmp:
+        with atomic_folder(out, force=force, inputs=inputs) as tmp:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,
                         "homes": self.homes, "uncovered_homes": self.uncovered},
                        tmp / "plan.gpkg", self.city.crs)

@@ -161,6 +161,10 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
             raise InputError(f"{name} = {value!r}: expected a whole number >= {low}")
     config = config or PlanConfig()
     households, seed = int(households), int(seed)
+    if households > config.max_households_district:     # a typo would run for days
+        raise InputError(f"households = {households:,}: expected at most "
+                         f"{config.max_households_district:,} in one district "
+                         "(max_households_district)")
     area_m2 = households / GROSS_DENSITY_FLOOR_PER_KM2 * 1e6
     half_m = math.sqrt(area_m2 * DISTRICT_ASPECT[1] / math.pi) * LAYOUT_MARGIN + LAYOUT_MARGIN_M
     while True:

@@ -7,12 +7,15 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
 from pathlib import Path
 
 from ..config import PlanConfig
+from ..errors import InputError
+from ..outfolder import owned_names
 
 #: Written last into a region's folder, before the folder takes its final name.
 MARKER = "complete.json"
@@ -64,19 +67,37 @@ def is_current(marker: dict | None, input_hash: str, config_hash: str, version: 
                              marker.get("gridplan")) == (input_hash, config_hash, version)
 
 
+#: The temporary names a batch makes in ``regions/`` (staging folders, older copies, and the
+#: temporary folders of :func:`gridplan.outfolder.atomic_folder`).
+_TEMP = re.compile(r"\..+\.(stage|tmp|old)|\..+\.old-\d+(-\d+)?")
+#: The temporary files a batch makes in its own folder (merge and manifest).
+_BATCH_TEMP = re.compile(r"\.plan\..+\.gpkg|\.(summary|manifest)\.json\..+\.tmp")
+
+
+def clean_batch_folder(out: Path) -> list[str]:
+    """Remove the temporary files a killed batch left in ``out`` (call it holding the lock)."""
+    removed = []
+    for p in Path(out).iterdir():
+        if _BATCH_TEMP.fullmatch(p.name) and p.is_file():
+            p.unlink(missing_ok=True)
+            removed.append(p.name)
+    return removed
+
+
 def clean_regions_folder(regions_dir: Path, names) -> list[str]:
-    """Remove what an interrupted run left in ``regions_dir``: hidden temporary folders and
-    files, and the folders of ``names`` that have no completion marker. Returns what went."""
+    """Remove what an interrupted run left in ``regions_dir``: gridplan's hidden temporary
+    folders and files, and the folders of ``names`` gridplan made that have no completion
+    marker (a folder gridplan did not make is left alone). Returns what went."""
     removed = []
     if not regions_dir.is_dir():
         return removed
     for p in regions_dir.iterdir():
-        if p.name.startswith("."):
+        if _TEMP.fullmatch(p.name):
             _remove(p)
             removed.append(p.name)
     for name in names:
         p = regions_dir / name
-        if p.exists() and read_marker(p) is None:
+        if p.exists() and read_marker(p) is None and owned_names(p) is not None:
             _remove(p)
             removed.append(name)
     return removed
@@ -93,7 +114,11 @@ def publish_folder(stage: Path, final: Path) -> None:
     """Give a complete staging folder its final name, replacing an older one; whatever the
     timing, ``final`` is either the old folder or the new, never a mixture. Two runs of the
     same region (a task re-run after its worker was presumed lost) may both publish: the
-    last one wins, and both are whole."""
+    last one wins, and both are whole. A ``final`` gridplan did not make is never replaced
+    (InputError)."""
+    if final.exists() and read_marker(final) is None and owned_names(final) is None:
+        raise InputError("holds files gridplan did not write: expected this region's folder "
+                         "to be new or gridplan's own (move it away and run again)", file=final)
     while True:
         try:
             os.rename(stage, final)

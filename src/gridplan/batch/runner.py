@@ -15,9 +15,10 @@ from tqdm import tqdm
 
 from ..config import PlanConfig
 from ..errors import InputError
+from ..outfolder import BATCH_NAMES, check_out, prepare_batch_folder
 from ..progress import on_terminal
-from .manifest import (REGIONS, Manifest, clean_regions_folder, is_current, read_marker,
-                       settings_hash)
+from .manifest import (REGIONS, Manifest, clean_batch_folder, clean_regions_folder, is_current,
+                       read_marker, settings_hash)
 from .merge import merge_batch
 from .regions import Region, discover_regions, file_sha256, input_hash
 from .task import plan_region
@@ -143,7 +144,7 @@ def _task_key(region: Region, out: Path, ihash: str, chash: str) -> str:
 
 def run_batch(paths, out, config: PlanConfig | None = None, *, coords: str = "wgs84",
               workers: int | None = None, scheduler: str | None = None,
-              on_region=None, errors_to=None) -> BatchResult:
+              on_region=None, errors_to=None, force: bool = False) -> BatchResult:
     """Plan many regions on Dask distributed, resumably, and merge them.
 
     Each region is planned on a worker, which writes ``out/regions/<name>/`` (plan.gpkg,
@@ -168,6 +169,9 @@ def run_batch(paths, out, config: PlanConfig | None = None, *, coords: str = "wg
         Called with each region's result dict as it finishes (reused ones first).
     errors_to : file, optional
         Where to write one line per failed region as it fails (e.g. ``sys.stderr``).
+    force : bool
+        Use an ``out`` that holds files gridplan did not write (never replacing them);
+        without it such a folder is refused.
 
     Returns
     -------
@@ -188,6 +192,7 @@ def run_batch(paths, out, config: PlanConfig | None = None, *, coords: str = "wg
     out = Path(out).resolve()
     if out.exists() and not out.is_dir():
         raise InputError("exists and is not a folder: expected a folder for the batch", file=out)
+    check_out(out, force=force, inputs=paths, legacy=BATCH_NAMES)
     regions = discover_regions([Path(p).resolve() for p in paths])
     if not regions:
         raise InputError("no regions: expected one or more input files")
@@ -195,7 +200,7 @@ def run_batch(paths, out, config: PlanConfig | None = None, *, coords: str = "wg
         # an existing scheduler is reached before anything is written; a local cluster is
         # started only when some region needs planning
         client = stack.enter_context(dask_client(None, scheduler)) if scheduler else None
-        out.mkdir(parents=True, exist_ok=True)
+        prepare_batch_folder(out, force=force, inputs=paths)
         stack.enter_context(_lock(out))
         return _run_locked(regions, out, config, coords, workers, scheduler, client,
                            on_region, errors_to, t0)
@@ -210,6 +215,7 @@ def _run_locked(regions, out, config, coords, workers, scheduler, client, on_reg
     manifest = Manifest(out, chash, __version__)
     regions_dir = out / REGIONS
     regions_dir.mkdir(exist_ok=True)
+    clean_batch_folder(out)
     clean_regions_folder(regions_dir, [r.name for r in regions])
     results: dict[str, dict] = {}
     todo = []

@@ -74,7 +74,8 @@ def apply_edits(plan: Plan, source) -> EditedPlan:
     InputError
         For a file that is not an edits FeatureCollection, naming the feature and the field.
     """
-    edits = source if isinstance(source, Edits) else read_edits(source)
+    edits = source if isinstance(source, Edits) else read_edits(
+        source, max_mb=plan.config.edits_max_mb, max_count=plan.config.edits_max_count)
     graph = review_graph(plan)
     cfg = plan.config
     moves = check_moves(graph, edits.moves, cfg.min_households, cfg.max_households)

@@ -70,7 +70,7 @@ class Edits:
     source: str = "edits"
 
 
-def read_edits(source) -> Edits:
+def read_edits(source, *, max_mb: float | None = None, max_count: int | None = None) -> Edits:
     """Moves and comments from an edits file (or the same FeatureCollection as a dict).
 
     Parameters
@@ -80,6 +80,9 @@ def read_edits(source) -> Edits:
         features have ``properties.type`` ``"move"`` (``home_index``, ``part``, ``from_grid``,
         ``to_grid``) or ``"comment"`` (``target`` ``"grid"`` with ``grid_id``, or ``"home"``
         with ``home_index`` and ``part``; ``text``), each with optional ``author`` and ``time``.
+    max_mb, max_count : optional
+        The largest file (MB) and the most features read; default
+        ``PlanConfig.edits_max_mb`` and ``PlanConfig.edits_max_count``.
 
     Returns
     -------
@@ -92,6 +95,9 @@ def read_edits(source) -> Edits:
         field or holds a wrong value: the error names the file, the feature (``row``, from 1)
         and the field (``column``).
     """
+    from ..config import PlanConfig
+    max_mb = PlanConfig.edits_max_mb if max_mb is None else max_mb
+    max_count = PlanConfig.edits_max_count if max_count is None else max_count
     if isinstance(source, dict):
         data, name = source, "edits"
     else:
@@ -100,8 +106,15 @@ def read_edits(source) -> Edits:
         if not path.is_file():
             raise InputError("no such file: expected an edits.geojson exported from "
                              "review.html", file=path)
+        size = path.stat().st_size
+        if size > max_mb * 1e6:
+            raise InputError(f"{size / 1e6:,.1f} MB: expected an edits file of at most "
+                             f"{max_mb:g} MB (edits_max_mb)", file=path)
         try:
             data = json.loads(path.read_text(encoding="utf-8-sig"))
+        except RecursionError:
+            raise InputError("nested too deeply: expected a GeoJSON FeatureCollection of "
+                             "edits", file=path) from None
         except UnicodeDecodeError:
             raise InputError("not UTF-8 text: expected an edits.geojson exported from "
                              "review.html", file=path) from None
@@ -115,6 +128,9 @@ def read_edits(source) -> Edits:
     features = data.get("features")
     if not isinstance(features, list):
         raise InputError("expected a list of features", file=name, column="features")
+    if len(features) > max_count:
+        raise InputError(f"{len(features):,} features: expected at most {max_count:,} edits "
+                         "(edits_max_count)", file=name, column="features")
     meta = data.get("gridplan") if isinstance(data.get("gridplan"), dict) else {}
     out = Edits(plan_key=meta.get("plan") if isinstance(meta.get("plan"), str) else None,
                 source=name)

@@ -7,8 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.sparse import csgraph
 
 from .edits import Move
 from .graph import ReviewGraph
@@ -67,48 +65,104 @@ def check_moves(graph: ReviewGraph, moves: list[Move], lo: int, hi: int) -> Move
     start = np.bincount(graph.rows["grid"].to_numpy(), weights=graph.rows["households"],
                         minlength=len(graph.grid_ids))
     out_of_range: dict[int, str] = {}
+    session = _Session(graph, moves)
     while True:
-        result = _replay(graph, moves, out_of_range)
+        result = session.replay(out_of_range)
         count = np.bincount(result.row_grid, weights=graph.rows["households"],
                             minlength=len(graph.grid_ids))
         worse = np.flatnonzero(_distance(count, lo, hi) > _distance(start, lo, hi))
         if not len(worse):
             return result
+        # the last applied move into and out of each grid, found in one pass
+        last_in, last_out = {}, {}
+        for a in result.applied:
+            last_in[a["to_grid"]] = a
+            last_out[a["from_grid"]] = a
         latest = None
         for g in worse:
             gid = graph.grid_ids[g]
             over = count[g] > hi
-            for a in reversed(result.applied):
-                if a["to_grid" if over else "from_grid"] == gid:
-                    if latest is None or a["edit"] > latest[0]["edit"]:
-                        side = (f"above the most a grid may hold ({hi})" if over
-                                else f"below the fewest a grid may hold ({lo})")
-                        latest = (a, f"grid {gid} would end with {int(count[g])} households, "
-                                     f"{side}")
-                    break
+            a = (last_in if over else last_out).get(gid)
+            if a is not None and (latest is None or a["edit"] > latest[0]["edit"]):
+                side = (f"above the most a grid may hold ({hi})" if over
+                        else f"below the fewest a grid may hold ({lo})")
+                latest = (a, f"grid {gid} would end with {int(count[g])} households, {side}")
         if latest is None:          # cannot happen: only moves change a count
             return result
         out_of_range[latest[0]["edit"]] = latest[1]
 
 
-def _replay(graph: ReviewGraph, moves: list[Move], refuse: dict[int, str]) -> Moves:
-    rows = graph.rows
-    row_grid = rows["grid"].to_numpy().copy()
-    hh = rows["households"].to_numpy()
-    unit = {(h, p): i for i, (h, p) in enumerate(zip(rows["home_index"], rows["part"]))}
-    grid = {g: i for i, g in enumerate(graph.grid_ids)}
-    nbrs, members = graph.neighbours(), graph.members()
-    n = len(rows)
-    adj = sparse.csr_matrix((np.ones(len(graph.pairs)), (graph.pairs["a"], graph.pairs["b"])),
-                            shape=(n, n))
-    adj = (adj + adj.T).tocsr()
-    moved_by: dict[int, int] = {}
-    applied, refused = [], []
-    for m in moves:
+#: Moves between two saved states of a session: refusing a move replays the session from the
+#: last state saved before it, so a long session is not replayed from its start each time.
+CHECKPOINT_EVERY = 2_000
+
+
+class _Session:
+    """The moves of a session replayed against the grids, in time linear in the moves: each
+    move touches only the units of the two grids it changes."""
+
+    def __init__(self, graph: ReviewGraph, moves: list[Move]):
+        rows = graph.rows
+        self.graph, self.moves = graph, moves
+        self.grid0 = rows["grid"].to_numpy().astype(np.int64)
+        self.hh = rows["households"].to_numpy()
+        self.compound = rows["compound"].to_numpy(dtype=object)
+        self.unit = {(h, p): i for i, (h, p) in enumerate(zip(rows["home_index"].tolist(),
+                                                               rows["part"].tolist()))}
+        self.grid = {g: i for i, g in enumerate(graph.grid_ids)}
+        self.nbrs = [a.tolist() for a in graph.neighbours()]
+        self.members = [m.tolist() for m in graph.members()]
+        self.position = {m.edit: k for k, m in enumerate(moves)}
+        self.saved: list[tuple] = []       # (position, row_grid, moved_by, applied, refused)
+        self.applied: list = []
+        self.refused: list = []
+        self.known: dict[int, str] = {}    # the refusals the saved states were made under
+
+    def replay(self, refuse: dict[int, str]) -> Moves:
+        new = [self.position.get(e, 0) for e in refuse if e not in self.known]
+        # edit numbers are unique in a file; when a list repeats one, replay from the start
+        first = (min(new, default=len(self.moves)) if len(self.position) == len(self.moves)
+                 else 0)
+        self.saved = [c for c in self.saved if c[0] <= first]
+        if self.saved:
+            pos, row_grid, moved_by, n_applied, n_refused = self.saved[-1]
+            row_grid, moved_by = row_grid.copy(), dict(moved_by)
+            del self.applied[n_applied:], self.refused[n_refused:]
+        else:
+            pos, row_grid, moved_by = 0, self.grid0.copy(), {}
+            self.applied, self.refused, self.saved = [], [], []
+        self.known = dict(refuse)
+        in_grid: dict[int, set] = {}
+        for i, g in enumerate(row_grid.tolist()):
+            in_grid.setdefault(g, set()).add(i)
+        pieces: dict[int, int] = {}
+        for k in range(pos, len(self.moves)):
+            if k % CHECKPOINT_EVERY == 0 and (not self.saved or self.saved[-1][0] < k):
+                self.saved.append((k, row_grid.copy(), dict(moved_by), len(self.applied),
+                                   len(self.refused)))
+            self._one(self.moves[k], refuse, row_grid, moved_by, in_grid, pieces)
+        return Moves(row_grid=row_grid, applied=list(self.applied), refused=list(self.refused))
+
+    def _pieces(self, nodes: set) -> int:
+        """Connected pieces of the units ``nodes``."""
+        left, n = set(nodes), 0
+        while left:
+            n += 1
+            stack = [left.pop()]
+            while stack:
+                for j in self.nbrs[stack.pop()]:
+                    if j in left:
+                        left.remove(j)
+                        stack.append(j)
+        return n
+
+    def _one(self, m: Move, refuse, row_grid, moved_by, in_grid, pieces) -> None:
+        ids = self.graph.grid_ids
         why = refuse.get(m.edit)
-        i = unit.get((m.home_index, m.part))
-        src, dst = grid.get(m.from_grid), grid.get(m.to_grid)
+        i = self.unit.get((m.home_index, m.part))
+        src, dst = self.grid.get(m.from_grid), self.grid.get(m.to_grid)
         name = f"home {m.home_index}" + (f" part {m.part}" if m.part else "")
+        compound = None
         if why is None:
             if i is None:
                 why = f"no {name} with households in this plan"
@@ -119,45 +173,43 @@ def _replay(graph: ReviewGraph, moves: list[Move], refuse: dict[int, str]) -> Mo
             elif src == dst:
                 why = f"{name} would move from grid {m.from_grid} to itself"
             elif row_grid[i] != src:
-                now = graph.grid_ids[row_grid[i]]
+                now = ids[row_grid[i]]
                 why = (f"{name} is in grid {now}, not {m.from_grid}"
                        + (f" (moved with its compound by edit {moved_by[i]})"
                           if i in moved_by else " (edits made on another plan?)"))
         if why is None:
-            group = members[i]
-            compound = rows["compound"].iat[i] if len(group) > 1 else None
+            group = self.members[i]
+            compound = self.compound[i] if len(group) > 1 else None
             what = f"{name}" + (f" and its compound {compound} ({len(group)} homes)"
                                 if compound else "")
-            touches = any((row_grid[nbrs[j]] == dst).any() for j in group)
-            left = np.setdiff1d(np.flatnonzero(row_grid == src), group)
+            touches = any(row_grid[j] == dst for k in group for j in self.nbrs[k])
+            left = in_grid.get(src, set()).difference(group)
             if not touches:
                 why = f"{what} does not touch grid {m.to_grid}: a home moves only to a grid next to it"
-            elif not len(left):
+            elif not left:
                 why = f"moving {what} would leave grid {m.from_grid} with no homes"
             else:
-                before = _pieces(adj, np.flatnonzero(row_grid == src))
-                after = _pieces(adj, left)
+                before = pieces.get(src)
+                if before is None:
+                    before = pieces[src] = self._pieces(in_grid[src])
+                after = self._pieces(left)
                 if after > before:
                     why = (f"moving {what} would split grid {m.from_grid} into {after} pieces"
                            if before == 1 else
                            f"moving {what} would cut grid {m.from_grid} into {after} pieces, "
                            f"not {before}")
         if why is not None:
-            refused.append({"edit": m.edit, "type": "move", "home_index": m.home_index,
-                            "part": m.part, "from_grid": m.from_grid, "to_grid": m.to_grid,
-                            "reason": why})
-            continue
+            self.refused.append({"edit": m.edit, "type": "move", "home_index": m.home_index,
+                                 "part": m.part, "from_grid": m.from_grid,
+                                 "to_grid": m.to_grid, "reason": why})
+            return
         row_grid[group] = dst
+        in_grid[src] = left
+        in_grid.setdefault(dst, set()).update(group)
+        pieces[src] = after
+        pieces.pop(dst, None)
         moved_by.update({int(j): m.edit for j in group})
-        applied.append({"edit": m.edit, "home_index": m.home_index, "part": m.part,
-                        "from_grid": m.from_grid, "to_grid": m.to_grid,
-                        "homes": int(rows["home_index"].to_numpy()[group].size),
-                        "households": int(hh[group].sum()), "compound": compound})
-    return Moves(row_grid=row_grid, applied=applied, refused=refused)
-
-
-def _pieces(adj: sparse.csr_matrix, nodes: np.ndarray) -> int:
-    """Connected pieces of the units ``nodes``."""
-    if len(nodes) <= 1:
-        return len(nodes)
-    return csgraph.connected_components(adj[nodes][:, nodes], directed=False)[0]
+        self.applied.append({"edit": m.edit, "home_index": m.home_index, "part": m.part,
+                             "from_grid": m.from_grid, "to_grid": m.to_grid,
+                             "homes": len(group), "households": int(self.hh[group].sum()),
+                             "compound": compound})
