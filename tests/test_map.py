@@ -120,7 +120,7 @@ def test_station_serves_the_households_nearest_to_it_within_the_radius():
     assert st["name"].tolist() == ["station 1", "station 2"]
     pr = L.proposed_layer(p)
     assert pr["new_households"].tolist() == [100]
-    feats = overlay(p.map(lang="en"), "Stations and 500 m circles").data["features"]
+    feats = overlay(p.map(lang="en"), "Stations").data["features"]
     assert [f["properties"]["served_households"] for f in feats] == [200, 100]
 
 
