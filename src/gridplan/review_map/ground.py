@@ -95,13 +95,14 @@ def _lines(geoms: np.ndarray, values, precision: int) -> tuple[list, list]:
 
 def _home_grids(plan) -> pd.Series:
     """The grid (row of ``plan.grids``) of each home: for a building divided between grids,
-    the grid with most of its households; -1 for a home no grid holds."""
+    the grid with most of its households; -1 for a home without households."""
     h = plan.homes
     row = pd.Series(np.arange(len(plan.grids)), index=plan.grids["grid_id"].to_numpy())
     g = h["grid_id"].map(row)
     frame = pd.DataFrame({"home": h["home_index"].to_numpy(), "grid": g.to_numpy(),
                           "households": h["households"].to_numpy(float)})
-    frame = frame[frame["grid"].notna()]
+    # a shop or office (no households) belongs to no residential grid, whatever it stands in
+    frame = frame[frame["grid"].notna() & (frame["households"] > 0)]
     best = (frame.sort_values("households", ascending=False, kind="stable")
             .drop_duplicates("home").set_index("home")["grid"].astype(int))
     return best

@@ -329,6 +329,7 @@
       state.map = map;
       state.layers = overlays;
       state.gcjBases = gcjBases;
+      state.ground = cfg.ground || null;
       (cfg.hidden || []).forEach(function (k) {
         if (overlays[k] && map.hasLayer(overlays[k])) { map.removeLayer(overlays[k]); }
       });
