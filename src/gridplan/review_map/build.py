@@ -135,9 +135,12 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
 
     grids, communities = L.grid_layers(plan, words, simplify_m)
     x0, y0, x1, y1 = L.to_display(grids, precision).total_bounds
+    # quarter zoom steps: the district fills the view instead of falling to the zoom below
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None,
-                   control_scale=True)
-    m.fit_bounds([[y0, x0], [y1, x1]])
+                   control_scale=True, zoom_snap=0.25)
+    # the district clear of the layer control and the legend on the right
+    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=(10, 10),
+                 padding_bottom_right=(300, 10))
     # fills lie under the ground layers (streets, water, buildings: panes 385-395), the
     # outlines and points above them in Leaflet's overlay pane (400)
     folium.map.CustomPane(FILL_PANE, z_index=380, pointer_events=True).add_to(m)
@@ -191,7 +194,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
             area, words["layer_coverage"], words, [], precision=precision,
             show=many, pane=FILL_PANE, interactive=False,
             style={"color": P.STATION, "weight": 1.5, "fillColor": P.STATION,
-                   "fillOpacity": 0.08, "className": "gp-coverage"})
+                   "fillOpacity": 0.05, "className": "gp-coverage"})
         overlays["stations"] = _geojson(
             L.station_layer(plan, words), words["layer_stations"], words,
             ["name", "served_households", "served_homes"], precision=precision,
