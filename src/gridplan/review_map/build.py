@@ -226,7 +226,9 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
             overlays["homes"] = folium.plugins.FastMarkerCluster(
                 rows, name=words["layer_homes"],
                 callback=f"function (row) {{ return gridplan.homeMarker(row, {hover}); }}",
-                disableClusteringAtZoom=17, showCoverageOnHover=False, chunkedLoading=True,
+                # not chunked: the layer is taken off the map on load, and a chunk still
+                # queued then would reach for the map it left (an error at 1M households)
+                disableClusteringAtZoom=17, showCoverageOnHover=False, chunkedLoading=False,
                 maxClusterRadius=60)
             hidden.append("homes")   # FastMarkerCluster always adds itself; hidden on load
     for layer in overlays.values():
