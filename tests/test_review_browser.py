@@ -391,6 +391,7 @@ def test_review_page_on_amap_shifts_every_layer_as_the_map_does(browser, plan, f
         assert page.get_by_label("AMap (Gaode, GCJ-02)").is_checked()
         for name in ("Streets", "Water and rail", "Buildings (colour of their grid)"):
             assert page.get_by_label(name).is_checked()
+        page.evaluate("gridplanEdit.layers.buildings.gpBuild()")    # first drawn on AMap
         probe = """() => Object.fromEntries(Object.entries(gridplanEdit.layers).map(([k, g]) => {
             const l = g.getLayers()[0];
             if (!l) return [k, null];
@@ -427,6 +428,7 @@ def test_review_page_on_amap_shifts_every_layer_as_the_map_does(browser, plan, f
 
 def test_review_page_draws_the_maps_streets_and_buildings(visit, plan, moves, graph):
     page = visit.page
+    page.evaluate("gridplanEdit.map.setZoom(17, {animate: false})")
     assert page.locator("path.gp-street").count() > 0
     assert page.locator("path.gp-water").count() >= len(plan.city.water)
     assert page.locator("path.gp-building").count() == plan.homes["home_index"].nunique()

@@ -233,9 +233,11 @@
      * data.buildings_zoom; while buildings show, the map container has the class
      * gp-buildings-on (map.html then lightens the grid fills).
      *
-     * o: {colours: [colour per grid row], noGrid: colour}. Returns {streets, water,
-     * buildings}, each a featureGroup (not yet on the map); buildings.gpRestyle(colourOf)
-     * recolours footprints from a function of their index.
+     * o: {colours: [colour per grid row], noGrid: colour, datum: function giving the datum
+     * the page shows now}. Returns {streets, water, buildings}, each a featureGroup (not yet
+     * on the map); buildings are made when the map first reaches their zoom (gpBuild makes
+     * them at once), and buildings.gpRestyle(colourOf) recolours them from a function of
+     * their index.
      */
     ground: function (map, data, o) {
       groundPanes(map);
@@ -271,23 +273,34 @@
         }
       });
       var b = data.buildings, hhMax = Math.max.apply(null, b.households.concat([1]));
-      function colourOf(i) { return b.grid[i] >= 0 ? o.colours[b.grid[i]] : o.noGrid; }
-      var shapes = b.xy.map(function (xy, i) {
-        var layer;
-        if (xy.length === 2) {        // an address point of a register
-          layer = L.circleMarker([xy[1], xy[0]], {pane: 'gpBuildings', interactive: false,
-            radius: 3.5 + 6 * Math.sqrt(b.households[i] / hhMax), color: '#333333', weight: 0.8,
-            fillColor: colourOf(i), fillOpacity: 0.95, className: 'gp-building'});
-        } else {
-          layer = L.polygon(latLngs(xy), {pane: 'gpBuildings', interactive: false,
-            color: '#333333', weight: 0.6, fillColor: colourOf(i), fillOpacity: 0.9,
-            className: 'gp-building'});
-        }
-        layer.gpIndex = i;
-        buildings.addLayer(layer);
-        return layer;
-      });
+      var colourOf = function (i) { return b.grid[i] >= 0 ? o.colours[b.grid[i]] : o.noGrid; };
+      // Buildings are drawn the first time the map reaches their zoom: a district of a
+      // million households opens without drawing 12,800 footprints nobody can see yet.
+      var shapes = [];
+      function build() {
+        if (shapes.length || !b.xy.length) { return; }
+        var gcj = o.datum && o.datum() === 'gcj02';
+        b.xy.forEach(function (xy, i) {
+          var layer;
+          if (xy.length === 2) {        // an address point of a register
+            layer = L.circleMarker([xy[1], xy[0]], {pane: 'gpBuildings', interactive: false,
+              radius: 3.5 + 6 * Math.sqrt(b.households[i] / hhMax), color: '#333333',
+              weight: 0.8, fillColor: colourOf(i), fillOpacity: 0.95, className: 'gp-building'});
+          } else {
+            layer = L.polygon(latLngs(xy), {pane: 'gpBuildings', interactive: false,
+              color: '#333333', weight: 0.6, fillColor: colourOf(i), fillOpacity: 0.9,
+              className: 'gp-building'});
+          }
+          layer.gpIndex = i;
+          if (gcj) { shift(layer, toGcj02); }
+          shapes.push(layer);
+        });
+        shapes.forEach(function (l) { buildings.addLayer(l); });
+      }
+      buildings.gpBuild = build;
+      buildings.gpCount = b.xy.length;
       buildings.gpRestyle = function (fn) {
+        colourOf = fn;
         shapes.forEach(function (s, i) { s.setStyle({fillColor: fn(i)}); });
       };
       // only footprints take the colour from the grid fills; an address point is too small
@@ -296,11 +309,13 @@
         var z = map.getZoom(), c = map.getContainer();
         L.DomUtil[z < data.minor_zoom ? 'addClass' : 'removeClass'](c, 'gp-minor-off');
         var on = z >= data.buildings_zoom;
+        if (on && map.hasLayer(buildings)) { build(); }
         map.getPane('gpBuildings').style.display = on ? '' : 'none';
         L.DomUtil[on && footprints && map.hasLayer(buildings) ? 'addClass' : 'removeClass'](
           c, 'gp-buildings-on');
       }
       map.on('zoomend overlayadd overlayremove', byZoom);
+      buildings.on('add', function () { map.whenReady(byZoom); });
       map.whenReady(byZoom);
       return {streets: streets, water: water, buildings: buildings};
     },
@@ -315,17 +330,20 @@
      */
     review: function (map, cfg, overlays, gcjBases, control) {
       if (cfg.ground) {
-        var g = root.gridplan.ground(map, cfg.ground, {colours: cfg.colours,
-                                                       noGrid: cfg.noGrid});
+        var state0 = null;
+        var g = root.gridplan.ground(map, cfg.ground, {
+          colours: cfg.colours, noGrid: cfg.noGrid,
+          datum: function () { return state0 ? state0.datum : 'wgs84'; }});
         ['streets', 'water', 'buildings'].forEach(function (k) {
           var layer = g[k];
-          if (!layer.getLayers().length) { return; }
+          if (!(layer.gpCount || layer.getLayers().length)) { return; }
           layer.addTo(map);
           overlays[k] = layer;
           if (control) { control.addOverlay(layer, cfg.words[k]); }
         });
       }
       var state = root.gridplan.followDatum(map, overlays, gcjBases);
+      state0 = state;
       state.map = map;
       state.layers = overlays;
       state.gcjBases = gcjBases;

@@ -344,8 +344,9 @@
   });
 
   // the review map's ground, buildings in the colour of the grid that holds them now
-  var ground = D.ground ? GP.ground(map, D.ground, {colours: GR.colour, noGrid: D.no_grid})
-                        : {};
+  var ground = D.ground ? GP.ground(map, D.ground, {
+    colours: GR.colour, noGrid: D.no_grid,
+    datum: function () { return datum ? datum.datum : 'wgs84'; }}) : {};
   var homeUnits = {};
   for (i = 0; i < N; i++) { (homeUnits[U.home_index[i]] = homeUnits[U.home_index[i]] || []).push(i); }
   function buildingColour(b) {
@@ -359,7 +360,7 @@
     grids: L.featureGroup(gridLayers), homes: L.featureGroup(markers),
     labels: L.layerGroup(labels), moved: movedLayer};
   ['streets', 'water', 'buildings'].forEach(function (k) {
-    if (ground[k] && ground[k].getLayers().length) {
+    if (ground[k] && (ground[k].gpCount || ground[k].getLayers().length)) {
       ground[k].addTo(map);
       overlayControl[D.map_words[k]] = ground[k];
       datumLayers[k] = ground[k];
