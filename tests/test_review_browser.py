@@ -349,7 +349,8 @@ def _labels(page) -> list[dict]:
     return page.evaluate("""() => Array.from(document.querySelectorAll('.gp-count'))
         .filter(e => getComputedStyle(e).visibility !== 'hidden')
         .map(e => { const r = e.getBoundingClientRect();
-                    return {grid: e.dataset.grid, l: r.left, r: r.right, t: r.top, b: r.bottom}; })""")
+                    return {grid: e.dataset.grid, l: r.left, r: r.right,
+                            t: r.top, b: r.bottom}; })""")
 
 
 def _overlapping(boxes) -> list:
