@@ -1,6 +1,6 @@
 """Size and load time of the review map (issue 5: a 1,000,000-household district's map.html
-under 15 MB, opening in a few seconds), measured in Debian's headless Chromium with every
-network request refused.
+under 15 MB, opening in a few seconds; issue 18: with its streets, water and buildings),
+measured in Debian's headless Chromium with every network request refused.
 
     python benchmarks/map_size.py [--households 60000 1000000] [--seed 0]
 
@@ -48,6 +48,16 @@ def load_times(path: Path, chromium: str) -> dict:
                           "() => requestAnimationFrame(r)))")
             painted = time.perf_counter() - t
             paths = page.locator("path.gp-grid").count()
+            ground = page.evaluate("""() => ({
+                streets: document.querySelectorAll('path.gp-street').length,
+                water: document.querySelectorAll('path.gp-water').length,
+                buildings: document.querySelectorAll('path.gp-building').length})""")
+            # street zoom: buildings (coloured by grid) and local streets appear
+            street = page.evaluate("""() => new Promise(r => {
+                const m = window.gridplanReview.map, t = performance.now();
+                m.setView(m.getCenter(), 17, {animate: false});
+                requestAnimationFrame(() => requestAnimationFrame(
+                    () => r((performance.now() - t) / 1000))); })""")
             amap = page.evaluate("""() => {
                 const t = performance.now(); window.gridplanReview.setDatum('gcj02');
                 const s = performance.now() - t; window.gridplanReview.setDatum('wgs84');
@@ -59,7 +69,8 @@ def load_times(path: Path, chromium: str) -> dict:
                 return (performance.now() - t) / 1000; }""")
             heap = page.evaluate("performance.memory ? performance.memory.usedJSHeapSize : null")
             runs.append({"load_event_s": loaded, "ready_s": ready, "painted_s": painted,
-                         "grid_paths": paths,
+                         "grid_paths": paths, "ground_paths": ground,
+                         "street_zoom_s": street,
                          "shift_to_gcj02_s": amap, "show_homes_s": homes,
                          "js_heap_mb": heap / 2**20 if heap else None, "errors": errors})
             ctx.close()
@@ -71,8 +82,8 @@ def load_times(path: Path, chromium: str) -> dict:
         return round(vals[len(vals) // 2], 3) if vals else None
     return {"chromium": version, "loads": LOADS,
             **{k: median(k) for k in ("load_event_s", "ready_s", "painted_s", "shift_to_gcj02_s",
-                                      "show_homes_s", "js_heap_mb")},
-            "grid_paths": runs[-1]["grid_paths"],
+                                      "show_homes_s", "street_zoom_s", "js_heap_mb")},
+            "grid_paths": runs[-1]["grid_paths"], "ground_paths": runs[-1]["ground_paths"],
             "page_errors": sorted({e for r in runs for e in r["errors"]})}
 
 
@@ -91,13 +102,20 @@ def measure(households: int, seed: int, chromium: str) -> dict:
            "uncovered_homes": int(len(p.uncovered)), "isochrones": int(len(iso)),
            "synth_and_plan_s": round(plan_s, 2), "isochrones_s": round(iso_s, 2)}
     with tempfile.TemporaryDirectory() as tmp:
-        for mode, cdn in (("inline", False), ("cdn", True)):
+        for mode, opts in (("inline", {}), ("cdn", {"cdn": True}),
+                           ("no_ground", {"ground": False})):
             path = Path(tmp) / f"map_{mode}.html"
             t = time.perf_counter()
-            p.map(cdn=cdn).save(str(path))
+            p.map(**opts).save(str(path))
             row[f"{mode}_build_s"] = round(time.perf_counter() - t, 2)
             row[f"{mode}_mb"] = round(path.stat().st_size / 1e6, 3)
         row["browser"] = load_times(Path(tmp) / "map_inline.html", chromium)
+        path = Path(tmp) / "review.html"
+        t = time.perf_counter()
+        from gridplan.review_edit import write_review
+        write_review(p, path)
+        row["review_build_s"] = round(time.perf_counter() - t, 2)
+        row["review_mb"] = round(path.stat().st_size / 1e6, 3)
     return row
 
 
@@ -116,14 +134,17 @@ def main():
                           "python": platform.python_version()},
               "limit_mb": 15, "rows": rows}
     (OUT / "map_size.json").write_text(json.dumps(result, indent=2) + "\n")
-    print("\n| households | homes | grids | map.html (inline) | map.html (--cdn) | build s "
-          "| load event s | painted s | shift to GCJ-02 s | show homes s |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| households | homes | grids | map.html (inline) | without ground layers "
+          "| map.html (--cdn) | review.html | build s | load event s | painted s "
+          "| to street zoom s | shift to GCJ-02 s | show homes s |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         b = r["browser"]
         print(f"| {r['households']:,} | {r['homes']:,} | {r['grids']:,} | {r['inline_mb']} MB "
-              f"| {r['cdn_mb']} MB | {r['inline_build_s']} | {b['load_event_s']} "
-              f"| {b['painted_s']} | {b['shift_to_gcj02_s']} | {b['show_homes_s']} |")
+              f"| {r['no_ground_mb']} MB | {r['cdn_mb']} MB | {r['review_mb']} MB "
+              f"| {r['inline_build_s']} | {b['load_event_s']} "
+              f"| {b['painted_s']} | {b['street_zoom_s']} | {b['shift_to_gcj02_s']} "
+              f"| {b['show_homes_s']} |")
 
 
 if __name__ == "__main__":

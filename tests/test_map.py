@@ -22,6 +22,7 @@ import shapely
 
 import gridplan as gp
 from gridplan.report import write_plan
+from gridplan.review_map import ground as G
 from gridplan.review_map import layers as L
 from gridplan.review_map.labels import labels
 from gridplan.review_map.panels import summary_rows
@@ -120,7 +121,7 @@ def test_station_serves_the_households_nearest_to_it_within_the_radius():
     assert st["name"].tolist() == ["station 1", "station 2"]
     pr = L.proposed_layer(p)
     assert pr["new_households"].tolist() == [100]
-    feats = overlay(p.map(lang="en"), "Stations and 500 m circles").data["features"]
+    feats = overlay(p.map(lang="en"), "Stations").data["features"]
     assert [f["properties"]["served_households"] for f in feats] == [200, 100]
 
 
@@ -193,6 +194,78 @@ def test_display_simplification_mends_grids_whose_shared_edges_do_not_match():
     assert len(out) == 2 and shapely.coverage_is_valid(out)
     assert shapely.get_num_coordinates(out[0]) < shapely.get_num_coordinates(left)  # (3, 50) went
     assert shapely.area(out).sum() == pytest.approx(shapely.union_all(out).area)
+
+
+def test_neighbouring_grids_give_their_buildings_different_colours(plan):
+    grids, _ = L.grid_layers(plan, words(plan))
+    geoms = grids.geometry.values
+    a, b = shapely.STRtree(geoms).query(geoms, predicate="touches")
+    shared = shapely.length(shapely.intersection(shapely.boundary(geoms[a]),
+                                                 shapely.boundary(geoms[b]))) > 1.0
+    colour = grids["_colour"].to_numpy()
+    assert shared.any() and (colour[a[shared]] != colour[b[shared]]).all()
+    assert set(colour) <= set(G.GRID_PALETTE)
+
+
+def test_ground_layers_carry_streets_by_rank_water_and_every_building(plan):
+    g = G.ground_data(plan)
+    city = plan.city
+    assert set(g["streets"]["rank"]) == set(city.streets["rank"])
+    assert len(g["streets"]["xy"]) >= len(city.streets)
+    assert len(g["water"]["xy"]) >= len(city.water) and set(g["water"]["kind"]) == {"water"}
+    b = g["buildings"]
+    assert len(b["xy"]) == plan.homes["home_index"].nunique() == len(set(b["home"]))
+    assert sum(b["households"]) == plan.homes["households"].sum()
+    flat = np.concatenate([np.asarray(xy) for xy in g["streets"]["xy"] + b["xy"]])
+    assert np.allclose(flat, np.round(flat, G.GROUND_PRECISION), rtol=0, atol=1e-9)
+    # a shop is no grid's; a home is its grid's (by row of plan.grids)
+    kind = plan.homes.drop_duplicates("home_index").set_index("home_index")["households"]
+    grid_of = plan.homes[plan.homes["households"] > 0].drop_duplicates("home_index") \
+        .set_index("home_index")["grid_id"]
+    ids = plan.grids["grid_id"].astype(str).to_numpy()
+    for h, row in zip(b["home"], b["grid"]):
+        assert (row == -1) == (h not in grid_of.index)
+        if row >= 0 and plan.homes.loc[plan.homes["home_index"] == h, "part"].nunique() == 1:
+            assert ids[row] == str(grid_of[h])
+    assert g["buildings_zoom"] == G.BUILDINGS_ZOOM and kind.size == len(b["xy"])
+
+
+def test_an_address_register_is_drawn_as_points_from_a_lower_zoom():
+    xy = np.column_stack([np.arange(8) * 120.0, np.zeros(8)])
+    p = gp.plan(small_city(xy, np.full(8, 100)))
+    g = G.ground_data(p)
+    assert all(len(v) == 2 for v in g["buildings"]["xy"])
+    assert g["buildings_zoom"] == G.POINTS_ZOOM < G.BUILDINGS_ZOOM
+
+
+def test_many_stations_hide_their_circles_behind_one_coverage_area(plan):
+    n = len(plan.stations) + len(plan.proposed)
+    shown = plan.map(lang="en", circles_max_stations=n)
+    assert overlay(shown, "500 m circles of stations").show
+    assert not overlay(shown, "Within 500 m of any station").show
+    hidden = plan.map(lang="en", circles_max_stations=n - 1)
+    assert not overlay(hidden, "500 m circles of stations").show
+    area = overlay(hidden, "Within 500 m of any station")
+    assert area.show and len(area.data["features"]) == 1
+    assert f"{len(plan.stations)} stations" in hidden.get_root().render()   # the panel says so
+    # the merged area is the union of the circles
+    union = shapely.union_all(shapely.buffer(plan.stations.geometry.values, 500))
+    assert G.coverage_area(plan).area.iloc[0] == pytest.approx(union.area, rel=0.01)
+    assert L.CIRCLES_MAX_STATIONS < 10
+
+
+def test_review_page_takes_the_maps_basemap_and_language(tmp_path):
+    out = tmp_path / "r"
+    city = tmp_path / "city.gpkg"
+    gp.synth(households=6_000, seed=0).to_gpkg(city)
+    r = run("plan", city, "--out", out, "--review", "--basemap", "amap", "--lang", "en")
+    assert r.returncode == 0, r.stderr
+    page = (out / "review.html").read_text(encoding="utf-8")
+    blob = json.loads(page.split('id="gp-data">', 1)[1].split("</script>", 1)[0])
+    bases = {b["key"]: b for b in blob["bases"]}
+    assert bases["amap"]["show"] and bases["amap"]["gcj02"] and not bases["osm"]["show"]
+    assert blob["map_words"]["streets"] == "Streets" and blob["ground"]["streets"]["xy"]
+    assert "gridplan.followDatum" in page or "followDatum:" in page     # the map's own script
 
 
 # --- the other outputs ----------------------------------------------------------------------

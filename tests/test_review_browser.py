@@ -16,6 +16,7 @@ import pytest
 import shapely
 
 import gridplan as gp
+from gridplan.io.datum import wgs84_to_gcj02
 from gridplan.review_edit import review_graph, write_review
 
 from .browser import TILE_HOSTS, browser, real_errors, require_chromium  # noqa: F401
@@ -108,9 +109,10 @@ class Visit:
         self.page.mouse.click(spot["x"], spot["y"])
 
     def count(self, grid_id: str) -> tuple[int, bool]:
-        """The household count on the map's label of a grid, and whether it is red."""
+        """The household count on the map's label of a grid (shown or, where it would
+        overlap another, hidden), and whether it is red."""
         label = self.page.locator(f'.gp-count[data-grid="{grid_id}"]')
-        return int(label.inner_text().split("·")[1]), "gp-out" in label.get_attribute("class")
+        return int(label.text_content().split("·")[1]), "gp-out" in label.get_attribute("class")
 
     def panel(self, field: str) -> str:
         return self.page.inner_text(f"#gp-{field}")
@@ -340,3 +342,116 @@ def test_a_compound_moves_whole_on_the_page(browser, tmp_path):
         assert v.real_errors() == []
     finally:
         v.close()
+
+
+def _labels(page) -> list[dict]:
+    """The grid labels the page shows, with their boxes on screen."""
+    return page.evaluate("""() => Array.from(document.querySelectorAll('.gp-count'))
+        .filter(e => getComputedStyle(e).visibility !== 'hidden')
+        .map(e => { const r = e.getBoundingClientRect();
+                    return {grid: e.dataset.grid, l: r.left, r: r.right,
+                            t: r.top, b: r.bottom}; })""")
+
+
+def _overlapping(boxes) -> list:
+    return [(a["grid"], b["grid"]) for k, a in enumerate(boxes) for b in boxes[k + 1:]
+            if a["l"] < b["r"] and b["l"] < a["r"] and a["t"] < b["b"] and b["t"] < a["b"]]
+
+
+def test_grid_labels_never_overlap_and_the_selected_one_always_shows(visit, plan):
+    page = visit.page
+    for zoom_out in (0, 1.5, 3):
+        page.evaluate(f"""() => {{ const m = gridplanEdit.map;
+            m.setZoom(m.getBoundsZoom(gridplanEdit.layers.grids.getBounds()) - {zoom_out},
+                      {{animate: false}}); }}""")
+        shown = _labels(page)
+        assert shown and _overlapping(shown) == [], zoom_out
+    # zoomed out this far, 16 labels cannot all fit: some wait for room
+    assert len(shown) < len(plan.grids)
+    last = sorted(plan.grids["grid_id"])[-1]
+    page.evaluate(f"gridplanEdit.selectGrid('{last}')")
+    shown = _labels(page)
+    assert last in {b["grid"] for b in shown} and _overlapping(shown) == []
+    assert visit.real_errors() == []
+
+
+def _metres(a, b):
+    lat = np.radians((a[1] + b[1]) / 2)
+    return float(np.hypot((a[0] - b[0]) * 111_320 * np.cos(lat), (a[1] - b[1]) * 110_574))
+
+
+def test_review_page_on_amap_shifts_every_layer_as_the_map_does(browser, plan, files, graph,
+                                                                moves):
+    """review.html --basemap amap: grids, homes, labels, streets and buildings drawn in
+    GCJ-02 (as gridplan.io.datum computes it), the data and the exported edits in WGS84."""
+    path = write_review(plan, files / "out" / "review_amap.html", lang="en", basemap="amap")
+    v = Visit(browser, path)
+    try:
+        page = v.page
+        assert page.evaluate("gridplanEdit.datum.datum") == "gcj02"
+        assert page.get_by_label("AMap (Gaode, GCJ-02)").is_checked()
+        for name in ("Streets", "Water and rail", "Buildings (colour of their grid)"):
+            assert page.get_by_label(name).is_checked()
+        page.evaluate("gridplanEdit.layers.buildings.gpBuild()")    # first drawn on AMap
+        probe = """() => Object.fromEntries(Object.entries(gridplanEdit.layers).map(([k, g]) => {
+            const l = g.getLayers()[0];
+            if (!l) return [k, null];
+            const now = l.getLatLngs ? l.getLatLngs().flat(3)[0] : l.getLatLng();
+            const w = l._gpWgs84 && (l.getLatLngs ? l._gpWgs84.flat(3)[0] : l._gpWgs84);
+            return [k, {now: [now.lng, now.lat], wgs: w ? [w.lng, w.lat] : null}]; }))"""
+        got = page.evaluate(probe)
+        assert {"grids", "homes", "labels", "streets", "water", "buildings"} <= set(got)
+        for name, v_ in got.items():
+            if v_ is None:
+                continue
+            lon, lat = wgs84_to_gcj02(*v_["wgs"])
+            assert _metres(v_["now"], (float(lon), float(lat))) < 0.01, name
+            assert 100 < _metres(v_["now"], v_["wgs"]) < 1_000, name
+        hosts = {urlsplit(u).hostname for u in v.refused}
+        assert hosts and all(h.endswith("is.autonavi.com") for h in hosts), hosts
+        # a move made on AMap is exported at the home's WGS84 point, as gridplan reads it
+        i, m, _ = pick(moves, lambda why: why is None)
+        assert page.evaluate(f"gridplanEdit.move({m.home_index}, {m.part}, '{m.to_grid}')")["ok"]
+        feature = page.evaluate("gridplanEdit.collection()")["features"][0]
+        xy = gpd.GeoSeries(shapely.points(graph.rows[["x", "y"]].to_numpy()[i]),
+                           crs=plan.homes.crs).to_crs(4326).iloc[0]
+        assert _metres(feature["geometry"]["coordinates"], (xy.x, xy.y)) < 0.2
+        page.get_by_label("OpenStreetMap").check()
+        page.wait_for_function("gridplanEdit.datum.datum === 'wgs84'")
+        back = page.evaluate(probe)
+        for name, v_ in back.items():
+            if v_ is not None:
+                assert v_["now"] == pytest.approx(v_["wgs"], abs=1e-12), name
+        assert v.real_errors() == []
+    finally:
+        v.close()
+
+
+def test_review_page_draws_the_maps_streets_and_buildings(visit, plan, moves, graph):
+    page = visit.page
+    page.evaluate("gridplanEdit.map.setZoom(17, {animate: false})")
+    assert page.locator("path.gp-street").count() > 0
+    assert page.locator("path.gp-water").count() >= len(plan.city.water)
+    assert page.locator("path.gp-building").count() == plan.homes["home_index"].nunique()
+    # a building takes the colour of its grid on the page, and follows it when it moves
+    fills = page.evaluate("""() => {
+        const b = gridplanEdit.layers.buildings.getLayers();
+        return b.map(l => l._path.getAttribute('fill')); }""")
+    colour = dict(zip(page.evaluate("gridplanEdit.data.grids.id"),
+                      page.evaluate("gridplanEdit.data.grids.colour")))
+    res = plan.homes[plan.homes["households"] > 0]
+    main = (res.sort_values("households", ascending=False, kind="stable")
+            .drop_duplicates("home_index").set_index("home_index")["grid_id"].astype(str))
+    homes = page.evaluate("gridplanEdit.data.ground.buildings.home")
+    assert fills == [colour[main[h]] if h in main.index else "#9e9e9e" for h in homes]
+    assert "#9e9e9e" in fills and len(set(fills)) > 2      # shops grey, homes in grid colours
+    # a home of one part, moved: its building takes the colour of the grid it went to
+    parts = graph.rows.groupby("home_index").size()
+    together = np.bincount(graph.group)
+    _, m, _ = next(c for c in moves if c[2] is None and parts[c[1].home_index] == 1
+                   and together[graph.group[c[0]]] == 1)
+    assert page.evaluate(f"gridplanEdit.move({m.home_index}, 0, '{m.to_grid}')")["ok"]
+    k = homes.index(m.home_index)
+    after = page.evaluate(f"gridplanEdit.layers.buildings.getLayers()[{k}]._path"
+                          ".getAttribute('fill')")
+    assert fills[k] == colour[m.from_grid] and after == colour[m.to_grid]

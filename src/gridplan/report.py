@@ -157,7 +157,10 @@ def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = Fal
             write_geojson(plan, tmp / "geojson")
         if review:
             from .review_edit import write_review
-            write_review(plan, tmp / "review.html", lang=(map_options or {}).get("lang", "zh"))
+            opts = map_options or {}
+            write_review(plan, tmp / "review.html", lang=opts.get("lang", "zh"),
+                         basemap=opts.get("basemap", "osm"),
+                         tianditu_key=opts.get("tianditu_key"))
     return Path(out)
 
 

@@ -12,7 +12,11 @@ import numpy as np
 import shapely
 
 from ..partition import dissolve_cells
-from ..review_map.assets import LIBRARIES, inline_script, library_tags, static_text
+from ..review_map import basemaps as B
+from ..review_map.assets import LIBRARIES, OWN_CSS as MAP_CSS, OWN_JS as MAP_JS, \
+    inline_script, library_tags, static_text
+from ..review_map.ground import NO_GRID, ground_data
+from ..review_map.labels import labels as map_labels
 from ..review_map.layers import simplify_coverage
 from .graph import ReviewGraph, review_graph
 from .words import words as page_words
@@ -56,8 +60,9 @@ def _colours(graph: ReviewGraph) -> list[str]:
     return [PALETTE[c] for c in colour]
 
 
-def review_data(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
-                precision: int = PRECISION) -> dict:
+def review_data(plan, *, lang: str = "zh", basemap: str = "osm",
+                tianditu_key: str | None = None, ground: bool = True,
+                simplify_m: float = SIMPLIFY_M, precision: int = PRECISION) -> dict:
     """What ``review.html`` carries: grids, movable homes with their cells and neighbours,
     the range and the words.
 
@@ -65,6 +70,13 @@ def review_data(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
     ----------
     plan : Plan
     lang : {'zh', 'en'}
+    basemap : {'osm', 'amap', 'tianditu'}
+        The basemap shown first, as on the review map (on AMap every overlay is shifted to
+        GCJ-02); the others stay selectable.
+    tianditu_key : str, optional
+        Tianditu key; default the ``GRIDPLAN_TIANDITU_KEY`` environment variable.
+    ground : bool
+        Carry the review map's streets, water and rail, and buildings.
     simplify_m : float
         Simplification of grid and cell outlines for display, metres.
     precision : int
@@ -76,10 +88,16 @@ def review_data(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
         ``meta``, ``words``, ``grids`` (id, community, colour, label point, shape), ``units``
         (columns per movable home or part: home_index, part, households, grid, lon, lat,
         area_m2, perimeter_m, radius / walk coverage flags, compound, group, name),
-        ``cells`` (one shape per unit), ``pairs`` (a, b, shared_m).
+        ``cells`` (one shape per unit), ``pairs`` (a, b, shared_m), ``bases`` (basemaps,
+        :func:`gridplan.review_map.basemaps.basemap_specs`), ``ground``
+        (:func:`gridplan.review_map.ground.ground_data`, or None) and ``map_words`` (the
+        names of those layers).
     """
     cfg = plan.config
     w = page_words(lang)
+    key = B.tianditu_key(tianditu_key)
+    B.check_basemap(basemap, key)
+    mw = map_labels(lang)
     graph = review_graph(plan)
     rows, crs = graph.rows, plan.city.crs
     homes = plan.homes.iloc[rows["homes_row"].to_numpy()]
@@ -128,11 +146,16 @@ def review_data(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
         "cells": _display(unit_cells, crs, precision),
         "pairs": {"a": graph.pairs["a"].tolist(), "b": graph.pairs["b"].tolist(),
                   "shared_m": np.round(graph.pairs["shared_m"].to_numpy(), 3).tolist()},
+        "bases": B.basemap_specs(mw, shown=basemap, lang=lang, key=key),
+        "ground": ground_data(plan) if ground else None,
+        "map_words": {k: mw[k] for k in ("streets", "water", "buildings")},
+        "no_grid": NO_GRID,
     }
 
 
-def review_page(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
-                precision: int = PRECISION) -> str:
+def review_page(plan, *, lang: str = "zh", basemap: str = "osm",
+                tianditu_key: str | None = None, ground: bool = True,
+                simplify_m: float = SIMPLIFY_M, precision: int = PRECISION) -> str:
     """``review.html`` of a plan as text: Leaflet, the script, the style and the data inlined,
     so the one file works with no network (basemap tiles are optional).
 
@@ -147,14 +170,20 @@ def review_page(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
     ----------
     plan : Plan
     lang : {'zh', 'en'}
-    simplify_m, precision
+    basemap, tianditu_key, ground, simplify_m, precision
         See :func:`review_data`.
 
     Returns
     -------
     str
+
+    Raises
+    ------
+    InputError
+        For an unknown ``lang`` or ``basemap``, or Tianditu without a key.
     """
-    data = review_data(plan, lang=lang, simplify_m=simplify_m, precision=precision)
+    data = review_data(plan, lang=lang, basemap=basemap, tianditu_key=tianditu_key,
+                       ground=ground, simplify_m=simplify_m, precision=precision)
     # "<" as an escape, so no name or comment in the data can end the script element
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     w = data["words"]
@@ -166,12 +195,14 @@ def review_page(plan, *, lang: str = "zh", simplify_m: float = SIMPLIFY_M,
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         f"<title>{escape(w['title'])}</title>",
         *library_tags(LEAFLET),
-        f"<style>\n{static_text(OWN_CSS)}\n</style>",
+        f"<style>\n{static_text(MAP_CSS)}\n{static_text(OWN_CSS)}\n</style>",
         "</head>",
         "<body>",
         '<div id="gp-map"></div>',
         '<aside id="gp-side"></aside>',
         f'<script type="application/json" id="gp-data">{blob}</script>',
+        # the review map's script: base layers, ground layers and the GCJ-02 shift
+        inline_script(static_text(MAP_JS)),
         inline_script(static_text(OWN_JS)),
         "</body>",
         "</html>",

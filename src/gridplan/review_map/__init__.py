@@ -3,6 +3,7 @@ basemaps, and quotes the plan's figures.
 
 Modules: ``build`` assembles the map, ``layers`` prepares each layer's data for display,
 ``panels`` writes the legend and summary, ``basemaps`` offers the tiles and their datums,
+``ground`` gives the streets, water and buildings both review pages draw,
 ``assets`` inlines the vendored Leaflet, ``labels`` holds the Chinese and English words.
 """
 

@@ -60,8 +60,9 @@ def tianditu_key(given: str | None = None) -> str | None:
     return given or os.environ.get(TIANDITU_KEY_ENV) or None
 
 
-def basemaps(words: dict, *, shown: str, lang: str, key: str | None) -> list[Basemap]:
-    """The base layers to offer, ``shown`` switched on; Tianditu only when there is a key.
+def basemap_specs(words: dict, *, shown: str, lang: str, key: str | None) -> list[dict]:
+    """The base layers to offer as plain data (what both review pages build their tile
+    layers from), ``shown`` switched on; Tianditu only when there is a key.
 
     Parameters
     ----------
@@ -75,23 +76,46 @@ def basemaps(words: dict, *, shown: str, lang: str, key: str | None) -> list[Bas
 
     Returns
     -------
-    list of Basemap
+    list of dict
+        ``key``, ``name``, ``gcj02``, ``show`` and either ``url``, ``attr``, ``subdomains``,
+        ``max_zoom`` or ``parts`` (a list of such tile layers shown together).
     """
     osm = xyz.OpenStreetMap.Mapnik
     out = [
-        Basemap("osm", folium.TileLayer(osm.build_url(), attr=osm.html_attribution,
-                                        name=words["base_osm"], max_zoom=19,
-                                        show=shown == "osm"), gcj02=False),
-        Basemap("amap", folium.TileLayer(_AMAP_URL, attr=_AMAP_ATTR, name=words["base_amap"],
-                                         subdomains="1234", max_zoom=18,
-                                         show=shown == "amap"), gcj02=True),
+        {"key": "osm", "name": words["base_osm"], "url": osm.build_url(),
+         "attr": osm.html_attribution, "subdomains": "abc", "max_zoom": 19, "gcj02": False},
+        {"key": "amap", "name": words["base_amap"], "url": _AMAP_URL, "attr": _AMAP_ATTR,
+         "subdomains": "1234", "max_zoom": 18, "gcj02": True},
     ]
     if key:
-        group = folium.FeatureGroup(name=words["base_tianditu"], overlay=False,
-                                    show=shown == "tianditu")
-        for layer in ("vec", "cva" if lang == "zh" else "eva"):
-            folium.TileLayer(_TIANDITU_URL.format(layer=layer, key=key), attr=_TIANDITU_ATTR,
-                             name=f"tianditu_{layer}", subdomains="01234567", max_zoom=18,
-                             control=False).add_to(group)
-        out.append(Basemap("tianditu", group, gcj02=False))
+        out.append({"key": "tianditu", "name": words["base_tianditu"], "gcj02": False,
+                    "parts": [{"url": _TIANDITU_URL.format(layer=layer, key=key),
+                               "attr": _TIANDITU_ATTR, "subdomains": "01234567",
+                               "max_zoom": 18, "name": f"tianditu_{layer}"}
+                              for layer in ("vec", "cva" if lang == "zh" else "eva")]})
+    for s in out:
+        s["show"] = s["key"] == shown
+    return out
+
+
+def basemaps(words: dict, *, shown: str, lang: str, key: str | None) -> list[Basemap]:
+    """The base layers to offer as folium layers (see :func:`basemap_specs`).
+
+    Returns
+    -------
+    list of Basemap
+    """
+    out = []
+    for s in basemap_specs(words, shown=shown, lang=lang, key=key):
+        if "parts" in s:
+            layer = folium.FeatureGroup(name=s["name"], overlay=False, show=s["show"])
+            for p in s["parts"]:
+                folium.TileLayer(p["url"], attr=p["attr"], name=p["name"],
+                                 subdomains=p["subdomains"], max_zoom=p["max_zoom"],
+                                 control=False).add_to(layer)
+        else:
+            layer = folium.TileLayer(s["url"], attr=s["attr"], name=s["name"],
+                                     subdomains=s["subdomains"], max_zoom=s["max_zoom"],
+                                     show=s["show"])
+        out.append(Basemap(s["key"], layer, gcj02=s["gcj02"]))
     return out

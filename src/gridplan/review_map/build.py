@@ -11,12 +11,15 @@ from branca.element import Element
 from folium.template import Template
 from folium.utilities import JsCode
 
+from . import ground as G
 from . import layers as L
 from . import panels as P
 from .assets import install_assets
 from . import basemaps as B
 from .labels import check_lang, labels
 
+#: The pane of the map's fills (grids, special grids, walk circles, coverage area).
+FILL_PANE = "gpFill"
 DEFAULT_LANG = "zh"
 DEFAULT_BASEMAP = "osm"
 
@@ -30,14 +33,16 @@ class _Review(folium.MacroElement):
         {%- for key, layer in this.overlays.items() %}
             {{ key|tojson }}: {{ layer.get_name() }},
         {%- endfor %}
-        }, [{% for b in this.gcj_bases %}{{ b.get_name() }}, {% endfor %}]);
+        }, [{% for b in this.gcj_bases %}{{ b.get_name() }}, {% endfor %}],
+        {{ this.control.get_name() if this.control else 'null' }});
         {% endmacro %}
     """)
 
-    def __init__(self, config: dict, overlays: dict, gcj_bases: list):
+    def __init__(self, config: dict, overlays: dict, gcj_bases: list, control=None):
         super().__init__()
         self._name = "GridplanReview"
         self.config, self.overlays, self.gcj_bases = config, overlays, gcj_bases
+        self.control = control
 
 
 def _js(call: str, options: dict) -> JsCode:
@@ -58,16 +63,18 @@ def _geojson(gdf, name: str, words: dict, tip: list[str], pop: list[str] | None 
              precision: int = L.PRECISION, **options) -> folium.GeoJson:
     popup = (folium.GeoJsonPopup(fields=pop, aliases=[words[f] for f in pop], localize=False,
                                  max_width=420) if pop else None)
+    tooltip = (folium.GeoJsonTooltip(fields=tip, aliases=[words[f] for f in tip], sticky=True)
+               if tip else None)
     return folium.GeoJson(
-        _escaped(L.feature_collection(gdf, precision)), name=name,
-        tooltip=folium.GeoJsonTooltip(fields=tip, aliases=[words[f] for f in tip], sticky=True),
+        _escaped(L.feature_collection(gdf, precision)), name=name, tooltip=tooltip,
         popup=popup, **options)
 
 
 def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
              cdn: bool = False, tianditu_key: str | None = None, isochrones: bool = True,
              homes: bool = True, simplify_m: float = L.SIMPLIFY_M,
-             precision: int = L.PRECISION) -> folium.Map:
+             precision: int = L.PRECISION, ground: bool = True,
+             circles_max_stations: int = L.CIRCLES_MAX_STATIONS) -> folium.Map:
     """The review map of a plan: a single self-contained page planners can work from.
 
     Toggleable layers: grids coloured by households against the range (out-of-range grids
@@ -101,6 +108,12 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
         one coverage, so neighbours keep shared edges).
     precision : int
         Decimal places of lon/lat in the page (6 is about 0.1 m).
+    ground : bool
+        Draw the streets (by rank), water and rail, and the buildings coloured by their
+        grid (from street zoom), from the plan's city; no tiles needed.
+    circles_max_stations : int
+        With more stations than this, their radius circles start hidden and one merged
+        area within the radius of any station is shown instead.
 
     Returns
     -------
@@ -122,9 +135,15 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
 
     grids, communities = L.grid_layers(plan, words, simplify_m)
     x0, y0, x1, y1 = L.to_display(grids, precision).total_bounds
+    # quarter zoom steps: the district fills the view instead of falling to the zoom below
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None,
-                   control_scale=True)
-    m.fit_bounds([[y0, x0], [y1, x1]])
+                   control_scale=True, zoom_snap=0.25)
+    # the district clear of the layer control and the legend on the right
+    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=(10, 10),
+                 padding_bottom_right=(300, 10))
+    # fills lie under the ground layers (streets, water, buildings: panes 385-395), the
+    # outlines and points above them in Leaflet's overlay pane (400)
+    folium.map.CustomPane(FILL_PANE, z_index=380, pointer_events=True).add_to(m)
     m.get_root().header.add_child(Element(f"<title>{escape(words['title'])}</title>"),
                                   name="title")
     bases = B.basemaps(words, shown=basemap, lang=lang, key=key)
@@ -138,7 +157,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
         if len(iso):
             overlays["isochrones"] = _geojson(
                 iso, words["layer_isochrones"], words, ["station", "walk_minutes"],
-                precision=precision, show=False,
+                precision=precision, show=False, pane=FILL_PANE,
                 style={"color": P.ISOCHRONE, "weight": 1, "fillColor": P.ISOCHRONE,
                        "fillOpacity": 0.15, "className": "gp-isochrone"})
     grid_tip = ["grid_id", "community_id", "households", "homes", "polsby_popper",
@@ -147,12 +166,13 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
         ["share_radius_walk", "share_15min"] if walk else []) + ["station_in_reach", "notes"]
     overlays["grids"] = _geojson(
         grids, words["layer_grids"], words, grid_tip, grid_pop, precision=precision,
+        pane=FILL_PANE,
         style=_js("gridStyle", {"line": "#4d4d4d", "weight": 0.8, "fillOpacity": 0.45,
                                 "flag": L.UNRESOLVED, "flagWeight": 3}))
     if len(plan.special_grids):
         overlays["special_grids"] = _geojson(
             L.special_layer(plan, simplify_m), words["layer_special"], words,
-            ["special_grid_id", "community_id", "units"], precision=precision,
+            ["special_grid_id", "community_id", "units"], precision=precision, pane=FILL_PANE,
             style={"color": "#525252", "weight": 1, "fillColor": P.SPECIAL,
                    "fillOpacity": 0.25, "dashArray": "2 3", "className": "gp-special"})
     overlays["communities"] = _geojson(
@@ -162,24 +182,38 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
         ["community_id", "households", "grids", "homes", "status", "share_radius",
          *(["share_15min"] if walk else []), "notes"], precision=precision,
         style=_js("communityStyle", {"line": P.COMMUNITY, "weight": 2.5, "flag": L.BELOW}))
+    many = len(plan.stations) + len(plan.proposed) > circles_max_stations
+    circles = L.circle_layer(plan, P.STATION, P.PROPOSED)
+    if len(circles):
+        overlays["circles"] = _geojson(
+            circles, words["layer_circles"], words, [], precision=precision, show=not many,
+            point_to_layer=_js("radiusCircle", {"radius": radius, "className": "gp-radius"}))
     if len(plan.stations):
+        area = G.coverage_area(plan)
+        overlays["coverage"] = _geojson(
+            area, words["layer_coverage"], words, [], precision=precision,
+            show=many, pane=FILL_PANE, interactive=False,
+            style={"color": P.STATION, "weight": 1.5, "fillColor": P.STATION,
+                   "fillOpacity": 0.05, "className": "gp-coverage"})
         overlays["stations"] = _geojson(
             L.station_layer(plan, words), words["layer_stations"], words,
             ["name", "served_households", "served_homes"], precision=precision,
-            point_to_layer=_js("stationMarker", {"radius": radius, "color": P.STATION,
+            point_to_layer=_js("stationMarker", {"radius": None, "color": P.STATION,
                                                  "dot": 6, "dash": None,
                                                  "className": "gp-station"}))
     if len(plan.proposed):
         overlays["proposed"] = _geojson(
             L.proposed_layer(plan), words["layer_proposed"], words,
             ["proposed_rank", "new_households", "reach_households"], precision=precision,
-            point_to_layer=_js("stationMarker", {"radius": radius, "color": P.PROPOSED,
+            point_to_layer=_js("stationMarker", {"radius": None, "color": P.PROPOSED,
                                                  "dot": 6, "dash": "6 6",
                                                  "className": "gp-proposed"}))
     if len(plan.uncovered):
+        # with no station at all every home is beyond the radius: that layer says nothing
         overlays["uncovered"] = _geojson(
             L.uncovered_layer(plan), words["layer_uncovered"], words,
             ["households", "dist_m", "grid_id"], precision=precision,
+            show=bool(len(plan.stations)),
             point_to_layer=_js("dot", {"radius": 3, "color": "#ffffff", "weight": 0.8,
                                        "fillColor": P.UNCOVERED, "fillOpacity": 0.95,
                                        "className": "gp-uncovered"}))
@@ -192,25 +226,41 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
             overlays["homes"] = folium.plugins.FastMarkerCluster(
                 rows, name=words["layer_homes"],
                 callback=f"function (row) {{ return gridplan.homeMarker(row, {hover}); }}",
-                disableClusteringAtZoom=17, showCoverageOnHover=False, chunkedLoading=True,
+                # not chunked: the layer is taken off the map on load, and a chunk still
+                # queued then would reach for the map it left (an error at 1M households)
+                disableClusteringAtZoom=17, showCoverageOnHover=False, chunkedLoading=False,
                 maxClusterRadius=60)
             hidden.append("homes")   # FastMarkerCluster always adds itself; hidden on load
     for layer in overlays.values():
         layer.add_to(m)
-    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    control = folium.LayerControl(collapsed=False, position="topright").add_to(m)
 
     notes = []
+    if many:
+        notes.append(words["note_circles"].format(n=len(plan.stations), radius=f"{radius:g}"))
     if not key:
         notes.append(words["note_tianditu"])
     notes.append(words["note_gcj"])
     config = {
         "summary": P.summary_html(plan.summary, words, notes),
-        "legend": P.legend_html(words, lo, hi, isochrones="isochrones" in overlays,
-                                special="special_grids" in overlays),
         "hidden": hidden, "highlight": "grids", "lang": lang,
         "tianditu": bool(key),
     }
-    _Review(config, overlays, [b.layer for b in bases if b.gcj02]).add_to(m)
+    parts = set()
+    if ground:
+        config["ground"] = gd = G.ground_data(plan)
+        config["colours"] = list(grids["_colour"])
+        config["noGrid"] = G.NO_GRID
+        config["words"] = {k: words[k] for k in ("streets", "water", "buildings")}
+        parts = {k for k in ("streets", "water", "buildings") if gd[k]["xy"]}
+        if gd["water"]["xy"]:
+            parts |= {f"water_{k}" for k in gd["water"]["kind"]}
+    config["legend"] = P.legend_html(words, lo, hi, isochrones="isochrones" in overlays,
+                                     special="special_grids" in overlays,
+                                     coverage="coverage" in overlays, ground=parts,
+                                     present=set(overlays) | ({"unresolved"} if
+                                                              grids["_flag"].any() else set()))
+    _Review(config, overlays, [b.layer for b in bases if b.gcj02], control).add_to(m)
     install_assets(m, *[layer for layer in overlays.values()
                         if hasattr(layer, "default_js")], cdn=cdn)
     return m

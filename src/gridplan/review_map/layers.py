@@ -10,6 +10,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from .ground import neighbour_colours
+
 #: Polygon simplification for display, metres. Grids are simplified as one coverage, so
 #: neighbours keep a shared edge (no slivers, no gaps).
 SIMPLIFY_M = 2.0
@@ -20,6 +22,9 @@ BELOW, ABOVE = "#d7301f", "#7a0177"
 IN_RANGE_RAMP = ("#c6dbef", "#6baed6", "#08519c")
 #: Outline of an unresolved grid.
 UNRESOLVED = "#ff7f00"
+#: Above this many stations the map hides their radius circles at first (they would cover
+#: the grids) and shows the merged area within the radius of any station instead.
+CIRCLES_MAX_STATIONS = 6
 
 
 def grid_colours(lo: int, hi: int) -> cm.LinearColormap:
@@ -120,6 +125,8 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
         "_flag": [int(str(i) in notes) for i in g["grid_id"]],
     }, geometry=simplify_coverage(g.geometry.values, simplify_m), crs=g.crs, index=g.index)
     grids["_fill"] = grids["_fill"].str[:7]       # branca gives #rrggbbaa
+    # the colour its buildings wear: different from each neighbouring grid's
+    grids["_colour"] = neighbour_colours(grids.geometry.values)
 
     c = plan.communities
     outlines = dissolve_communities(grids)
@@ -193,6 +200,17 @@ def station_layer(plan, words: dict) -> gpd.GeoDataFrame:
         "served_households": np.round(served).astype(int),
         "served_homes": homes.astype(int),
     }, geometry=list(st.geometry.values), crs=st.crs)
+
+
+def circle_layer(plan, station: str, proposed: str) -> gpd.GeoDataFrame:
+    """The radius circle of every station (solid) and proposed station (dashed), as points
+    with ``_colour`` and ``_dash``."""
+    st, pr = plan.stations, plan.proposed
+    geoms = [*st.geometry.values, *pr.geometry.values]
+    return gpd.GeoDataFrame({
+        "_colour": [station] * len(st) + [proposed] * len(pr),
+        "_dash": [None] * len(st) + ["6 6"] * len(pr),
+    }, geometry=geoms, crs=plan.homes.crs)
 
 
 def proposed_layer(plan) -> gpd.GeoDataFrame:

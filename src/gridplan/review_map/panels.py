@@ -48,7 +48,8 @@ def summary_html(summary: dict, words: dict, notes: list[str]) -> str:
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
                    for k, v in summary_rows(summary, words))
     foot = "".join(f"<p class='gp-note'>{escape(n)}</p>" for n in notes)
-    return (f"<details open class='gp-summary'><summary>{escape(words['summary'])}</summary>"
+    # closed at first: open, it would cover part of the district at the default zoom
+    return (f"<details class='gp-summary'><summary>{escape(words['summary'])}</summary>"
             f"<table>{rows}</table>{foot}</details>")
 
 
@@ -56,8 +57,15 @@ def _swatch(style: str) -> str:
     return f"<i class='gp-swatch' style='{style}'></i>"
 
 
-def legend_html(words: dict, lo: int, hi: int, *, isochrones: bool, special: bool) -> str:
-    """The legend: what each colour and line means."""
+def legend_html(words: dict, lo: int, hi: int, *, isochrones: bool, special: bool,
+                coverage: bool = False, ground: set = frozenset(),
+                present: set | None = None) -> str:
+    """The legend: what each colour and line means; ``ground`` names the ground layers
+    drawn (``streets``, ``buildings``, ``water_water``, ``water_rail``); with ``present``
+    (overlay keys: ``stations``, ``proposed``, ``uncovered``, ``unresolved``) only the
+    entries of layers the map has."""
+    def has(key):
+        return present is None or key in present
     ramp = ", ".join(L.IN_RANGE_RAMP)
     items = [
         (f"<span class='gp-tick'>{lo}</span><i class='gp-swatch gp-ramp' "
@@ -74,11 +82,36 @@ def legend_html(words: dict, lo: int, hi: int, *, isochrones: bool, special: boo
         (_swatch(f"background:{UNCOVERED};border-radius:50%;width:8px;height:8px;margin:3px"),
          words["legend_uncovered"]),
     ]
+    keys = [None, None, None, "unresolved", None, "stations", "proposed", "uncovered"]
+    items = [it for it, k in zip(items, keys) if k is None or has(k)]
     if special:
         items.append((_swatch(f"background:{SPECIAL}"), words["legend_special"]))
     if isochrones:
         items.append((_swatch(f"background:{ISOCHRONE}55;border:1px solid {ISOCHRONE}"),
                       words["legend_isochrone"]))
+    if coverage:
+        items.append((_swatch(f"background:{STATION}22;border:1.5px solid {STATION}"),
+                      words["legend_coverage"]))
+    line = "<i class='gp-swatch gp-line' style='{}'></i>"
+    if "streets" in ground:
+        items += [
+            (line.format("height:7px;background:#fff;border:1.5px solid #6b6b6b"),
+             words["legend_arterial"]),
+            (line.format("height:4px;background:#fff;border:1px solid #bbb"),
+             words["legend_local"]),
+            (line.format("height:0;border-top:2px dotted #555"), words["legend_path"]),
+        ]
+    if "water_water" in ground:
+        items.append((_swatch("background:#a6cee3;border:1px solid #3b8bc2"),
+                      words["legend_water"]))
+    if "water_rail" in ground:
+        items.append((line.format("height:5px;border:1.5px solid #333;background:repeating-"
+                                  "linear-gradient(to right,#333 0 5px,#fff 5px 10px)"),
+                      words["legend_rail"]))
+    if "buildings" in ground:
+        items.append((_swatch("background:linear-gradient(to right,#1b9e77 0 33%,#d95f02 33% "
+                              "66%,#7570b3 66%);border:1px solid #333"),
+                      words["legend_buildings"]))
     rows = "".join(f"<div>{sw}<span>{escape(text)}</span></div>" for sw, text in items)
     return (f"<details open class='gp-legend'><summary>{escape(words['legend'])}</summary>"
             f"{rows}"

@@ -291,12 +291,18 @@
 
   // --- the map ---------------------------------------------------------------------------
   var map = L.map('gp-map', {zoomSnap: 0.25, preferCanvas: false});
-  [['gpGrids', 400], ['gpMoved', 410], ['gpHomes', 420]].forEach(function (p) {
+  // grid fills under the review map's ground panes (water 385, streets 390, buildings 395),
+  // homes above them
+  [['gpGrids', 380], ['gpMoved', 382], ['gpHomes', 420]].forEach(function (p) {
     map.createPane(p[0]).style.zIndex = p[1];
   });
-  L.tileLayer('https://tile.openstreetmap.org/{z}/{x}/{y}.png', {
-    maxZoom: 19, attribution: '&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a>'
-  }).addTo(map);
+  var GP = window.gridplan;
+  var bases = GP.tileLayers(D.bases);
+  var baseControl = {};
+  bases.forEach(function (b) {
+    baseControl[b.name] = b.layer;
+    if (b.show) { b.layer.addTo(map); }
+  });
   var renderer = N > 5000 ? L.canvas({pane: 'gpHomes'}) : undefined;
 
   var gridLayers = GR.shape.map(function (geom, g) {
@@ -337,6 +343,83 @@
     return L.marker([p[1], p[0]], {icon: icon, interactive: false, keyboard: false}).addTo(map);
   });
 
+  // the review map's ground, buildings in the colour of the grid that holds them now
+  var ground = D.ground ? GP.ground(map, D.ground, {
+    colours: GR.colour, noGrid: D.no_grid,
+    datum: function () { return datum ? datum.datum : 'wgs84'; }}) : {};
+  var homeUnits = {};
+  for (i = 0; i < N; i++) { (homeUnits[U.home_index[i]] = homeUnits[U.home_index[i]] || []).push(i); }
+  function buildingColour(b) {
+    var units = homeUnits[D.ground.buildings.home[b]];
+    if (!units) { return D.no_grid; }
+    var best = units[0];
+    units.forEach(function (j) { if (U.households[j] > U.households[best]) { best = j; } });
+    return GR.colour[rowGrid[best]];
+  }
+  var overlayControl = {}, datumLayers = {
+    grids: L.featureGroup(gridLayers), homes: L.featureGroup(markers),
+    labels: L.layerGroup(labels), moved: movedLayer};
+  ['streets', 'water', 'buildings'].forEach(function (k) {
+    if (ground[k] && (ground[k].gpCount || ground[k].getLayers().length)) {
+      ground[k].addTo(map);
+      overlayControl[D.map_words[k]] = ground[k];
+      datumLayers[k] = ground[k];
+    }
+  });
+  L.control.layers(baseControl, overlayControl, {collapsed: false, position: 'topright'})
+    .addTo(map);
+  var datum = GP.followDatum(map, datumLayers,
+                             bases.filter(function (b) { return b.gcj02; })
+                                  .map(function (b) { return b.layer; }));
+  map.on('gridplan:datum', function () { placeLabels(); });
+
+  // Grid labels that never overlap: the selected grid first, then the grids it may give
+  // to or take from, then grids outside the range, then the rest; a label whose box would
+  // touch one already shown stays hidden until there is room (zooming in makes room).
+  function placeLabels() {
+    var focus = sel.unit !== null ? rowGrid[sel.unit] : sel.grid;
+    var near = {};
+    (sel.unit !== null ? targets(sel.unit) : sel.grid !== null ? gridNeighbours(sel.grid) : [])
+      .forEach(function (g) { near[g] = true; });
+    var rank = function (g) {
+      return g === focus ? 0 : near[g] ? 1 : !inRange(S[g].households) ? 2 : 3;
+    };
+    var view = map.getBounds().pad(0.05), boxes = [];
+    labels.forEach(function (m, g) {
+      var e = m.getElement(), span = e && e.firstChild;
+      if (!span) { return; }
+      span.style.visibility = 'hidden';
+      if (view.contains(m.getLatLng())) { boxes.push({g: g, span: span}); }
+    });
+    boxes.forEach(function (b) { b.r = b.span.getBoundingClientRect(); });
+    boxes.sort(function (a, b) { return rank(a.g) - rank(b.g) || a.g - b.g; });
+    var CELL = 64, cells = {}, shown = 0;
+    function keys(r) {
+      var out = [];
+      for (var x = Math.floor(r.left / CELL); x <= Math.floor(r.right / CELL); x++) {
+        for (var y = Math.floor(r.top / CELL); y <= Math.floor(r.bottom / CELL); y++) {
+          out.push(x + ':' + y);
+        }
+      }
+      return out;
+    }
+    function hits(a, b) {
+      return a.left < b.right + 2 && b.left < a.right + 2 && a.top < b.bottom + 2 && b.top < a.bottom + 2;
+    }
+    boxes.forEach(function (b) {
+      var ks = keys(b.r);
+      var clash = ks.some(function (k) {
+        return (cells[k] || []).some(function (r) { return hits(r, b.r); });
+      });
+      if (clash) { return; }
+      ks.forEach(function (k) { (cells[k] = cells[k] || []).push(b.r); });
+      b.span.style.visibility = '';
+      shown += 1;
+    });
+    return shown;
+  }
+  map.on('zoomend moveend', placeLabels);
+
   function onGridClick(g) {
     if (sel.unit !== null && g !== rowGrid[sel.unit]) {
       moveUnit(sel.unit, g);
@@ -368,7 +451,7 @@
             pane: 'gpMoved', className: 'gp-moved-cell', fillColor: GR.colour[rowGrid[i]],
             fillOpacity: 0.8, color: '#333', weight: 1, dashArray: '3 3'}}).getLayers()[0];
           cell.on('click', function (e) { L.DomEvent.stopPropagation(e); onGridClick(rowGrid[i]); });
-          movedLayer.addLayer(cell);
+          movedLayer.addLayer(GP.toDatum(cell, datum.datum));
         })(i);
       }
       markers[i].setStyle(i === sel.unit ? {fillColor: '#ffd92f', color: '#000', weight: 3}
@@ -382,6 +465,8 @@
       span.classList.toggle('gp-out', !inRange(S[g].households));
       span.classList.toggle('gp-selected', g === focus);
     });
+    if (ground.buildings) { ground.buildings.gpRestyle(buildingColour); }
+    placeLabels();
   }
 
   // --- the panel -------------------------------------------------------------------------
@@ -552,7 +637,7 @@
 
   // for tests and for a look from the browser's console
   window.gridplanEdit = {
-    map: map, data: D,
+    map: map, data: D, layers: datumLayers, datum: datum, placeLabels: placeLabels,
     stats: function () { return S.map(function (s, g) { return Object.assign({grid_id: GR.id[g]}, s); }); },
     gridOf: function (home, part) {
       var i = unitByKey[home + ':' + (part || 0)];
