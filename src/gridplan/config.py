@@ -74,6 +74,10 @@ class PlanConfig:
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
         Metric CRS for all geometry work; None picks the local UTM zone.
+    output_crs : str or None
+        CRS of the layers written to plan.gpkg (``--crs EPSG:4549``); None writes them in
+        the homes' own CRS when that is projected (a CGCS2000 Gauss-Krüger zone, say), else
+        in ``crs``. Maps and GeoJSON are always WGS84.
     """
 
     min_households: int = 300
@@ -100,6 +104,9 @@ class PlanConfig:
     residential_share: dict = field(default_factory=lambda: dict(RESIDENTIAL_SHARE))
     boundary_cost: dict = field(default_factory=lambda: dict(BOUNDARY_COST))
     station_tags: dict = field(default_factory=lambda: {k: list(v) for k, v in STATION_TAGS.items()})
+    # issue 13: the CRS plan.gpkg is written in (an EPSG code or any pyproj CRS string);
+    # None: the homes' own CRS when projected, else ``crs``.
+    output_crs: str | None = None
 
     def __post_init__(self):
         self.validate()
@@ -143,6 +150,13 @@ class PlanConfig:
         need(isinstance(self.one_station_per_grid, bool), "one_station_per_grid", "true or false")
         if self.target_coverage is not None:
             need(0 < self.target_coverage <= 1, "target_coverage", "a share in (0, 1]")
+        if self.output_crs is not None:
+            import pyproj
+            try:
+                pyproj.CRS.from_user_input(self.output_crs)
+            except (pyproj.exceptions.CRSError, TypeError):
+                need(False, "output_crs", "a CRS such as EPSG:4549 (CGCS2000 / 3-degree "
+                     "Gauss-Krüger CM 120E) or EPSG:4490")
 
     def replace(self, **changes) -> "PlanConfig":
         """A copy with some knobs changed; unknown names raise InputError."""

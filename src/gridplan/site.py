@@ -69,15 +69,16 @@ class Siting:
     def save(self, out) -> None:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
         ``summary.json`` to the folder ``out``, atomically."""
-        from .export import CSV_ENCODING, table
+        from .export import CSV_ENCODING, output_crs, table
         from .report import atomic_folder, write_gpkg, write_json
+        crs = output_crs(self.city, self.config)
         with atomic_folder(out) as tmp:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,
                         "homes": self.homes, "uncovered_homes": self.uncovered},
-                       tmp / "plan.gpkg", self.city.crs)
+                       tmp / "plan.gpkg", self.city.crs, crs)
             write_json(self.summary, tmp / "summary.json")
-            table(self.proposed, area=False).to_csv(tmp / "proposed_stations.csv", index=False,
-                                                    encoding=CSV_ENCODING)
+            table(self.proposed, area=False, crs=crs).to_csv(
+                tmp / "proposed_stations.csv", index=False, encoding=CSV_ENCODING)
 
     def __repr__(self) -> str:
         s = self.proposal.summary
