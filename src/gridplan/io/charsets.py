@@ -104,7 +104,8 @@ def _undecodable(data: bytes, at: int, tried: list[str], file, delimiter: bytes)
              for n in header.split(delimiter)]
     column = names[col] if line_no > 0 and col < len(names) else f"number {col + 1}"
     bad = data[at:at + 4].hex(" ")
-    return InputError(f"bytes {bad} are not text in {' or '.join(tried)}: {RESAVE}",
+    head = "in the header, " if line_no == 0 else ""
+    return InputError(f"{head}bytes {bad} are not text in {' or '.join(tried)}: {RESAVE}",
                       file=file, column=column if line_no > 0 else None,
                       row=line_no if line_no > 0 else None)
 
@@ -145,19 +146,19 @@ def redecode_latin1(df: pd.DataFrame, *, file=None, layer=None,
     geom = df.geometry.name if isinstance(df, gpd.GeoDataFrame) else None
     texts = [c for c in df.columns if c != geom
              and (df[c].dtype == object or str(df[c].dtype).startswith(("string", "str")))]
-    chunks = [str(c).encode("latin-1") for c in df.columns]
-    for c in texts:
-        chunks += [v.encode("latin-1") for v in df[c] if isinstance(v, str)]
-    blob = b"\n".join(chunks)
+    names = [str(c).encode("latin-1") for c in df.columns]
+    blob = b"\n".join(v.encode("latin-1") for c in texts for v in df[c] if isinstance(v, str))
     encs = [check_encoding(encoding)] if encoding else list(GUESSES)
-    if blob.isascii():
+    if blob.isascii() and all(n.isascii() for n in names):
         return df, "ascii"
     for enc in encs:
         try:
             blob.decode(enc)
         except UnicodeDecodeError:
             continue
-        break
+        decoded = [_field_name(n, enc) for n in names]
+        if None not in decoded:
+            break
     else:
         raise _first_bad_value(df, texts, encs, file, layer)
 
@@ -167,8 +168,23 @@ def redecode_latin1(df: pd.DataFrame, *, file=None, layer=None,
     out = df.copy()
     for c in texts:
         out[c] = out[c].map(dec)
-    out.columns = [dec(c) if isinstance(c, str) and c != geom else c for c in out.columns]
+    out.columns = [d if c != geom else c for c, d in zip(df.columns, decoded)]
     return out, enc
+
+
+def _field_name(raw: bytes, enc: str) -> str | None:
+    """A DBF field name in ``enc``. Names are cut at 10 bytes, which can split the last
+    character (GDAL does so writing 小区名称 in UTF-8): that partial character is dropped.
+    None when the bytes are not ``enc`` elsewhere."""
+    try:
+        return raw.decode(enc)
+    except UnicodeDecodeError as e:
+        if e.start >= len(raw) - 3:
+            try:
+                return raw[:e.start].decode(enc)
+            except UnicodeDecodeError:
+                return None
+        return None
 
 
 def _first_bad_value(df, texts, encs, file, layer) -> InputError:

@@ -114,10 +114,10 @@ def _same_or_fail(df, a, b, canon, where) -> None:
     """Two columns that could both be ``canon``: fine when they hold the same values."""
     x, y = df[a], df[b]
     xs, ys = x.astype(str).str.strip(), y.astype(str).str.strip()
-    same = (xs == ys).to_numpy()
+    same = np.array(xs == ys, dtype=bool)
     xn = pd.to_numeric(x, errors="coerce").to_numpy(dtype=float)
     yn = pd.to_numeric(y, errors="coerce").to_numpy(dtype=float)
-    same |= np.isclose(xn, yn, rtol=0, atol=1e-9) & np.isfinite(xn)
+    same = same | (np.isclose(xn, yn, rtol=0, atol=1e-9) & np.isfinite(xn))
     if same.all():
         return
     i = int(np.flatnonzero(~same)[0])

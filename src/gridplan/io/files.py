@@ -26,11 +26,18 @@ def read_layer(path: Path, layer: str | None = None, *,
     and SuperMap exports, which GDAL would read as ISO-8859-1) or with ``encoding``, the
     bytes are decoded as :func:`~gridplan.io.charsets.redecode_latin1` does.
     """
-    raw = Path(path).suffix.lower() == ".shp" and (
-        encoding is not None or not _sidecar(Path(path), ".cpg"))
+    shp = Path(path).suffix.lower() == ".shp"
+    raw = shp and (encoding is not None or not _sidecar(Path(path), ".cpg"))
     try:
-        gdf = gpd.read_file(path, layer=layer, engine="pyogrio",
-                            **({"encoding": "ISO-8859-1"} if raw else {}))
+        try:
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio",
+                                **({"encoding": "ISO-8859-1"} if raw else {}))
+        except UnicodeDecodeError:
+            if not shp or raw:
+                raise
+            # a field name cut mid-character at 10 bytes: read the bytes and decode them here
+            raw = True
+            gdf = gpd.read_file(path, layer=layer, engine="pyogrio", encoding="ISO-8859-1")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as e:
         raise InputError(f"not a readable geo file ({str(e).splitlines()[0]})", file=path,
                          layer=layer) from None
