@@ -16,11 +16,15 @@ import pandas as pd
 import pyogrio
 import pyproj
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from shapely.geometry import box
 
 import gridplan as gp
 from gridplan.errors import InputError
 from gridplan.io import load, read_points
+from gridplan.io.charsets import decode_bytes
+from gridplan.io.columns import parse_counts
 from gridplan.review_map.labels import labels
 from gridplan.review_map.panels import summary_rows
 
@@ -544,3 +548,24 @@ def test_whole_jinan_districts_plan_from_gbk_csv_and_xlsx(tmp_path, fmt):
         assert int(homes["households"].sum()) == int(raw["households"].astype(int).sum())
         s = json.loads((out / "summary.json").read_text())
         assert s["siting"]["covered_households"] >= 0.95 * s["households"]
+
+
+# --- properties --------------------------------------------------------------------------
+
+_GBK_TEXT = st.text(st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5) | st.sampled_from(
+    list("abc 0123456789（）·-")), min_size=1, max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(names=st.lists(_GBK_TEXT, min_size=1, max_size=5), enc=st.sampled_from(
+    ["gbk", "gb18030", "utf-8", "utf-8-sig", "utf-16"]))
+def test_any_chinese_text_comes_back_as_written_in_any_encoding_excel_writes(names, enc):
+    text = "名称\n" + "\n".join(n.replace("\n", " ") for n in names) + "\n"
+    assert decode_bytes(text.encode(enc))[0].lstrip("\ufeff") == text
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(min_value=0, max_value=10**9))
+def test_a_count_with_thousands_separators_reads_as_the_same_number(n):
+    df = pd.DataFrame({"households": [f"{n:,}", f"{n}", f"{n:,}".replace(",", "，")]})
+    assert parse_counts(df)["households"].tolist() == [n, n, n]

@@ -127,7 +127,11 @@ def read_table(path: Path, *, encoding: str | None = None, columns: dict | None 
     if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
         df, layer = _read_excel(path, sheet)
     elif name.endswith((".parquet", ".geoparquet")):
-        df = pd.read_parquet(path)
+        try:
+            df = pd.read_parquet(path)
+        except Exception as e:
+            raise InputError(f"not a readable Parquet file ({type(e).__name__}: {e})",
+                             file=path) from None
     else:
         df = _read_text_table(path, encoding)
     if len(df) == 0:
@@ -169,7 +173,10 @@ def _read_excel(path: Path, sheet: str | None) -> tuple[pd.DataFrame, str]:
         raise InputError(f"no sheet {sheet!r}: expected one of " + ", ".join(names), file=path)
     chosen = sheet if sheet is not None else names[0]
     df = book.parse(chosen, dtype=object)
-    df = df.dropna(how="all")   # rows Excel keeps only for their formatting
+    # empty rows at the end are kept by Excel for their formatting only; empty rows in the
+    # middle stay, so row numbers in messages match the sheet's
+    filled = np.flatnonzero(df.notna().any(axis=1).to_numpy())
+    df = df.iloc[:filled[-1] + 1] if len(filled) else df.iloc[:0]
     return df.reset_index(drop=True), chosen
 
 
@@ -193,7 +200,10 @@ def table_points(df: pd.DataFrame, *, file=None, layer=None,
         bad = ~np.isfinite(v) | (v < lo) | (v > hi)
         if bad.any():
             i = int(np.flatnonzero(bad)[0])
-            raise InputError(f"expected a number from {lo} to {hi}, got {raw.iloc[i]!r}",
+            hint = (" (metres of a projected CRS such as CGCS2000 Gauss-Krüger are read from "
+                    "a GeoPackage or shapefile that carries its CRS, not from a table)"
+                    if np.isfinite(v[i]) and abs(v[i]) > 1000 else "")
+            raise InputError(f"expected a number from {lo} to {hi}, got {raw.iloc[i]!r}{hint}",
                              column=src.get(col, col), row=i + 1, **where)
         coords[col] = v
     df = parse_counts(df, **where)
