@@ -113,6 +113,8 @@ def test_encoding_given_overrides_detection(tmp_path):
     path = tmp_path / "homes.csv"
     path.write_bytes(csv_bytes(register(), "gbk"))
     assert_register_read(load(path, encoding="gbk"))
+    with pytest.raises(InputError, match="encoding = 'klingon': expected a text encoding"):
+        load(path, encoding="klingon")
     with pytest.raises(InputError, match=r"homes.csv: in the header, bytes c7 f8 .* utf-8"):
         load(path, encoding="utf-8")
     english = {v: k for k, v in CHINESE.items()}
@@ -283,7 +285,7 @@ def test_columns_option_names_the_columns_the_aliases_miss(tmp_path):
 
 def test_an_xlsx_register_plans_from_the_command_line(tmp_path):
     p = write_format(tmp_path, "xlsx")
-    r = run("plan", p, "--out", tmp_path / "out")
+    r = run("plan", p, "--sheet", "Sheet1", "--out", tmp_path / "out")
     assert r.returncode == 0, r.stderr
     homes = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="homes")
     assert set(homes["name"]) == set(NAMES)
@@ -375,7 +377,7 @@ def test_baidu_homes_and_amap_stations_in_one_run_measure_true_distances(tmp_pat
     hp.write_bytes(csv_bytes(homes, "gbk"))
     st.to_csv(sp, index=False, encoding="utf-8-sig")
     r = run("plan", hp, "--coords", "bd09", "--stations", sp, "--stations-coords", "gcj02",
-            "--out", tmp_path / "out")
+            "--encoding", "gbk", "--out", tmp_path / "out")
     assert r.returncode == 0, r.stderr
     out = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="homes")
     got = out.drop_duplicates("home_index").sort_values("home_index")["dist_m"].to_numpy()
@@ -493,6 +495,13 @@ def test_compound_points_alone_site_stations_in_the_homes_to_reach_the_target(tm
     proposed = gpd.read_file(tmp_path / "out" / "plan.gpkg", layer="proposed_stations")
     assert set(proposed["kind"]) == {"home"} and set(proposed["name"]) <= set(NAMES)
     assert s["coverage"]["walk_not_measured"] == "no stations"
+
+
+def test_site_alone_on_compound_points_also_sites_in_the_homes(tmp_path):
+    s = gp.site(load(write_format(tmp_path, "csv")), target_coverage=0.95, radius_m=200)
+    assert s.summary["siting"]["candidate_sites"] == "homes"
+    assert s.summary["share_after"] >= 0.95
+    assert set(s.proposed["name"]) <= set(NAMES)
 
 
 def test_map_panel_tells_no_stations_from_no_streets():

@@ -60,7 +60,11 @@ class Siting:
         def share(col):
             return round(float(w[h[col].to_numpy()].sum() / total), 4) if total else None
 
+        from .export import output_crs
+        crs = output_crs(self.city, self.config)
         return {"source": self.city.source, "households": int(total),
+                "crs": self.city.crs.to_string() if self.city.crs else None,
+                "output_crs": None if crs is None else crs.to_string(),
                 "homes": int(len(h)), "stations": int(len(self.city.stations)),
                 "share_before": share("covered_before"), "share_after": share("covered_after"),
                 "siting": self.proposal.summary, "config": self.config.to_dict(),

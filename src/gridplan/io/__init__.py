@@ -10,6 +10,7 @@ import pyogrio
 from ..city import City, assume_crs, make_city, repair_geometries
 from ..config import PlanConfig
 from ..errors import InputError
+from .charsets import check_encoding
 from .columns import ALIASES, canonical_columns, parse_columns
 from .datum import COORDS, to_wgs84
 from .files import TABLE_SUFFIXES, read_csv, read_layer, read_layers, read_table
@@ -70,6 +71,7 @@ def load(path, *, coords: str = "wgs84", config: PlanConfig | None = None,
             raise InputError(f"{name} = {value!r}: expected one of " + ", ".join(COORDS))
     if isinstance(columns, str):
         columns = parse_columns(columns)
+    check_encoding(encoding)
     path = Path(path)
     layers = _read_any(path, config, encoding=encoding, columns=columns, sheet=sheet)
     if "homes" not in layers or layers["homes"] is None or len(layers["homes"]) == 0:

@@ -39,8 +39,8 @@ def decode_bytes(data: bytes, *, file=None, encoding: str | None = None,
     file : str or Path, optional
         For error messages.
     encoding : str, optional
-        Use this encoding (``--encoding``); by default a byte-order mark decides (UTF-8 or
-        UTF-16), then strict UTF-8, then GB18030.
+        Use this encoding (``--encoding``) unless a byte-order mark says UTF-8 or UTF-16; by
+        default the mark decides, then strict UTF-8, then GB18030.
     delimiter : bytes
         The field separator, to name the column of a byte that decodes neither way.
 
@@ -54,12 +54,8 @@ def decode_bytes(data: bytes, *, file=None, encoding: str | None = None,
         Naming the file, the column and the row of the first byte that decodes in no
         encoding tried, and how to re-save the file.
     """
-    if encoding is not None:
-        enc = check_encoding(encoding)
-        try:
-            return data.decode(enc), enc
-        except UnicodeDecodeError as e:
-            raise _undecodable(data, e.start, [enc], file, delimiter) from None
+    # A byte-order mark says what the file is, so it wins even over ``encoding`` (which is
+    # given once for every file of a run, e.g. a GBK register beside UTF-8 station lists).
     for bom, enc in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
                      (codecs.BOM_UTF16_BE, "utf-16")):
         if data.startswith(bom):
@@ -67,6 +63,12 @@ def decode_bytes(data: bytes, *, file=None, encoding: str | None = None,
                 return data.decode(enc), enc
             except UnicodeDecodeError as e:
                 raise _undecodable(data, e.start, [enc], file, delimiter) from None
+    if encoding is not None:
+        enc = check_encoding(encoding)
+        try:
+            return data.decode(enc), enc
+        except UnicodeDecodeError as e:
+            raise _undecodable(data, e.start, [enc], file, delimiter) from None
     if _looks_utf16(data):
         for enc in ("utf-16-le", "utf-16-be"):
             try:
