@@ -162,7 +162,7 @@ def test_beijing_sample_in_bd09_lands_in_dongcheng(tmp_path):
     assert (wgs.x < raw["longitude"]).all() and (wgs.y < raw["latitude"]).all()
     # Dongcheng spans about 116.37-116.45 E, 39.85-39.98 N.
     assert wgs.x.between(116.37, 116.45).all() and wgs.y.between(39.85, 39.98).all()
-    assert list(city.homes["NAME"]) == list(raw["NAME"])
+    assert list(city.homes["name"]) == list(raw["NAME"])   # NAME recognised as the name
     text = pd.read_csv(BEIJING, dtype=str, keep_default_na=False)
     assert list(city.homes["PRICE"]) == list(text["PRICE"])  # kept as the file wrote it
     assert city.households == raw["households"].sum()
@@ -271,7 +271,7 @@ def test_unknown_coords_value(tmp_path):
 
 
 def test_unknown_file_type(tmp_path):
-    path = tmp_path / "homes.xlsx"
+    path = tmp_path / "homes.docx"
     path.write_bytes(b"PK\x03\x04")
     raises(path, "unknown file type")
 

@@ -300,4 +300,5 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
         if outside.any():
             boundary = shapely.union(boundary, homes.geometry[outside].union_all().buffer(20.0))
     return City(homes=homes, streets=streets, water=water, stations=stations,
-                boundary=boundary, source=source or (file or ""), repaired_geometries=repaired)
+                boundary=boundary, source=source or (file or ""), repaired_geometries=repaired,
+                meta={"input_crs": input_crs})

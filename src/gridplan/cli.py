@@ -45,6 +45,7 @@ def _report(plan, out: Path) -> None:
         + (f", {cov['walk_share']:.1%} walking; within a {cov['walk_15min_m']:.0f} m walk: "
            f"{cov['walk_15min_share']:.1%}" if cov["walk_share"] is not None else ""),
         f"proposed stations: {s['siting']['proposed']}",
+        *_input_lines(s),
         *_edit_lines(s.get("edits")),
         f"wrote {out}/plan.gpkg, summary.json, map.html, grids.csv, communities.csv"
         + (", geojson/" if (Path(out) / "geojson").is_dir() else "")
@@ -109,6 +110,64 @@ def _apply(options):
 plan_options = _apply(_plan_options)
 siting_options = _apply(_siting_options)
 
+# --- issue 13: reading the files planners hold (encodings, column names, Excel, datums, CRS)
+_DATUMS = click.Choice(["wgs84", "gcj02", "bd09"])
+_input_options = [
+    click.option("--stations-coords", type=_DATUMS,
+                 help="Datum of the --stations file, when not --coords (AMap: gcj02)."),
+    click.option("--candidates-coords", type=_DATUMS,
+                 help="Datum of the --candidates file, when not --coords."),
+    click.option("--encoding",
+                 help="Text encoding of CSV and shapefile input (gbk, gb18030, utf-16, ...). "
+                      "Default: detected (BOM or .cpg, else UTF-8, else GB18030)."),
+    click.option("--columns", metavar="lon=X,lat=Y,households=Z",
+                 help="Columns of the homes to use where their names are not recognised "
+                      "(names: lon, lat, households, buildings, name)."),
+    click.option("--sheet", help="Excel sheet of the homes [the first]."),
+    click.option("--crs", "output_crs", metavar="EPSG:XXXX",
+                 help="CRS of plan.gpkg [the homes' own when projected, else local UTM]; "
+                      "maps and GeoJSON stay WGS84."),
+]
+input_options = _apply(_input_options)
+_INPUT_KEYS = ("stations_coords", "candidates_coords", "encoding", "columns", "sheet")
+
+
+def _pop_input(options: dict) -> dict:
+    """The reading options out of ``options`` (what is left is PlanConfig's)."""
+    return {k: options.pop(k, None) for k in _INPUT_KEYS}
+
+
+def _load_inputs(input_path, coords, stations, network, candidates, config, io_kw):
+    """The city and the candidate sites, each file read with its own datum."""
+    from . import io
+    from .io.columns import parse_columns
+    city = io.load(input_path, coords=coords, config=config, stations=stations,
+                   network=network, stations_coords=io_kw["stations_coords"],
+                   encoding=io_kw["encoding"], columns=parse_columns(io_kw["columns"]),
+                   sheet=io_kw["sheet"])
+    cand = None
+    if candidates:
+        name = "candidates_coords" if io_kw["candidates_coords"] else "coords"
+        cand = io.read_points(candidates, crs=city.crs, config=config,
+                              coords=io_kw["candidates_coords"] or coords,
+                              encoding=io_kw["encoding"], coords_name=name)
+    return city, cand
+
+
+def _input_lines(s: dict) -> list[str]:
+    """What the plan says about its input: where candidate sites came from, and what
+    coverage could not measure."""
+    lines = []
+    if s.get("siting", {}).get("candidate_sites") == "homes":
+        lines.append("candidate sites: the homes themselves (no streets and no --candidates): "
+                     "a proposed station is embedded in a compound")
+    why = s.get("coverage", {}).get("walk_not_measured")
+    if why:
+        lines.append(f"walking distances not measured: {why}")
+    if s.get("output_crs") and s.get("output_crs") != s.get("crs"):
+        lines.append(f"plan.gpkg written in {s['output_crs']}")
+    return lines
+
 def _basemap_usable(ctx, param, value):
     """Fail before planning when Tianditu is asked for without a key."""
     from .review_map.basemaps import check_basemap, tianditu_key
@@ -156,11 +215,6 @@ def _check_out(out, force, *inputs) -> tuple:
     return inputs
 
 
-def _candidates(path, city, coords, config):
-    from . import io
-    return io.read_points(path, crs=city.crs, coords=coords, config=config) if path else None
-
-
 @click.group()
 @click.version_option(package_name="gridplan")
 def cli():
@@ -188,11 +242,12 @@ def cli():
 @siting_options
 @map_options
 @force_option
+@input_options
 def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_path, candidates,
              config_path, lang, basemap, cdn, geojson, force, **options):
-    """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet or CSV)."""
-    from . import io
+    """Plan INPUT (OSM, GeoPackage, GeoJSON, Shapefile, GeoParquet, CSV or Excel)."""
     from .plan import plan
+    io_kw = _pop_input(options)
     try:
         config = _config(config_path, **options)
         inputs = _check_out(out, force, input_path, stations, network, keep, edits_path,
@@ -202,10 +257,9 @@ def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_pat
             from .review_edit import read_edits
             edits = read_edits(edits_path, max_mb=config.edits_max_mb,
                                max_count=config.edits_max_count)
-        city = io.load(input_path, coords=coords, config=config, stations=stations,
-                       network=network)
-        p = plan(city, config, keep=keep,
-                 candidates=_candidates(candidates, city, coords, config))
+        city, cand = _load_inputs(input_path, coords, stations, network, candidates, config,
+                                  io_kw)
+        p = plan(city, config, keep=keep, candidates=cand)
         if edits is not None:
             p = p.apply_edits(edits)
         _save(p, out, lang, basemap, cdn, geojson, review, force, inputs)
@@ -227,17 +281,18 @@ def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_pat
 @plan_options
 @siting_options
 @force_option
+@input_options
 def site_cmd(input_path, out, stations, network, coords, candidates, config_path, force,
              **options):
     """Propose new stations for HOMES (any input `plan` reads), existing stations kept."""
-    from . import io
     from .site import site
+    io_kw = _pop_input(options)
     try:
         config = _config(config_path, **options)
         inputs = _check_out(out, force, input_path, stations, network, candidates, config_path)
-        city = io.load(input_path, coords=coords, config=config, stations=stations,
-                       network=network)
-        s = site(city, config, candidates=_candidates(candidates, city, coords, config))
+        city, cand = _load_inputs(input_path, coords, stations, network, candidates, config,
+                                  io_kw)
+        s = site(city, config, candidates=cand)
         s.save(out, force=force, inputs=inputs)
     except InputError as e:
         _fail(e)
@@ -250,6 +305,7 @@ def site_cmd(input_path, out, stations, network, coords, candidates, config_path
         f"within {g['radius_m']:.0f} m ({g['metric']}): {r['share_before']:.1%} before, "
         f"{r['share_after']:.1%} after; {g['uncoverable_households']:,} households no "
         f"candidate reaches",
+        *_input_lines(r),
         f"wrote {out}/plan.gpkg, summary.json, proposed_stations.csv"]))
 
 

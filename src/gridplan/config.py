@@ -82,6 +82,10 @@ class PlanConfig:
         it an empty count is refused (a missing column is always estimated for footprints).
     edits_max_mb, edits_max_count : float, int
         The largest edits file (MB) and the most features in it that ``--edits`` reads.
+    output_crs : str or None
+        CRS of the layers written to plan.gpkg (``--crs EPSG:4549``); None writes them in
+        the homes' own CRS when that is projected (a CGCS2000 Gauss-Krüger zone, say), else
+        in ``crs``. Maps and GeoJSON are always WGS84.
 
     Every field is checked by its type when a config is made: whole numbers within
     :data:`INT_RANGE`, finite real numbers within :data:`FLOAT_RANGE` (a field may narrow
@@ -119,6 +123,9 @@ class PlanConfig:
     estimate_missing: bool = False              # estimate empty counts of a households column
     edits_max_mb: float = 100.0                 # size of an edits.geojson, MB
     edits_max_count: int = 500_000              # features (moves and comments) in one
+    # issue 13: the CRS plan.gpkg is written in (an EPSG code or any pyproj CRS string);
+    # None: the homes' own CRS when projected, else ``crs``.
+    output_crs: str | None = None
 
     def __post_init__(self):
         self.validate()
@@ -179,6 +186,13 @@ class PlanConfig:
                 crs = None
             need(crs is not None and crs.is_projected, "crs",
                  "a projected CRS in metres, such as 'EPSG:32650'")
+        if self.output_crs is not None:
+            import pyproj
+            try:
+                pyproj.CRS.from_user_input(self.output_crs)
+            except (pyproj.exceptions.CRSError, TypeError):
+                need(False, "output_crs", "a CRS such as EPSG:4549 (CGCS2000 / 3-degree "
+                     "Gauss-Krüger CM 120E) or EPSG:4490")
 
     def replace(self, **changes) -> "PlanConfig":
         """A copy with some knobs changed; unknown names raise InputError."""

@@ -17,6 +17,19 @@ CSV_PRECISION = 6
 CSV_ENCODING = "utf-8-sig"
 
 
+def output_crs(city, config):
+    """The CRS plan.gpkg is written in: ``config.output_crs`` (``--crs``), else the homes'
+    own CRS when it is projected (a CGCS2000 Gauss-Krüger zone, so the layers line up with
+    the city's GIS), else the plan's metric CRS."""
+    import pyproj
+    if config.output_crs is not None:
+        return pyproj.CRS.from_user_input(config.output_crs)
+    given = city.meta.get("input_crs")
+    if given is not None and pyproj.CRS.from_user_input(given).is_projected:
+        return pyproj.CRS.from_user_input(given)
+    return city.crs
+
+
 def plan_layers(plan) -> dict[str, gpd.GeoDataFrame]:
     """The layers of a plan by the names they have in plan.gpkg, each with a CRS."""
     layers = {
@@ -54,14 +67,20 @@ def write_geojson(plan, folder) -> list[Path]:
     return out
 
 
-def table(gdf: gpd.GeoDataFrame, *, area: bool = True) -> pd.DataFrame:
+def table(gdf: gpd.GeoDataFrame, *, area: bool = True, crs=None) -> pd.DataFrame:
     """A layer as a plain table: its columns, the ``lon`` / ``lat`` (WGS84) of a point inside
-    each shape, and with ``area`` its ``area_m2``."""
+    each shape, with ``area`` its ``area_m2``, and with a projected ``crs`` (the output CRS)
+    that point's ``x`` / ``y`` in it."""
     from .report import _plain
-    pts = gpd.GeoSeries(shapely.point_on_surface(gdf.geometry.values), crs=gdf.crs).to_crs(4326)
+    inside = gpd.GeoSeries(shapely.point_on_surface(gdf.geometry.values), crs=gdf.crs)
+    pts = inside.to_crs(4326)
     frame = _plain(gdf).drop(columns=gdf.geometry.name)
     frame["lon"] = np.round(pts.x.to_numpy(), CSV_PRECISION)
     frame["lat"] = np.round(pts.y.to_numpy(), CSV_PRECISION)
+    if crs is not None and crs.is_projected and not crs.equals(gdf.crs):
+        own = inside.to_crs(crs)
+        frame["x"] = np.round(own.x.to_numpy(), 2)
+        frame["y"] = np.round(own.y.to_numpy(), 2)
     if area:
         frame["area_m2"] = np.round(gdf.geometry.area.to_numpy(), 1)
     return pd.DataFrame(frame)
@@ -76,8 +95,9 @@ def write_tables(plan, folder) -> list[Path]:
     """
     folder = Path(folder)
     out = []
+    crs = output_crs(plan.city, plan.config)
     for name in ("grids", "communities"):
         path = folder / f"{name}.csv"
-        table(plan_layers(plan)[name]).to_csv(path, index=False, encoding=CSV_ENCODING)
+        table(plan_layers(plan)[name], crs=crs).to_csv(path, index=False, encoding=CSV_ENCODING)
         out.append(path)
     return out

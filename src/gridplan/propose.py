@@ -59,10 +59,28 @@ def default_candidates(city: City, homes: gpd.GeoDataFrame, network) -> gpd.GeoD
         xy = home_points(nonres)
         pts.append(xy)
         kind += ["building"] * len(xy)
-    if not pts:
-        return gpd.GeoDataFrame({"kind": []}, geometry=[], crs=city.crs)
+    if not kind:
+        return home_sites(homes, city.crs)
     return gpd.GeoDataFrame({"kind": kind}, geometry=shapely.points(np.vstack(pts)),
                             crs=city.crs)
+
+
+#: ``kind`` of a candidate site that is a home itself: a station embedded in a compound.
+HOME_SITE = "home"
+
+
+def home_sites(homes: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
+    """The homes with households as candidate sites (a station embedded in the compound, as
+    published plans place them): the candidates left when there are no streets and no
+    other buildings, e.g. a register of compound points. A home split into parts is one
+    site; its ``name`` is kept."""
+    h = homes[homes["households"] > 0]
+    if "home_index" in h.columns:
+        h = h.drop_duplicates("home_index")
+    data = {"kind": [HOME_SITE] * len(h)}
+    if "name" in h.columns:
+        data["name"] = h["name"].to_numpy()
+    return gpd.GeoDataFrame(data, geometry=shapely.points(home_points(h)), crs=crs)
 
 
 def walk_network_for(city: City, network=None):
@@ -119,12 +137,15 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
             raise InputError("one_station_per_grid needs grids: expected homes with grid_id")
         groups = np.where(res, homes["grid_id"].to_numpy(dtype=object), None)
     cand = candidates if candidates is not None else default_candidates(city, homes, net)
+    from_homes = candidates is None and len(cand) and (cand["kind"] == HOME_SITE).all()
     existing = shapely.get_coordinates(city.stations.geometry.values)
     reach_net = net if walk else None
     info = {"metric": config.siting_metric, "radius_m": config.radius_m,
             "candidates": int(len(cand)), "add": config.add_stations,
             "one_station_per_grid": config.one_station_per_grid,
-            "target_coverage": config.target_coverage}
+            "target_coverage": config.target_coverage,
+            "candidate_sites": ("given" if candidates is not None
+                                else "homes" if from_homes else "streets and buildings")}
     if not len(cand):
         done = _reached(xy, existing, config.radius_m, reach_net)
         stations = cand.iloc[:0].assign(proposed_rank=[], households_added=[],

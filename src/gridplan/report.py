@@ -45,6 +45,7 @@ def summarize(plan) -> dict:
     return {
         "source": plan.city.source,
         "crs": plan.city.crs.to_string() if plan.city.crs else None,
+        "output_crs": _output_crs_name(plan),
         "households": int(h["households"].sum()),
         "homes": int(h["home_index"].nunique()),
         "homes_split_into_parts": int((h["part"] > 0).groupby(h["home_index"]).any().sum()),
@@ -78,6 +79,10 @@ def summarize(plan) -> dict:
             "radius_m": cfg.radius_m,
             "straight_share": _share(res["covered_radius"], w),
             "walk_share": _share(res["covered_radius_walk"], w) if has_walk else None,
+            # why walks are missing: the map and the command say which input was lacking
+            "walk_not_measured": None if has_walk else (
+                "no stations" if not len(plan.stations) else
+                "no streets" if plan.coverage.network is None else "no home near a street"),
             "walk_15min_m": round(cfg.walk_m, 1),
             "walk_15min_share": _share(res["covered_15min"], w) if has_walk else None,
             "grids_without_station_in_reach": int((~g["station_in_reach"]).sum()),
@@ -99,6 +104,12 @@ def summarize(plan) -> dict:
     }
 
 
+def _output_crs_name(plan) -> str | None:
+    from .export import output_crs
+    crs = output_crs(plan.city, plan.config)
+    return None if crs is None else crs.to_string()
+
+
 def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Columns QGIS reads: no lists, dicts or mixed objects; booleans and numbers kept."""
     gdf = gdf.copy()
@@ -114,16 +125,18 @@ def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_layers(plan, path: Path) -> None:
-    from .export import plan_layers
-    write_gpkg(plan_layers(plan), path, plan.city.crs)
+    from .export import output_crs, plan_layers
+    write_gpkg(plan_layers(plan), path, plan.city.crs, output_crs(plan.city, plan.config))
 
 
-def write_gpkg(layers: dict, path: Path, crs) -> None:
+def write_gpkg(layers: dict, path: Path, crs, out_crs=None) -> None:
     """Each GeoDataFrame of ``layers`` as a GeoPackage layer QGIS opens (CRS set, plain
-    column types)."""
+    column types), in ``out_crs`` when given."""
     for name, gdf in layers.items():
         if gdf.crs is None:
             gdf = gdf.set_crs(crs)
+        if out_crs is not None and not gdf.crs.equals(out_crs):
+            gdf = gdf.to_crs(out_crs)
         _plain(gdf).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 

@@ -60,7 +60,11 @@ class Siting:
         def share(col):
             return round(float(w[h[col].to_numpy()].sum() / total), 4) if total else None
 
+        from .export import output_crs
+        crs = output_crs(self.city, self.config)
         return {"source": self.city.source, "households": int(total),
+                "crs": self.city.crs.to_string() if self.city.crs else None,
+                "output_crs": None if crs is None else crs.to_string(),
                 "homes": int(len(h)), "stations": int(len(self.city.stations)),
                 "share_before": share("covered_before"), "share_after": share("covered_after"),
                 "siting": self.proposal.summary, "config": self.config.to_dict(),
@@ -70,15 +74,16 @@ class Siting:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
         ``summary.json`` to the folder ``out``, atomically (the same folder rules as
         :func:`gridplan.report.write_plan`)."""
-        from .export import CSV_ENCODING, table
+        from .export import CSV_ENCODING, output_crs, table
         from .report import atomic_folder, write_gpkg, write_json
+        crs = output_crs(self.city, self.config)
         with atomic_folder(out, force=force, inputs=inputs) as tmp:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,
                         "homes": self.homes, "uncovered_homes": self.uncovered},
-                       tmp / "plan.gpkg", self.city.crs)
+                       tmp / "plan.gpkg", self.city.crs, crs)
             write_json(self.summary, tmp / "summary.json")
-            table(self.proposed, area=False).to_csv(tmp / "proposed_stations.csv", index=False,
-                                                    encoding=CSV_ENCODING)
+            table(self.proposed, area=False, crs=crs).to_csv(
+                tmp / "proposed_stations.csv", index=False, encoding=CSV_ENCODING)
 
     def __repr__(self) -> str:
         s = self.proposal.summary

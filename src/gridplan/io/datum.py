@@ -193,10 +193,24 @@ def wgs84_to_bd09(lon, lat) -> tuple[np.ndarray, np.ndarray]:
 
 
 _TO_WGS84 = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}
+_LABEL = {"gcj02": "GCJ-02", "bd09": "BD-09"}
+
+
+def _refuse_outside_china(gdf: gpd.GeoDataFrame, coords: str, name: str, file, layer) -> None:
+    """GCJ-02 and BD-09 exist only inside China; shifting a point elsewhere would move it
+    by up to a kilometre without cause, so such input is refused, naming the first row."""
+    geom = gdf.geometry.values.to_numpy()
+    xy, index = shapely.get_coordinates(geom, return_index=True)
+    outside = out_of_china(xy[:, 0], xy[:, 1])
+    if outside.any():
+        k = int(np.flatnonzero(outside)[0])
+        raise InputError(f"{name} = {coords!r}, but the point ({xy[k, 0]:.6f}, {xy[k, 1]:.6f}) "
+                         f"is outside China, where {_LABEL[coords]} does not apply: expected {name} = "
+                         "'wgs84' for this file", file=file, layer=layer, row=int(index[k]) + 1)
 
 
 def to_wgs84(gdf: gpd.GeoDataFrame, coords: str, *, file=None,
-             layer: str | None = None) -> gpd.GeoDataFrame:
+             layer: str | None = None, name: str = "coords") -> gpd.GeoDataFrame:
     """Shift every coordinate of every geometry from ``coords`` to WGS84 lon/lat.
 
     Parameters
@@ -207,6 +221,8 @@ def to_wgs84(gdf: gpd.GeoDataFrame, coords: str, *, file=None,
         The datum the lon/lat are in.
     file, layer : optional
         Where the layer came from, for error messages.
+    name : str
+        The option ``coords`` came from (``stations_coords``), for error messages.
 
     Returns
     -------
@@ -216,24 +232,26 @@ def to_wgs84(gdf: gpd.GeoDataFrame, coords: str, *, file=None,
     Raises
     ------
     InputError
-        When ``coords`` is unknown, or is a Chinese datum and the layer is not in lon/lat.
+        When ``coords`` is unknown, or is a Chinese datum and the layer is not in lon/lat,
+        or has a point outside China (where the Chinese datums do not apply).
     """
     if coords not in COORDS:
-        raise InputError(f"coords = {coords!r}: expected one of " + ", ".join(COORDS),
+        raise InputError(f"{name} = {coords!r}: expected one of " + ", ".join(COORDS),
                          file=file, layer=layer)
     if coords == "wgs84":
         return gdf
     if gdf.crs is None:
         x0, y0, x1, y1 = gdf.total_bounds if len(gdf) else (0.0, 0.0, 0.0, 0.0)
         if not (-180 <= x0 <= x1 <= 180 and -90 <= y0 <= y1 <= 90):
-            raise InputError(f"coords = {coords!r} needs lon/lat input, but the layer has no "
+            raise InputError(f"{name} = {coords!r} needs lon/lat input, but the layer has no "
                              "CRS and its coordinates are not lon/lat", file=file, layer=layer)
         gdf = gdf.set_crs(4326)
     elif not gdf.crs.is_geographic:
-        raise InputError(f"coords = {coords!r} needs lon/lat input, but the layer is in "
+        raise InputError(f"{name} = {coords!r} needs lon/lat input, but the layer is in "
                          f"{gdf.crs.to_string()}", file=file, layer=layer)
     elif not gdf.crs.equals(4326):
         gdf = gdf.to_crs(4326)
+    _refuse_outside_china(gdf, coords, name, file, layer)
     shift = _TO_WGS84[coords]
 
     def moved(xy: np.ndarray) -> np.ndarray:

@@ -96,6 +96,7 @@ _EN = {
     "s_staff_grid": "Grid workers (one per grid)",
     "s_staff_community": "Community workers (one per 300–400 households)",
     "s_not_measured": "not measured (no streets)",
+    "s_not_measured_no_stations": "not measured (no stations)",
     "note_tianditu": "Tianditu is not offered: set GRIDPLAN_TIANDITU_KEY to a Tianditu key.",
     "note_gcj": "On AMap the overlays are shifted to GCJ-02 so they line up.",
 }
@@ -185,6 +186,7 @@ _ZH = {
     "s_staff_grid": "网格员（每网格一名）",
     "s_staff_community": "社区工作者（每 300–400 户一名）",
     "s_not_measured": "未计算（无道路数据）",
+    "s_not_measured_no_stations": "未计算（无服务站）",
     "note_tianditu": "未提供天地图：请将天地图密钥设为环境变量 GRIDPLAN_TIANDITU_KEY。",
     "note_gcj": "切换到高德地图时，图层会转换为 GCJ-02 坐标以便对齐。",
 }

@@ -23,7 +23,8 @@ def summary_rows(summary: dict, words: dict) -> list[tuple[str, str]]:
     g, c, cov = summary["grids"], summary["communities"], summary["coverage"]
     staff = summary["staffing"]
     lo_w, hi_w = staff["community_workers"]
-    none = words["s_not_measured"]
+    none = words["s_not_measured_no_stations" if cov.get("walk_not_measured") == "no stations"
+                 else "s_not_measured"]
     return [
         (words["s_households"], f"{summary['households']:,}"),
         (words["s_homes"], f"{summary['homes']:,}"),
