@@ -74,6 +74,12 @@ class PlanConfig:
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
         Metric CRS for all geometry work; None picks the local UTM zone.
+    snap_prefer_m : float
+        Homes and stations attach to a ground-level street of the main network even when a
+        bridge, tunnel, elevated road or street fragment is up to this many metres nearer.
+    snap_fragment_m : float
+        A connected piece of the walk network with less street than this, in metres, is a
+        fragment (a few ways cut off by the edge of the street file, a private yard).
     """
 
     min_households: int = 300
@@ -100,6 +106,9 @@ class PlanConfig:
     residential_share: dict = field(default_factory=lambda: dict(RESIDENTIAL_SHARE))
     boundary_cost: dict = field(default_factory=lambda: dict(BOUNDARY_COST))
     station_tags: dict = field(default_factory=lambda: {k: list(v) for k, v in STATION_TAGS.items()})
+    # issue 14: snapping to streets a pedestrian can step onto from the ground
+    snap_prefer_m: float = 100.0  # metres
+    snap_fragment_m: float = 500.0  # metres of street in a connected piece
 
     def __post_init__(self):
         self.validate()
@@ -139,6 +148,10 @@ class PlanConfig:
             v = self.add_stations
             need(isinstance(v, int) and not isinstance(v, bool) and v >= 0, "add_stations",
                  "a whole number >= 0, or None")
+        for name in ("snap_prefer_m", "snap_fragment_m"):
+            v = getattr(self, name)
+            need(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, name,
+                 "a number >= 0")
         need(self.siting_metric in ("straight", "walk"), "siting_metric", "'straight' or 'walk'")
         need(isinstance(self.one_station_per_grid, bool), "one_station_per_grid", "true or false")
         if self.target_coverage is not None:

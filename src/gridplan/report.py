@@ -86,6 +86,7 @@ def summarize(plan) -> dict:
             "walk_15min_share": _share(res["covered_15min"], w) if has_walk else None,
             "grids_without_station_in_reach": int((~g["station_in_reach"]).sum()),
             "uncovered_households": int(w[~res["covered_radius"]].sum()),
+            **_unsnapped(plan),
             "method": plan.coverage.method,
         },
         "siting": plan.siting,
@@ -101,6 +102,16 @@ def summarize(plan) -> dict:
         "versions": versions(),
         "seconds": plan.seconds,
     }
+
+
+def _unsnapped(plan) -> dict:
+    """Homes farther than ``snap_max_m`` from every street (no walk distance); None when
+    there are no streets."""
+    if plan.coverage.access_m is None:
+        return {"unsnapped_homes": None, "unsnapped_households": None}
+    u = plan.unsnapped
+    return {"unsnapped_homes": int(u["home_index"].nunique()),
+            "unsnapped_households": int(u["households"].sum())}
 
 
 def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
