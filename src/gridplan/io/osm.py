@@ -77,7 +77,9 @@ def _read_pbf(path: Path, config: PlanConfig):
     osm = pyrosm.OSM(str(path))
     buildings = osm.get_buildings()
     # with nodes=True pyrosm cuts each way into node-to-node edges with their node ids u, v
-    _, edges = osm.get_network(network_type="all", nodes=True)
+    # pyrosm keeps layer and motorroad only in its JSON "tags" unless asked for them
+    _, edges = osm.get_network(network_type="all", nodes=True,
+                               extra_attributes=["layer", "motorroad"])
     ways = _ways_from_edges(edges)
     criteria = _barrier_filter()
     for key, values in config.station_tags.items():
