@@ -20,6 +20,7 @@ where ``--out`` says) and prints Markdown tables.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import gc
 import json
 import multiprocessing as mp
@@ -232,7 +233,9 @@ def walk_gridplan(spec, stations, subsets, *, phase):
     t = time.perf_counter()
     snap_to_network(net, xy)
     snap_s = time.perf_counter() - t
-    default = build_walk_network(streets, join_crossings=spec["join"], config=PlanConfig())
+    cfg = PlanConfig()
+    default = dataclasses.replace(net, snap_prefer_m=cfg.snap_prefer_m,
+                                  fragment_m=cfg.snap_fragment_m)  # the same graph
     default.snap_trees  # built before timing, as above
     t = time.perf_counter()
     snap_to_network(default, xy)

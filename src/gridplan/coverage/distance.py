@@ -87,6 +87,8 @@ def snap_to_network(net: WalkNetwork, points_xy, *, max_m: float | None = None) 
 
 def _nearest(tree: shapely.STRtree, geoms, max_m):
     """(point, tree item, distance) of each point's nearest item within ``max_m``."""
+    if max_m is not None:
+        max_m = max(float(max_m), 1e-9)  # GEOS wants a positive search distance
     (i, e), d = tree.query_nearest(geoms, max_distance=max_m, return_distance=True,
                                    all_matches=False)
     return i, e, d

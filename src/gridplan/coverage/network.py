@@ -218,8 +218,9 @@ def _osm_segments(streets: gpd.GeoDataFrame):
     vertices (a way cut into parts) falls back to keys by coordinate: it meets the others
     at vertices with the same coordinates."""
     geoms = np.asarray(streets.geometry.values)
-    ids = np.array([np.array(x.split(), dtype=np.int64) if isinstance(x, str) else x
-                    for x in streets[NODES]] + [None], dtype=object)[:-1]  # text: City.to_gpkg
+    # ids written as text by City.to_gpkg are read back as text
+    ids = streets[NODES].map(lambda x: np.array(x.split(), dtype=np.int64)
+                             if isinstance(x, str) else x).to_numpy()
     n_ids = np.fromiter((len(x) if isinstance(x, (np.ndarray, list, tuple)) else -1
                          for x in ids), dtype=np.int64, count=len(ids))
     ok = (shapely.get_type_id(geoms) == 1) & (n_ids == shapely.get_num_coordinates(geoms))
