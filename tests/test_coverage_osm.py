@@ -292,3 +292,27 @@ def test_walks_measured_on_foot_with_node_ids_match_walk_distances_without(tmp_p
     homes, st = rng.uniform(0, 900, (200, 2)), rng.uniform(0, 900, (3, 2))
     np.testing.assert_allclose(walk_distances(a, homes, st, 5000)[0],
                                walk_distances(b, homes, st, 5000)[0])
+
+
+def test_isochrones_follow_the_osm_way_graph(tmp_path):
+    """A station on the way drawn across the street reaches nothing of the street."""
+    path = osm_xml(tmp_path / "x.osm", CROSSING, [
+        (101, [1, 2, 3], {"highway": "residential"}),
+        (102, [11, 12], {"highway": "residential"})])
+    _, cov = walks(tmp_path, [[0, 0]], [[500, 300]], path)
+    xy = load(points_csv(tmp_path / "s.csv", [[500, 300]])).homes.get_coordinates().to_numpy()
+    poly = gp.coverage.walk_isochrones(cov.network, xy, 1000).geometry.iloc[0]
+    street = load(points_csv(tmp_path / "p.csv", [[100, 0], [500, -250]])).homes
+    inside = shapely.covers(poly, street.geometry.values)
+    assert inside.tolist() == [False, True]
+
+
+def test_an_osm_city_written_to_a_geopackage_keeps_its_way_topology(tmp_path):
+    path = osm_xml(tmp_path / "x.osm", CROSSING, [
+        (101, [1, 2, 3], {"highway": "residential"}),
+        (102, [11, 12], {"highway": "residential"})])
+    city = load(points_csv(tmp_path / "homes.csv", [[0, 0]]), network=path)
+    city.to_gpkg(tmp_path / "city.gpkg")
+    again = load(tmp_path / "city.gpkg")
+    net = build_walk_network(again.streets)
+    assert net.topology == "osm nodes" and net.component.max() == 1

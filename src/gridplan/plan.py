@@ -66,6 +66,8 @@ class Plan:
     grids, communities, special_grids, homes, stations, proposed : GeoDataFrame
     uncovered : GeoDataFrame
         Homes with no station within the radius (straight line).
+    unsnapped : GeoDataFrame
+        Homes farther than ``snap_max_m`` from every street (no walk distance).
     summary : dict
         The same figures as ``summary.json``.
     """

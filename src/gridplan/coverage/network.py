@@ -33,7 +33,8 @@ class WalkNetwork:
     edges : GeoDataFrame
         One straight two-point LineString per edge, drawn from ``u`` to ``v``, with
         ``u``, ``v`` (node ids), ``length_m``, ``rank`` (of the street it came from),
-        ``street`` (index label of that street) and ``component``.
+        ``street`` (index label of that street), ``component`` and ``level`` (0 on the
+        ground; see :func:`build_walk_network`).
     seg : ndarray of shape (k, 4)
         ``x0, y0, x1, y1`` of each edge (the same lines as ``edges``), for vectorised snapping.
     component : ndarray of shape (n,)
