@@ -186,7 +186,6 @@ def _osmnx_walk_graph(path, crs):
     return nodes, g
 
 
-@pytest.mark.slow
 def test_walks_on_shanghai_streets_equal_networkx_over_the_osm_way_graph(tmp_path):
     """Homes on every OSM node, stations on street-level nodes: walk_m as
     ``gridplan plan homes.csv --stations --network shanghai.osm`` gives it equals networkx
