@@ -10,6 +10,8 @@ import pandas as pd
 import pyrosm
 import pytest
 import shapely
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pyproj import Transformer
 
 import gridplan as gp
@@ -315,3 +317,31 @@ def test_an_osm_city_written_to_a_geopackage_keeps_its_way_topology(tmp_path):
     again = load(tmp_path / "city.gpkg")
     net = build_walk_network(again.streets)
     assert net.topology == "osm nodes" and net.component.max() == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n_pts=st.integers(4, 40), n_over=st.integers(0, 15))
+def test_ways_with_node_ids_meet_only_at_shared_ids(seed, n_pts, n_over):
+    """Random streets between numbered points plus ways drawn across them (overpasses with
+    no node at the crossings): walks between the points are networkx's over the id graph."""
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(0, 1000, (n_pts, 2))
+    pairs = {tuple(sorted(rng.choice(n_pts, 2, replace=False))) for _ in range(2 * n_pts)}
+    pairs |= {tuple(sorted(rng.choice(n_pts, 2, replace=False))) for _ in range(n_over)}
+    pairs = sorted(pairs)
+    lines = gpd.GeoDataFrame({"rank": ["local"] * len(pairs),
+                              "osm_nodes": [np.array(p) for p in pairs]},
+                             geometry=[shapely.LineString(pts[list(p)]) for p in pairs], crs=UTM)
+    nearest = PlanConfig(snap_prefer_m=0.0, snap_fragment_m=0.0)
+    net = build_walk_network(lines, config=nearest)
+    assert net.topology == "osm nodes" and net.n_edges == len(pairs)
+    g = nx.Graph()
+    g.add_weighted_edges_from((a, b, np.hypot(*(pts[a] - pts[b]))) for a, b in pairs)
+    used = np.array(sorted(g.nodes))
+    stations = rng.choice(used, min(3, len(used)), replace=False)
+    ref = nx.multi_source_dijkstra_path_length(g, set(stations.tolist()))
+    expect = np.array([ref.get(n, np.nan) for n in used])
+    walk, _ = walk_distances(net, pts[used], pts[stations], 100_000)
+    assert (np.isnan(walk) == np.isnan(expect)).all()
+    np.testing.assert_allclose(walk[~np.isnan(walk)], expect[~np.isnan(expect)], rtol=1e-9,
+                               atol=1e-6)
