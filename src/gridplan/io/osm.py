@@ -76,8 +76,8 @@ def _read_pbf(path: Path, config: PlanConfig):
 
     osm = pyrosm.OSM(str(path))
     buildings = osm.get_buildings()
-    # with nodes=True pyrosm cuts each way into node-to-node edges with their node ids u, v
-    # pyrosm keeps layer and motorroad only in its JSON "tags" unless asked for them
+    # nodes=True: each way cut into node-to-node edges with their node ids u, v; layer and
+    # motorroad would otherwise stay inside pyrosm's JSON "tags" column
     _, edges = osm.get_network(network_type="all", nodes=True,
                                extra_attributes=["layer", "motorroad"])
     ways = _ways_from_edges(edges)
@@ -143,8 +143,7 @@ def _ways_from_edges(edges) -> gpd.GeoDataFrame | None:
     if edges is None or len(edges) == 0:
         return None
     edges = edges.reset_index(drop=True)
-    seg = shapely.get_coordinates(edges.geometry.values, return_index=True)
-    coords, idx = seg
+    coords, idx = shapely.get_coordinates(edges.geometry.values, return_index=True)
     first = np.searchsorted(idx, np.arange(len(edges)))
     last = np.searchsorted(idx, np.arange(len(edges)), side="right") - 1
     way, u, v = (edges[c].to_numpy() for c in ("id", "u", "v"))
