@@ -14,6 +14,7 @@ from scipy.spatial import Delaunay, cKDTree
 
 from gridplan.coverage import (build_walk_network, coverage_shares, snap_to_network,
                                straight_distances, walk_distances, walk_isochrones)
+from gridplan.config import PlanConfig
 from gridplan.coverage.network import walkable
 from gridplan.errors import InputError
 
@@ -292,7 +293,10 @@ def test_walk_distances_match_networkx_on_shanghai_streets(join_crossings):
         # elevated roads cross each other without meeting (no `layer` in this extract);
         # every other crossing is a bridge or tunnel over a street, which must not join
         edges = edges[edges["bridge"].isna()]
-    net = build_walk_network(edges, join_crossings=join_crossings)
+    # homes sit on every node here, bridges and fragments too: attach each to its own
+    # street (no preference for ground-level streets, see test_coverage_osm.py)
+    flat = PlanConfig(snap_prefer_m=0.0, snap_fragment_m=0.0)
+    net = build_walk_network(edges, join_crossings=join_crossings, config=flat)
     xy = np.column_stack([edges.geometry.apply(lambda g: g.coords[0][0]),
                           edges.geometry.apply(lambda g: g.coords[0][1])])
     node_xy = pd.DataFrame({"node": edges["u"], "x": xy[:, 0], "y": xy[:, 1]})

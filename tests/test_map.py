@@ -294,7 +294,7 @@ def test_geojson_layers_and_tables(plan, tmp_path):
     files = sorted(p.name for p in (out / "geojson").iterdir())
     assert files == sorted(f"{n}.geojson" for n in (
         "homes", "grids", "communities", "special_grids", "stations", "proposed_stations",
-        "uncovered_homes"))
+        "uncovered_homes", "unsnapped_homes"))
     grids = gpd.read_file(out / "geojson" / "grids.geojson")
     assert grids.crs.equals("EPSG:4326") and len(grids) == len(plan.grids)
     assert grids.geometry.total_bounds == pytest.approx(

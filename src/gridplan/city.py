@@ -80,6 +80,9 @@ class City:
                   "boundary": gpd.GeoDataFrame({"name": ["boundary"]}, geometry=[self.boundary],
                                                crs=self.crs)}
         for name, gdf in layers.items():
+            if "osm_nodes" in gdf.columns:  # node ids per vertex (OSM input) as text
+                gdf = gdf.assign(osm_nodes=[" ".join(map(str, x)) if x is not None else None
+                                            for x in gdf["osm_nodes"]])
             gdf.to_file(path, layer=name, driver="GPKG", engine="pyogrio")
 
 

@@ -44,6 +44,9 @@ def _report(plan, out: Path) -> None:
         f"coverage within {cov['radius_m']:.0f} m: {cov['straight_share']:.1%} straight"
         + (f", {cov['walk_share']:.1%} walking; within a {cov['walk_15min_m']:.0f} m walk: "
            f"{cov['walk_15min_share']:.1%}" if cov["walk_share"] is not None else ""),
+        *([f"no street within {plan.config.snap_max_m:.0f} m, so no walk: "
+           f"{cov['unsnapped_homes']:,} homes ({cov['unsnapped_households']:,} households), "
+           "layer unsnapped_homes"] if cov.get("unsnapped_homes") else []),
         f"proposed stations: {s['siting']['proposed']}",
         *_input_lines(s),
         *_edit_lines(s.get("edits")),

@@ -86,6 +86,12 @@ class PlanConfig:
         CRS of the layers written to plan.gpkg (``--crs EPSG:4549``); None writes them in
         the homes' own CRS when that is projected (a CGCS2000 Gauss-Krüger zone, say), else
         in ``crs``. Maps and GeoJSON are always WGS84.
+    snap_prefer_m : float
+        Homes and stations attach to a ground-level street of the main network even when a
+        bridge, tunnel, elevated road or street fragment is up to this many metres nearer.
+    snap_fragment_m : float
+        A connected piece of the walk network with less street than this, in metres, is a
+        fragment (a few ways cut off by the edge of the street file, a private yard).
 
     Every field is checked by its type when a config is made: whole numbers within
     :data:`INT_RANGE`, finite real numbers within :data:`FLOAT_RANGE` (a field may narrow
@@ -126,6 +132,9 @@ class PlanConfig:
     # issue 13: the CRS plan.gpkg is written in (an EPSG code or any pyproj CRS string);
     # None: the homes' own CRS when projected, else ``crs``.
     output_crs: str | None = None
+    # issue 14: snapping to streets a pedestrian can step onto from the ground
+    snap_prefer_m: float = 100.0  # metres
+    snap_fragment_m: float = 500.0  # metres of street in a connected piece
 
     def __post_init__(self):
         self.validate()
@@ -172,6 +181,10 @@ class PlanConfig:
             v = self.add_stations
             need(isinstance(v, int) and not isinstance(v, bool) and v >= 0, "add_stations",
                  "a whole number >= 0, or None")
+        for name in ("snap_prefer_m", "snap_fragment_m"):
+            v = getattr(self, name)
+            need(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0, name,
+                 "a number >= 0")
         need(self.siting_metric in ("straight", "walk"), "siting_metric", "'straight' or 'walk'")
         need(isinstance(self.one_station_per_grid, bool), "one_station_per_grid", "true or false")
         if self.target_coverage is not None:

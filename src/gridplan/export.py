@@ -36,6 +36,7 @@ def plan_layers(plan) -> dict[str, gpd.GeoDataFrame]:
         "homes": plan.homes, "grids": plan.grids, "communities": plan.communities,
         "special_grids": plan.special_grids, "stations": plan.stations,
         "proposed_stations": plan.proposed, "uncovered_homes": plan.uncovered,
+        "unsnapped_homes": plan.unsnapped,
     }
     return {name: gdf if gdf.crs is not None else gdf.set_crs(plan.city.crs)
             for name, gdf in layers.items()}

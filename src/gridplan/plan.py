@@ -23,7 +23,8 @@ PARTITION_FIELDS = ("min_households", "max_households", "community_min", "commun
                     "special_grid_units", "part_households", "split_by_entrance", "seed",
                     "boundary_cost")
 #: Settings the distances to stations depend on.
-COVERAGE_FIELDS = ("radius_m", "walk_minutes", "walk_speed_kmh", "snap_max_m")
+COVERAGE_FIELDS = ("radius_m", "walk_minutes", "walk_speed_kmh", "snap_max_m", "snap_prefer_m",
+                   "snap_fragment_m")
 #: Settings used when a city is loaded; a re-plan cannot change them.
 LOAD_FIELDS = ("dwelling_m2", "floor_height_m", "default_levels", "residential_share",
                "station_tags", "crs")
@@ -42,12 +43,16 @@ class Coverage:
     method : str
     network : object
         The walk network (reused by re-plans).
+    access_m : ndarray or None
+        Per row of ``city.homes``: the straight walk onto the street the home attaches to;
+        NaN for a home farther than ``snap_max_m`` from every street. None without streets.
     """
 
     dist_m: np.ndarray
     walk_m: np.ndarray
     method: str
     network: object = None
+    access_m: np.ndarray | None = None
 
 
 @dataclass
@@ -61,6 +66,8 @@ class Plan:
     grids, communities, special_grids, homes, stations, proposed : GeoDataFrame
     uncovered : GeoDataFrame
         Homes with no station within the radius (straight line).
+    unsnapped : GeoDataFrame
+        Homes farther than ``snap_max_m`` from every street (no walk distance).
     summary : dict
         The same figures as ``summary.json``.
     """
@@ -110,6 +117,15 @@ class Plan:
         return h[(h["households"] > 0) & ~h["covered_radius"]]
 
     @property
+    def unsnapped(self) -> gpd.GeoDataFrame:
+        """Homes farther than ``snap_max_m`` from every street: they have no walk distance
+        (homes beyond the extent of the streets file, usually)."""
+        h = self.homes
+        if "access_m" not in h.columns or self.coverage.access_m is None:
+            return h.iloc[:0]
+        return h[h["access_m"].isna()]
+
+    @property
     def isochrones(self) -> gpd.GeoDataFrame:
         """Walk-circle polygons per station (buffered reachable streets), computed on first use."""
         if self._isochrones is None:
@@ -120,7 +136,8 @@ class Plan:
                 self._isochrones = gpd.GeoDataFrame(geometry=[], crs=self.city.crs)
             else:
                 xy = shapely.get_coordinates(st.geometry.values)
-                iso = cov.walk_isochrones(net, xy, self.config.walk_m)
+                iso = cov.walk_isochrones(net, xy, self.config.walk_m,
+                                          max_access_m=self.config.snap_max_m)
                 self._isochrones = iso if iso.crs else iso.set_crs(self.city.crs)
         return self._isochrones
 
@@ -279,9 +296,15 @@ def measure_coverage(city: City, config: PlanConfig, network=None, *,
     dist, _ = cov.straight_distances(xy, st)
     limit = max(config.walk_m, config.radius_m)
     if network is None and len(city.streets):
-        network = cov.build_walk_network(city.streets)
+        network = cov.build_walk_network(city.streets, config=config)
+    access = home_snap = None
+    if network is not None:
+        network = _snapping(network, config)
+        home_snap = cov.snap_to_network(network, xy, max_m=config.snap_max_m)
+        access = np.where(np.isfinite(home_snap.access_m), home_snap.access_m, np.nan)
     if network is not None and len(st):
-        walk, _ = cov.walk_distances(network, xy, st, limit, max_access_m=config.snap_max_m)
+        walk, _ = cov.walk_distances(network, xy, st, limit, max_access_m=config.snap_max_m,
+                                     home_snap=home_snap)
     else:
         walk = np.full(len(xy), np.nan)
     if previous is not None:
@@ -292,7 +315,17 @@ def measure_coverage(city: City, config: PlanConfig, network=None, *,
     else:
         method = "straight line only: " + ("no stations" if not has_st else "no streets")
     return Coverage(dist_m=np.asarray(dist, dtype=float), walk_m=np.asarray(walk, dtype=float),
-                    method=method, network=network)
+                    method=method, network=network, access_m=access)
+
+
+def _snapping(network, config: PlanConfig):
+    """The network with the config's snapping preferences (a copy when they differ)."""
+    import dataclasses
+    prefs = {"snap_prefer_m": float(config.snap_prefer_m),
+             "fragment_m": float(config.snap_fragment_m)}
+    if all(getattr(network, k) == v for k, v in prefs.items()):
+        return network
+    return dataclasses.replace(network, **prefs)
 
 
 def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=None,
@@ -378,6 +411,8 @@ def _with_distances(part: Partition, cov: Coverage, config: PlanConfig) -> gpd.G
     dist, walk = cov.dist_m[idx], cov.walk_m[idx]
     homes["dist_m"] = np.round(dist, 1)
     homes["walk_m"] = np.round(walk, 1)
+    if cov.access_m is not None:
+        homes["access_m"] = np.round(cov.access_m[idx], 1)
     homes["covered_radius"] = dist <= config.radius_m
     homes["covered_radius_walk"] = walk <= config.radius_m
     homes["covered_15min"] = walk <= config.walk_m

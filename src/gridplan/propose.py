@@ -83,7 +83,7 @@ def home_sites(homes: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=shapely.points(home_points(h)), crs=crs)
 
 
-def walk_network_for(city: City, network=None):
+def walk_network_for(city: City, network=None, config: PlanConfig | None = None):
     """The walk network siting on foot needs: ``network`` if given, else built from the
     city's streets; InputError when there are none."""
     if network is not None:
@@ -92,7 +92,7 @@ def walk_network_for(city: City, network=None):
         raise InputError("siting_metric = 'walk' needs streets: expected an input with a "
                          "streets layer, or a --network file")
     from .coverage import build_walk_network
-    return build_walk_network(city.streets)
+    return build_walk_network(city.streets, config=config)
 
 
 def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, network=None,
@@ -127,7 +127,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     from . import coverage as cov
     t = time.perf_counter()
     walk = config.siting_metric == "walk"
-    net = walk_network_for(city, network) if walk else network
+    net = walk_network_for(city, network, config) if walk else network
     res = homes["households"].to_numpy() > 0
     xy = home_points(homes)
     w = homes["households"].to_numpy(dtype=float) * res

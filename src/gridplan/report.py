@@ -87,6 +87,7 @@ def summarize(plan) -> dict:
             "walk_15min_share": _share(res["covered_15min"], w) if has_walk else None,
             "grids_without_station_in_reach": int((~g["station_in_reach"]).sum()),
             "uncovered_households": int(w[~res["covered_radius"]].sum()),
+            **_unsnapped(plan),
             "method": plan.coverage.method,
         },
         "siting": plan.siting,
@@ -108,6 +109,14 @@ def _output_crs_name(plan) -> str | None:
     from .export import output_crs
     crs = output_crs(plan.city, plan.config)
     return None if crs is None else crs.to_string()
+def _unsnapped(plan) -> dict:
+    """Homes farther than ``snap_max_m`` from every street (no walk distance); None when
+    there are no streets."""
+    if plan.coverage.access_m is None:
+        return {"unsnapped_homes": None, "unsnapped_households": None}
+    u = plan.unsnapped
+    return {"unsnapped_homes": int(u["home_index"].nunique()),
+            "unsnapped_households": int(u["households"].sum())}
 
 
 def _plain(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

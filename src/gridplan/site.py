@@ -142,7 +142,7 @@ def site(city: City, config: PlanConfig | None = None, *, candidates=None, netwo
     if network is None and len(city.streets) and (config.siting_metric == "walk"
                                                   or candidates is None):
         from .coverage import build_walk_network
-        network = build_walk_network(city.streets)
+        network = build_walk_network(city.streets, config=config)
     proposal = propose_stations(homes, city, config, network, candidates)
     seconds["siting"] = round(time.perf_counter() - t, 3)
     homes = homes.copy()

@@ -21,12 +21,13 @@ class Snap:
     Attributes
     ----------
     edge : ndarray of int
-        Index of the nearest edge (row of ``WalkNetwork.edges``); -1 on an empty network.
+        Index of the edge the point attaches to (row of ``WalkNetwork.edges``); -1 when it
+        is not on the network.
     along_m : ndarray
         Distance along that edge from its ``u`` end to the snap point, in metres.
     access_m : ndarray
-        Straight distance from the point to the snap point, in metres (inf on an empty
-        network).
+        Straight distance from the point to the snap point, in metres (inf when not on
+        the network).
     """
 
     edge: np.ndarray
@@ -40,10 +41,11 @@ class Snap:
         return Snap(self.edge[idx], self.along_m[idx], self.access_m[idx])
 
     def ends(self, net: WalkNetwork) -> tuple[np.ndarray, np.ndarray]:
-        """The two end nodes of each snapped edge (k, 2) and the walk to each from the
-        snap point (k, 2)."""
+        """The two end nodes of each snapped edge (k, 2; -1 for a point not on the network)
+        and the walk to each from the snap point (k, 2)."""
         e = net.edges
         nodes = np.column_stack([e["u"].to_numpy()[self.edge], e["v"].to_numpy()[self.edge]])
+        nodes[self.edge < 0] = -1
         length = net.seg_length()[self.edge]
         return nodes, np.column_stack([self.along_m, length - self.along_m])
 
@@ -100,7 +102,8 @@ def bounded(net: WalkNetwork, xy: np.ndarray, snap: Snap, limit_m: float, tile_m
         graph = net.csr[sub][:, sub]
         for start in range(0, len(group), BATCH):
             src = group[start:start + BATCH]
-            aug = augment(graph, pos[ends[src]], costs[src])
+            at = ends[src]
+            aug = augment(graph, np.where(at >= 0, pos[at], -1), costs[src])
             dist = dijkstra(aug, indices=len(sub) + np.arange(len(src)), limit=limit_m)
             dist = dist[:, :len(sub) + 1]
             dist[:, -1] = np.inf

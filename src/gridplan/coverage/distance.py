@@ -35,34 +35,63 @@ def straight_distances(points_xy, stations_xy) -> tuple[np.ndarray, np.ndarray]:
     return dist, nearest.astype(np.int64)
 
 
-def snap_to_network(net: WalkNetwork, points_xy) -> Snap:
-    """Each point's nearest place on the walk network.
+def snap_to_network(net: WalkNetwork, points_xy, *, max_m: float | None = None) -> Snap:
+    """Each point's place on the walk network: the street a pedestrian steps onto from there.
+
+    The nearest ground-level street of a large component, unless a bridge, tunnel,
+    elevated road or fragment is more than ``net.snap_prefer_m`` nearer (see
+    :meth:`WalkNetwork.preferred`); only streets within ``max_m`` count.
 
     Parameters
     ----------
     net : WalkNetwork
     points_xy : array-like of shape (n, 2)
+    max_m : float, optional
+        Points farther than this from every street are not snapped.
 
     Returns
     -------
     Snap
-        ``edge`` (nearest edge, any component), ``along_m`` (from its ``u`` end) and
-        ``access_m`` (straight walk from the point onto the street). On an empty network:
-        edge -1, along NaN, access inf.
+        ``edge`` (the edge the point attaches to), ``along_m`` (from its ``u`` end) and
+        ``access_m`` (straight walk from the point onto the street). For a point not
+        snapped (an empty network, or beyond ``max_m``): edge -1, along NaN, access inf.
     """
     pts = as_xy(points_xy, "points_xy")
     k = len(pts)
-    if net.is_empty or k == 0:
-        return Snap(np.full(k, -1, dtype=np.int64), np.full(k, np.nan), np.full(k, np.inf))
-    found = net.tree.query_nearest(shapely.points(pts), all_matches=False)
     edge = np.full(k, -1, dtype=np.int64)
-    edge[found[0]] = found[1]
-    seg = net.seg[edge]
+    if net.is_empty or k == 0:
+        return Snap(edge, np.full(k, np.nan), np.full(k, np.inf))
+    geoms = shapely.points(pts)
+    (pref, pref_tree), (other, other_tree) = net.snap_trees
+    best = np.full(k, np.inf)
+    if len(pref):
+        i, e, d = _nearest(pref_tree, geoms, max_m)
+        edge[i], best[i] = pref[e], d
+    # a preferred street nearer than snap_prefer_m wins whatever else is nearer still
+    ask = np.flatnonzero(best > net.snap_prefer_m)
+    if len(other) and len(ask):
+        i, e, d = _nearest(other_tree, geoms[ask], max_m)
+        i = ask[i]
+        wins = d + net.snap_prefer_m < best[i]
+        edge[i[wins]], best[i[wins]] = other[e[wins]], d[wins]
+    hit = edge >= 0
+    along, access = np.full(k, np.nan), np.full(k, np.inf)
+    seg = net.seg[edge[hit]]
     a, d = seg[:, :2], seg[:, 2:] - seg[:, :2]
-    length = net.seg_length()[edge]
-    along = np.clip(((pts - a) * d).sum(1) / length, 0.0, length)
-    off = pts - (a + d * (along / length)[:, None])
-    return Snap(edge, along, np.hypot(off[:, 0], off[:, 1]))
+    length = net.seg_length()[edge[hit]]
+    along[hit] = np.clip(((pts[hit] - a) * d).sum(1) / length, 0.0, length)
+    off = pts[hit] - (a + d * (along[hit] / length)[:, None])
+    access[hit] = np.hypot(off[:, 0], off[:, 1])
+    return Snap(edge, along, access)
+
+
+def _nearest(tree: shapely.STRtree, geoms, max_m):
+    """(point, tree item, distance) of each point's nearest item within ``max_m``."""
+    if max_m is not None:
+        max_m = max(float(max_m), 1e-9)  # GEOS wants a positive search distance
+    (i, e), d = tree.query_nearest(geoms, max_distance=max_m, return_distance=True,
+                                   all_matches=False)
+    return i, e, d
 
 
 def same_edge(home: Snap, station: Snap) -> tuple[np.ndarray, np.ndarray]:
@@ -89,11 +118,13 @@ def same_edge(home: Snap, station: Snap) -> tuple[np.ndarray, np.ndarray]:
 
 
 def walk_distances(net: WalkNetwork, homes_xy, stations_xy, limit_m: float, *,
-                   max_access_m: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   max_access_m: float | None = None,
+                   home_snap: Snap | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Walking distance from each home to its nearest station along the streets.
 
-    A walk is: straight from the home onto its nearest street, along the network, then
-    straight from the street to the station. One multi-source Dijkstra over the network,
+    A walk is: straight from the home onto its street (the one a pedestrian steps onto from
+    the ground, see :func:`snap_to_network`), along the network, then straight from the
+    street to the station. One multi-source Dijkstra over the network,
     with a virtual source per station linked to both ends of its edge, finds every node's
     nearest station; a home takes the better of its edge's two ends, or walks straight
     along the edge to a station on the same edge.
@@ -108,6 +139,8 @@ def walk_distances(net: WalkNetwork, homes_xy, stations_xy, limit_m: float, *,
         across a river with no bridge) are NaN.
     max_access_m : float, optional
         Homes and stations farther than this from every street are not on the network.
+    home_snap : Snap, optional
+        The homes already snapped with ``snap_to_network(net, homes_xy, max_m=max_access_m)``.
 
     Returns
     -------
@@ -126,7 +159,9 @@ def walk_distances(net: WalkNetwork, homes_xy, stations_xy, limit_m: float, *,
     walk, station = np.full(n, np.nan), np.full(n, -1, dtype=np.int64)
     if n == 0 or len(st) == 0 or net.is_empty:
         return walk, station
-    home, snap = snap_to_network(net, homes), snap_to_network(net, st)
+    max_m = None if max_access_m is None else max_access
+    home = snap_to_network(net, homes, max_m=max_m) if home_snap is None else home_snap
+    snap = snap_to_network(net, st, max_m=max_m)
     live = np.flatnonzero(snap.access_m <= min(limit, max_access))
     if len(live) == 0:
         return walk, station

@@ -13,7 +13,7 @@ from .network import WalkNetwork
 
 
 def walk_isochrones(net: WalkNetwork, stations_xy, limit_m: float, buffer_m: float = 25.0,
-                    *, quad_segs: int = 4) -> gpd.GeoDataFrame:
+                    *, quad_segs: int = 4, max_access_m: float | None = None) -> gpd.GeoDataFrame:
     """The area within ``limit_m`` on foot of each station.
 
     The union of every street piece a station reaches within the walk (edges cut where the
@@ -32,13 +32,16 @@ def walk_isochrones(net: WalkNetwork, stations_xy, limit_m: float, buffer_m: flo
         Half-width of the area around the reached streets, in metres.
     quad_segs : int
         Segments per quarter circle of the buffer's round ends.
+    max_access_m : float, optional
+        A station farther than this from every street reaches nothing (as in
+        :func:`~gridplan.coverage.walk_distances`); it attaches to streets as there too.
 
     Returns
     -------
     GeoDataFrame
         One row per station, in station order, with ``station`` (its index) and the
-        polygon; an empty polygon when the station is farther than ``limit_m`` from every
-        street or the network is empty.
+        polygon; an empty polygon when the station is farther than ``limit_m`` (or
+        ``max_access_m``) from every street or the network is empty.
     """
     st = as_xy(stations_xy, "stations_xy")
     limit = positive(limit_m, "limit_m")
@@ -46,7 +49,7 @@ def walk_isochrones(net: WalkNetwork, stations_xy, limit_m: float, buffer_m: flo
     m = len(st)
     geoms = np.array([shapely.Polygon()] * m, dtype=object)
     if m and not net.is_empty:
-        snap = snap_to_network(net, st)
+        snap = snap_to_network(net, st, max_m=max_access_m)
         u, v = net.edges["u"].to_numpy(), net.edges["v"].to_numpy()
         length = net.seg_length()
         for src, sub, dist in bounded(net, st, snap, limit):

@@ -1,4 +1,4 @@
-"""The walk network: streets cut at every junction and crossing, as a sparse graph of metres."""
+"""The walk network: streets joined where they really meet, as a sparse graph of metres."""
 
 from __future__ import annotations
 
@@ -14,6 +14,8 @@ from scipy.spatial import cKDTree
 
 #: Street ends closer than this are one node (coordinates digitised twice, datum rounding).
 MERGE_M = 0.1
+#: The streets column of OSM node ids, one per vertex (set by :mod:`gridplan.io.osm`).
+NODES = "osm_nodes"
 _FALSE = {"", "no", "false", "0", "none", "nan"}
 _QUERY_CHUNK = 200_000
 
@@ -31,13 +33,20 @@ class WalkNetwork:
     edges : GeoDataFrame
         One straight two-point LineString per edge, drawn from ``u`` to ``v``, with
         ``u``, ``v`` (node ids), ``length_m``, ``rank`` (of the street it came from),
-        ``street`` (index label of that street) and ``component``.
+        ``street`` (index label of that street), ``component`` and ``level`` (0 on the
+        ground; see :func:`build_walk_network`).
     seg : ndarray of shape (k, 4)
         ``x0, y0, x1, y1`` of each edge (the same lines as ``edges``), for vectorised snapping.
     component : ndarray of shape (n,)
-        Connected component of each node; 0 is the largest. Every component is kept, so a
-        home snaps to its nearest street wherever that street leads.
+        Connected component of each node; 0 is the largest. Every component is kept.
     crs : pyproj.CRS or None
+    snap_prefer_m : float
+        How much farther (metres) a ground-level street of a large component may be than a
+        bridge, tunnel, elevated road or fragment and still be the one a point attaches to.
+    fragment_m : float
+        Components with less street than this (metres) are fragments (never the largest).
+    topology : str
+        How the streets were joined: ``'osm nodes'``, ``'crossings'`` or ``'shared vertices'``.
     """
 
     xy: np.ndarray
@@ -46,8 +55,12 @@ class WalkNetwork:
     seg: np.ndarray
     component: np.ndarray
     crs: object = None
+    snap_prefer_m: float = 100.0
+    fragment_m: float = 500.0
+    topology: str = "crossings"
     _tree: shapely.STRtree | None = field(default=None, init=False, repr=False)
     _node_tree: cKDTree | None = field(default=None, init=False, repr=False)
+    _snap_trees: tuple | None = field(default=None, init=False, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -76,6 +89,27 @@ class WalkNetwork:
             self._node_tree = cKDTree(self.xy)
         return self._node_tree
 
+    def preferred(self) -> np.ndarray:
+        """Per edge: whether a pedestrian steps onto it from the ground (``level`` 0) and it
+        belongs to a large component (at least ``fragment_m`` of street, or the largest)."""
+        if self.is_empty:
+            return np.zeros(0, bool)
+        comp = self.edges["component"].to_numpy()
+        street_m = np.bincount(comp, weights=self.seg_length())
+        large = street_m >= min(self.fragment_m, street_m.max())
+        level = self.edges["level"].to_numpy() if "level" in self.edges else 0.0
+        return large[comp] & (level == 0)
+
+    @property
+    def snap_trees(self) -> tuple:
+        """``(edges, STRtree)`` for the preferred edges and for the others (built on first use)."""
+        if self._snap_trees is None:
+            pref = self.preferred()
+            lines = np.asarray(self.edges.geometry.values)
+            self._snap_trees = tuple((idx, shapely.STRtree(lines[idx])) for idx in
+                                     (np.flatnonzero(pref), np.flatnonzero(~pref)))
+        return self._snap_trees
+
     def __repr__(self) -> str:
         n_comp = int(self.component.max()) + 1 if len(self.component) else 0
         return (f"WalkNetwork({self.n_nodes:,} nodes, {self.n_edges:,} edges, "
@@ -86,44 +120,66 @@ class WalkNetwork:
         return self.edges["length_m"].to_numpy()
 
 
-def build_walk_network(streets: gpd.GeoDataFrame | None, *, join_crossings: bool = True,
-                       merge_m: float = MERGE_M) -> WalkNetwork:
-    """Node the streets at every junction and crossing and build the walk graph.
+def build_walk_network(streets: gpd.GeoDataFrame | None, *, join_crossings: bool | None = None,
+                       merge_m: float = MERGE_M, config=None) -> WalkNetwork:
+    """Join the streets where they meet and build the walk graph.
 
-    Every vertex of every line becomes a node, so each edge is one straight segment. Lines
-    that cross or touch (an end on another line) are cut at that point. Ends within
-    ``merge_m`` of each other become one node, lengths are measured on the unmoved
-    coordinates.
+    Every vertex of every line becomes a node, so each edge is one straight segment. Which
+    lines meet depends on the input:
+
+    - OSM ways (an ``osm_nodes`` column of node ids per vertex, as :func:`gridplan.io.load`
+      reads ``.osm`` / ``.pbf`` files) meet only at shared node ids, the rule OSMnx, OSRM
+      and Valhalla follow: a bridge or elevated road drawn across a street without a shared
+      node does not meet it, whatever its tags.
+    - Lines without topology (road centrelines from a GIS) are cut where they cross or
+      touch, crossings on the same level only: the ``layer`` column when there is one, else
+      +1 for ``bridge`` and -1 for ``tunnel``, else 0. Ends within ``merge_m`` of each other
+      become one node; lengths are measured on the unmoved coordinates.
 
     Parameters
     ----------
     streets : GeoDataFrame or None
-        LineStrings / MultiLineStrings in a metric CRS, optionally with ``rank``. A crossing
-        is joined only between lines on the same level: the ``layer`` column when there is
-        one, else +1 for ``bridge`` and -1 for ``tunnel`` (OSM tags), else 0.
-    join_crossings : bool
-        Cut lines where they cross or touch. False trusts the input's own topology (OSM,
-        where streets meet only at shared nodes) and joins lines only at shared vertices.
+        LineStrings / MultiLineStrings in a metric CRS, optionally with ``rank``, level tags
+        and ``osm_nodes``.
+    join_crossings : bool, optional
+        None (default) picks the rule from the input as above. True cuts crossings even
+        when node ids are given; False joins lines only at shared node ids, or for lines
+        without them at shared vertices.
     merge_m : float
-        Ends closer than this (metres) are merged into one node.
+        Ends closer than this (metres) are merged into one node (lines without node ids).
+    config : PlanConfig, optional
+        ``snap_prefer_m`` and ``snap_fragment_m``: how points attach to the network.
 
     Returns
     -------
     WalkNetwork
         Empty (no nodes) for an empty or missing streets layer. Streets people may not walk
-        (see :func:`walkable`) are left out.
+        (see :func:`walkable`) are left out. ``edges`` carries each edge's ``level``.
     """
     crs = None if streets is None else streets.crs
+    prefs = {} if config is None else {"snap_prefer_m": float(config.snap_prefer_m),
+                                       "fragment_m": float(config.snap_fragment_m)}
     if streets is not None and len(streets):
         streets = streets[walkable(streets)]
     if streets is None or len(streets) == 0:
-        return _empty(crs)
-    seg, src = _segments(np.asarray(streets.geometry.values))
-    if join_crossings and len(seg):
-        seg, src = _cut(seg, src, _levels(streets)[src], merge_m / 2)
-    if len(seg) == 0:
-        return _empty(crs)
-    xy, u, v = _nodes(seg, merge_m)
+        return _empty(crs, prefs)
+    has_ids = NODES in streets.columns
+    if join_crossings is None:
+        join_crossings = not has_ids
+    if has_ids and not join_crossings:
+        topology = "osm nodes"
+        seg, src, u, v = _osm_segments(streets)
+        if len(seg) == 0:
+            return _empty(crs, prefs)
+        xy, u, v = _node_ids(seg, u, v)
+    else:
+        topology = "crossings" if join_crossings else "shared vertices"
+        seg, src = _segments(np.asarray(streets.geometry.values))
+        if join_crossings and len(seg):
+            seg, src = _cut(seg, src, _levels(streets)[src], merge_m / 2)
+        if len(seg) == 0:
+            return _empty(crs, prefs)
+        xy, u, v = _nodes(seg, merge_m)
     length = np.hypot(seg[:, 2] - seg[:, 0], seg[:, 3] - seg[:, 1])
 
     keep = u != v
@@ -152,18 +208,70 @@ def build_walk_network(streets: gpd.GeoDataFrame | None, *, join_crossings: bool
         cols["rank"] = streets["rank"].to_numpy()[src]
     cols["street"] = streets.index.to_numpy()[src]
     cols["component"] = component[u]
+    cols["level"] = _levels(streets)[src]
     edges = gpd.GeoDataFrame(cols, geometry=shapely.linestrings(seg.reshape(-1, 2, 2)), crs=crs)
-    return WalkNetwork(xy=xy, csr=csr, edges=edges, seg=seg, component=component, crs=crs)
+    return WalkNetwork(xy=xy, csr=csr, edges=edges, seg=seg, component=component, crs=crs,
+                       topology=topology, **prefs)
 
 
-def _empty(crs) -> WalkNetwork:
+def _osm_segments(streets: gpd.GeoDataFrame):
+    """Segments of OSM ways with the node id at each end. A line whose ids do not match its
+    vertices (a way cut into parts) falls back to keys by coordinate: it meets the others
+    at vertices with the same coordinates."""
+    geoms = np.asarray(streets.geometry.values)
+    # ids written as text by City.to_gpkg are read back as text
+    ids = streets[NODES].map(lambda x: np.array(x.split(), dtype=np.int64)
+                             if isinstance(x, str) else x).to_numpy()
+    n_ids = np.fromiter((len(x) if isinstance(x, (np.ndarray, list, tuple)) else -1
+                         for x in ids), dtype=np.int64, count=len(ids))
+    ok = (shapely.get_type_id(geoms) == 1) & (n_ids == shapely.get_num_coordinates(geoms))
+    rows = np.flatnonzero(ok)
+    coords, idx = shapely.get_coordinates(geoms[rows], return_index=True)
+    node = (np.concatenate([np.asarray(x, dtype=np.int64) for x in ids[rows]]) if len(rows)
+            else np.zeros(0, np.int64))
+    same = idx[1:] == idx[:-1]
+    seg = np.hstack([coords[:-1][same], coords[1:][same]])
+    src, u, v = rows[idx[:-1][same]], node[:-1][same], node[1:][same]
+    rest = np.flatnonzero(~ok)
+    if len(rest):
+        seg2, src2 = _segments(geoms[rest])
+        ends = np.concatenate([seg2[:, :2], seg2[:, 2:]])
+        z_id = coords[:, 0] + 1j * coords[:, 1]
+        z_id, first = np.unique(z_id, return_index=True)
+        z = ends[:, 0] + 1j * ends[:, 1]
+        at = np.minimum(np.searchsorted(z_id, z), max(len(z_id) - 1, 0))
+        hit = (z_id[at] == z) if len(z_id) else np.zeros(len(z), bool)
+        _, fresh = np.unique(z, return_inverse=True)
+        # keys below every OSM id: vertices no way shares by id
+        key = np.where(hit, node[first[at]] if len(z_id) else 0,
+                       min(node.min(initial=0), 0) - 1 - fresh.reshape(-1))
+        k = len(seg2)
+        seg = np.concatenate([seg, seg2])
+        src = np.concatenate([src, rest[src2]])
+        u, v = np.concatenate([u, key[:k]]), np.concatenate([v, key[k:]])
+    return seg, src, u, v
+
+
+def _node_ids(seg, u, v):
+    """Node coordinates and each segment's end nodes, one node per node id."""
+    keys, inv = np.unique(np.concatenate([u, v]), return_inverse=True)
+    ends = np.concatenate([seg[:, :2], seg[:, 2:]])
+    xy = np.zeros((len(keys), 2))
+    xy[inv] = ends
+    k = len(seg)
+    return xy, inv[:k], inv[k:]
+
+
+def _empty(crs, prefs) -> WalkNetwork:
     edges = gpd.GeoDataFrame(
         {"u": pd.Series(dtype="int64"), "v": pd.Series(dtype="int64"),
          "length_m": pd.Series(dtype=float), "rank": pd.Series(dtype=object),
-         "street": pd.Series(dtype="int64"), "component": pd.Series(dtype="int64")},
+         "street": pd.Series(dtype="int64"), "component": pd.Series(dtype="int64"),
+         "level": pd.Series(dtype=float)},
         geometry=gpd.GeoSeries([], crs=crs), crs=crs)
     return WalkNetwork(xy=np.zeros((0, 2)), csr=sp.csr_matrix((0, 0)), edges=edges,
-                       seg=np.zeros((0, 4)), component=np.zeros(0, dtype=np.int64), crs=crs)
+                       seg=np.zeros((0, 4)), component=np.zeros(0, dtype=np.int64), crs=crs,
+                       **prefs)
 
 
 def _segments(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

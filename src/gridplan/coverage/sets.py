@@ -13,7 +13,8 @@ from .network import WalkNetwork
 
 
 def coverage_sets(demand_xy, candidates_xy, radius_m: float, *,
-                  net: WalkNetwork | None = None) -> sp.csr_matrix:
+                  net: WalkNetwork | None = None,
+                  max_access_m: float | None = None) -> sp.csr_matrix:
     """Which candidates reach which demand points within ``radius_m``, built sparse.
 
     Parameters
@@ -26,6 +27,9 @@ def coverage_sets(demand_xy, candidates_xy, radius_m: float, *,
         Measure on foot along this network, exactly as :func:`walk_distances` does (a bounded
         Dijkstra from each candidate over the streets in its reach); a straight line when
         None.
+    max_access_m : float, optional
+        On foot: demand points and candidates farther than this from every street reach
+        nothing.
 
     Returns
     -------
@@ -44,15 +48,16 @@ def coverage_sets(demand_xy, candidates_xy, radius_m: float, *,
                                                        output_type="ndarray")
         rows, cols = pairs["i"], pairs["j"]
     else:
-        rows, cols = _walk_pairs(net, demand, cand, radius)
+        rows, cols = _walk_pairs(net, demand, cand, radius, max_access_m)
     return sp.csr_matrix((np.ones(len(rows), dtype=bool), (rows, cols)), shape=(n, m))
 
 
-def _walk_pairs(net, demand, cand, radius):
+def _walk_pairs(net, demand, cand, radius, max_m):
     """(demand, candidate) pairs within ``radius`` on foot."""
     if net.is_empty:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    home, site = snap_to_network(net, demand), snap_to_network(net, cand)
+    home = snap_to_network(net, demand, max_m=max_m)
+    site = snap_to_network(net, cand, max_m=max_m)
     live = np.flatnonzero(site.access_m <= radius)
     ends, _ = home.ends(net)
     length = net.seg_length()[home.edge]

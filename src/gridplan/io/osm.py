@@ -18,6 +18,8 @@ WATERWAY_LINES = ("river", "canal", "stream")
 HOME_COLUMNS = ("building", "building:levels", "height", "name")
 _AREAS = ("Polygon", "MultiPolygon")
 _LINES = ("LineString", "MultiLineString")
+#: The streets column of node ids per vertex (``gridplan.coverage.network.NODES``).
+NODES = "osm_nodes"
 
 
 def read_osm(path: Path, config: PlanConfig) -> dict:
@@ -35,7 +37,9 @@ def read_osm(path: Path, config: PlanConfig) -> dict:
     dict of GeoDataFrame
         In EPSG:4326: ``homes`` (building polygons with ``building``, ``building:levels``,
         ``height``, ``name``, ``addr:*`` and ``kind`` in residential / mixed / commercial;
-        no households), ``streets`` (LineStrings with ``highway``, ``name``, ``rank``),
+        no households), ``streets`` (LineStrings with ``highway``, ``name``, ``rank``, the
+        tags of :data:`STREET_TAGS` and ``osm_nodes``: the OSM node id of each vertex, so
+        the walk network joins ways only where they share a node),
         ``water`` (hard barriers with ``kind`` in water / rail / motorway) and ``stations``
         (Points with ``kind``, the matched tag value, and ``name``). Any layer may be empty.
 
@@ -72,7 +76,11 @@ def _read_pbf(path: Path, config: PlanConfig):
 
     osm = pyrosm.OSM(str(path))
     buildings = osm.get_buildings()
-    ways = osm.get_network(network_type="all")
+    # nodes=True: each way cut into node-to-node edges with their node ids u, v; layer and
+    # motorroad would otherwise stay inside pyrosm's JSON "tags" column
+    _, edges = osm.get_network(network_type="all", nodes=True,
+                               extra_attributes=["layer", "motorroad"])
+    ways = _ways_from_edges(edges)
     criteria = _barrier_filter()
     for key, values in config.station_tags.items():
         criteria[key] = sorted(set(criteria.get(key, [])) | set(values))
@@ -102,8 +110,63 @@ def _read_xml(path: Path, config: PlanConfig):
     if gdf is not None:
         gdf = gdf.reset_index()
         gdf = gdf.rename(columns={"element": "osm_type"})
+        # OSMnx drops the node ids of features; read them from the file
+        nodes = _way_nodes(path)
+        is_way = (gdf["osm_type"] == "way").to_numpy()
+        gdf[NODES] = [nodes.get(i) if w else None for i, w in zip(gdf["id"], is_way)]
     gdf = _frame(gdf, "osm_type")
     return gdf, gdf, gdf
+
+
+def _way_nodes(path: Path) -> dict:
+    """The node ids of every way with a ``highway`` tag in an OSM XML file, by way id."""
+    import bz2
+    from xml.etree.ElementTree import iterparse
+
+    out = {}
+    opener = bz2.open if path.name.lower().endswith(".bz2") else open
+    with opener(path, "rb") as f:
+        for _, elem in iterparse(f, events=("end",)):
+            if elem.tag == "way":
+                if any(t.get("k") == "highway" for t in elem.iter("tag")):
+                    out[int(elem.get("id"))] = np.array(
+                        [int(nd.get("ref")) for nd in elem.iter("nd")], dtype=np.int64)
+                elem.clear()
+            elif elem.tag in ("node", "relation"):
+                elem.clear()
+    return out
+
+
+def _ways_from_edges(edges) -> gpd.GeoDataFrame | None:
+    """Ways again from pyrosm's node-to-node edges: runs of edges of one way, each edge
+    starting where the last ended, with ``osm_nodes`` (the node id of each vertex)."""
+    if edges is None or len(edges) == 0:
+        return None
+    edges = edges.reset_index(drop=True)
+    coords, idx = shapely.get_coordinates(edges.geometry.values, return_index=True)
+    first = np.searchsorted(idx, np.arange(len(edges)))
+    last = np.searchsorted(idx, np.arange(len(edges)), side="right") - 1
+    way, u, v = (edges[c].to_numpy() for c in ("id", "u", "v"))
+    start = np.ones(len(edges), bool)
+    start[1:] = (way[1:] != way[:-1]) | (u[1:] != v[:-1])
+    run = np.cumsum(start) - 1
+    ends = np.flatnonzero(np.append(start[1:], True))
+    # each run: the first vertex of every edge, then the last vertex of its last edge
+    pos = np.arange(len(edges)) + run
+    n_vertex = len(edges) + len(ends)
+    xy = np.empty((n_vertex, 2))
+    node = np.empty(n_vertex, dtype=np.int64)
+    xy[pos], node[pos] = coords[first], u
+    tail = ends + run[ends] + 1
+    xy[tail], node[tail] = coords[last[ends]], v[ends]
+    owner = np.empty(n_vertex, dtype=np.int64)
+    owner[pos], owner[tail] = run, run[ends]
+    lines = shapely.linestrings(xy, indices=owner)
+    ways = edges.loc[start].drop(columns=["u", "v", "length"], errors="ignore")
+    ways = gpd.GeoDataFrame(ways.drop(columns=ways.geometry.name), geometry=lines,
+                            crs=edges.crs).reset_index(drop=True)
+    ways[NODES] = np.split(node, np.cumsum(np.bincount(owner))[:-1])
+    return ways
 
 
 def _frame(gdf, type_col: str) -> gpd.GeoDataFrame:
@@ -163,15 +226,16 @@ def _lines(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.explode(index_parts=False, ignore_index=True)
 
 
-#: OSM tags kept on streets: levels (so a bridge is not joined to the street under it) and
-#: who may walk there (see :func:`gridplan.coverage.network.walkable`).
+#: OSM tags kept on streets: levels (where homes may step onto a street) and who may walk
+#: there (see :func:`gridplan.coverage.network.walkable`).
 STREET_TAGS = ("bridge", "tunnel", "layer", "foot", "access", "motorroad")
 
 
 def _streets(ways: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     ways = _lines(ways)
     rank = _column(ways, "highway").map(RANK_OF_HIGHWAY)
-    streets = _with_columns(ways, ["osm_id", "highway", "name", *STREET_TAGS], rank.notna())
+    streets = _with_columns(ways, ["osm_id", "highway", "name", *STREET_TAGS, NODES],
+                            rank.notna())
     streets["rank"] = rank.dropna().to_numpy()
     return streets
 
