@@ -70,6 +70,13 @@ class PlanConfig:
         Mean gross floor area of one household, and storey height, to estimate households.
     snap_max_m : float
         A home or station farther than this from every street has no walk distance.
+    building_part_min_households : int
+        Smallest part a compound above ``max_households`` is cut into by building.
+    repair_time_s : float
+        Seconds for re-solving out-of-range grids exactly with the grids around them.
+    allow_compound_split : bool
+        Let a compound that fits in one grid be cut by building when that is the only way
+        to bring the grids around it into range; every cut is listed.
     seed : int
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
@@ -100,6 +107,15 @@ class PlanConfig:
     residential_share: dict = field(default_factory=lambda: dict(RESIDENTIAL_SHARE))
     boundary_cost: dict = field(default_factory=lambda: dict(BOUNDARY_COST))
     station_tags: dict = field(default_factory=lambda: {k: list(v) for k, v in STATION_TAGS.items()})
+    # issue 15, partition on real registers:
+    # households: smallest part a compound above the grid maximum is cut into by building
+    # (buildings are grouped up to this size, so 300 villas do not make 300 units)
+    building_part_min_households: int = 40
+    # seconds: budget of the exact re-solve of out-of-range grids with their neighbours
+    repair_time_s: float = 6.0
+    # let a compound that fits in one grid be cut by building when nothing else brings the
+    # grids around it into range (every cut is listed)
+    allow_compound_split: bool = False
 
     def __post_init__(self):
         self.validate()
@@ -143,6 +159,13 @@ class PlanConfig:
         need(isinstance(self.one_station_per_grid, bool), "one_station_per_grid", "true or false")
         if self.target_coverage is not None:
             need(0 < self.target_coverage <= 1, "target_coverage", "a share in (0, 1]")
+        v = self.building_part_min_households
+        need(isinstance(v, int) and not isinstance(v, bool) and v > 0,
+             "building_part_min_households", "a whole number > 0")
+        v = self.repair_time_s
+        need(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
+             "repair_time_s", "a number of seconds >= 0")
+        need(isinstance(self.allow_compound_split, bool), "allow_compound_split", "true or false")
 
     def replace(self, **changes) -> "PlanConfig":
         """A copy with some knobs changed; unknown names raise InputError."""
