@@ -72,6 +72,9 @@ class PlanConfig:
         A home or station farther than this from every street has no walk distance.
     building_part_min_households : int
         Smallest part a compound above ``max_households`` is cut into by building.
+    building_households_tolerance : float
+        Share of a building's estimated households (an even share of its compound's) the
+        partition may move to or from it.
     repair_time_s : float
         Seconds for re-solving out-of-range grids exactly with the grids around them.
     allow_compound_split : bool
@@ -111,6 +114,9 @@ class PlanConfig:
     # households: smallest part a compound above the grid maximum is cut into by building
     # (buildings are grouped up to this size, so 300 villas do not make 300 units)
     building_part_min_households: int = 40
+    # share: a compound register gives only households and buildings, so each building's
+    # households are an even share, an estimate; the partition may move this share of it
+    building_households_tolerance: float = 0.5
     # seconds: budget of the exact re-solve of out-of-range grids with their neighbours
     repair_time_s: float = 6.0
     # let a compound that fits in one grid be cut by building when nothing else brings the
@@ -162,6 +168,9 @@ class PlanConfig:
         v = self.building_part_min_households
         need(isinstance(v, int) and not isinstance(v, bool) and v > 0,
              "building_part_min_households", "a whole number > 0")
+        v = self.building_households_tolerance
+        need(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
+             "building_households_tolerance", "a share from 0 to below 1")
         v = self.repair_time_s
         need(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
              "repair_time_s", "a number of seconds >= 0")

@@ -60,11 +60,15 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig,
     # not turn into thousands of tiny units
     per_part = max(1, config.building_part_min_households)
     n_bld = np.minimum(bld, np.maximum(hh // per_part, np.where(forced, 2, 1)))
-    # buildings of more than ``part_households`` are cut by floor too (a part of 260–300
-    # households can only make a grid with a small neighbour; two make more than one grid)
-    n_bld = n_bld * np.maximum(np.ceil(np.ceil(hh / np.maximum(n_bld, 1))
-                                       / config.part_households), 1).astype(int)
     by_building = ~by_entrance & (n_bld >= 2) & (hh >= n_bld) & (over | forced)
+    # buildings of more than ``part_households`` are cut by floor too (a part of 260–300
+    # households can only make a grid with a small neighbour; two make more than one grid):
+    # such parts are floor parts, whose cut the grids may move
+    floors = np.maximum(np.ceil(np.ceil(hh / np.maximum(n_bld, 1)) / config.part_households),
+                        1).astype(int)
+    n_bld = n_bld * floors
+    by_building &= floors == 1
+    need = np.where(~by_entrance & (n_bld >= 2) & over & (floors > 1), n_bld, need)
     big = over | by_entrance | by_building
     # one row per home, or per part of a big one (parts of a home in order, after its
     # predecessors): positions in ``homes`` repeated, and each row's part number k (0-based)
@@ -176,9 +180,11 @@ def merge_parts(homes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:
+def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig,
+             cut: np.ndarray | None = None) -> np.ndarray:
     """The partition unit of each home or part: a compound that fits in one grid is one unit
-    (so it is never cut); every other home or part is a unit of its own."""
+    (so it is never cut), unless one of its homes is in ``cut`` (home positions the
+    partition may cut); every other home or part is a unit of its own."""
     n = len(parts)
     ids = np.arange(n)
     if "compound" not in parts.columns:
@@ -193,8 +199,12 @@ def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:
     totals = np.bincount(codes, weights=parts["households"].to_numpy()[has])
     whole = np.zeros(n, dtype=bool)
     whole[has] = totals[codes] <= config.max_households
+    if cut is not None and len(cut):
+        loose = np.isin(parts["home_index"].to_numpy()[has], cut)
+        whole[np.flatnonzero(has)[np.isin(codes, codes[loose])]] = False
     if whole.any():
         codes, _ = pd.factorize(name[whole])
         ids[whole] = n + codes
     _, ids = np.unique(ids, return_inverse=True)
     return ids
+
