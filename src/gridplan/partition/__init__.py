@@ -246,6 +246,15 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                                   geometry="geometry", crs=crs)
     reasons = explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
     unresolved = unresolved_notes(grids, communities, int(w.sum()), config, reasons)
+    for c in compound_cuts:
+        # a cut compound breaks the rule that a compound fitting in one grid stays whole:
+        # the note puts it on the map and in summary.json beside the other broken rules
+        unresolved["grids"].append({
+            "reason": f"compound {c['compound']} ({c['households']} households) cut by "
+                      f"building between grids {', '.join(c['grids'])}: allowed by "
+                      f"--allow-compound-split, the only way found to bring these grids "
+                      f"into range",
+            "ids": c["grids"], "households": c["households"]})
     moved = None
     if update is not None:
         old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
