@@ -244,7 +244,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
                                    "grid_id": grid_id[cell_grid], "geometry": cells.copy()},
                                   geometry="geometry", crs=crs)
-    reasons = explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
+    reasons = (explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
+               if grid_notes else {})
     unresolved = unresolved_notes(grids, communities, int(w.sum()), config, reasons)
     for c in compound_cuts:
         # a cut compound breaks the rule that a compound fitting in one grid stays whole:
@@ -535,6 +536,8 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
     name_ok = gen["name"].notna().to_numpy() if "name" in gen.columns else np.zeros(len(gen), bool)
     comp = (gen["compound"].astype(str).to_numpy(dtype=object) if "compound" in gen.columns
             else None)
+    home = gen["home_index"].to_numpy()
+    part, part_of = gen["part"].to_numpy(), gen["part_of"].to_numpy()
     out = []
     for u in range(n_units):
         r = first[u]
@@ -542,10 +545,9 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
             out.append(f"compound {comp[r]}")
             continue
         label = (name[r].strip() if name_ok[r] and name[r].strip()
-                 else f"home row {int(gen['home_index'].iat[r]) + 1}")
-        part = int(gen["part"].iat[r])
-        if part > 0:
-            label += f" part {part}/{int(gen['part_of'].iat[r])}"
+                 else f"home row {int(home[r]) + 1}")
+        if part[r] > 0:
+            label += f" part {int(part[r])}/{int(part_of[r])}"
         out.append(label)
     return out
 
