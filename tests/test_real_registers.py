@@ -235,3 +235,24 @@ def test_jinan_registers_have_every_grid_in_range(district):
     per = p.homes.groupby("home_index")["grid_id"].nunique()
     fits = np.flatnonzero(city.homes["households"].to_numpy() <= 500)
     assert (per.loc[fits] == 1).all()
+
+
+@pytest.mark.slow
+@settings(max_examples=5, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(4, 30))
+def test_with_compound_splits_allowed_only_listed_compounds_are_cut(seed, n):
+    rng = np.random.default_rng(seed)
+    hh = np.minimum(real_households(rng, n), 480)       # every compound fits in one grid
+    buildings = rng.integers(1, 8, n)
+    xy = rng.uniform(0, 100 * np.sqrt(n), (n, 2))
+    cfg = CFG.replace(allow_compound_split=True)
+    city = register(xy, hh, buildings=buildings, config=cfg)
+    p = partition(city, cfg)
+    check_invariants(city, p)
+    per = p.homes.groupby("home_index")["grid_id"].nunique()
+    cut = set(per.index[per > 1])
+    listed = set(p.homes.loc[p.homes["compound_cut"], "home_index"])
+    assert cut == listed
+    assert len(p.compound_cuts) == len(cut)
+    # a one-building compound is never cut by building
+    assert all(buildings[i] >= 2 for i in cut)
