@@ -16,8 +16,11 @@ MAX_BLOCK_NODES = 45
 #: then GROW_PARTS more at a time.
 MAX_STEPS = 8
 GROW_PARTS = 2
-#: Seconds one MILP may take (the whole repair shares ``time_s``).
+#: Seconds one MILP may take: SOLVE_STEP_S more at each growth step, up to SOLVE_S (the whole
+#: repair shares ``time_s``). A feasible block is usually solved fast; proving a block
+#: infeasible is slow and rarely worth it when a wider block may succeed.
 SOLVE_S = 2.0
+SOLVE_STEP_S = 0.4
 #: Connected sets holding one node enumerated at most, to prove none of them is in range.
 MAX_SETS = 20_000
 
@@ -375,7 +378,8 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
                 if left <= 0:
                     break
                 status, lab, new_w = solve_block(sub, w[nodes], keep, kk, lo, hi,
-                                                 min(SOLVE_S, left), loose=loose.take(nodes))
+                                                 min(SOLVE_S, SOLVE_STEP_S * (step + 1), left),
+                                                 loose=loose.take(nodes))
                 infeasible += status == "infeasible"
                 tried = (len(block), len(nodes), total, infeasible == kmax - kmin + 1)
                 if status == "ok":
