@@ -38,6 +38,8 @@ def _report(plan, out: Path) -> None:
         f"mean Polsby-Popper {g['polsby_popper_mean']:.2f}) in {c['count']} communities "
         f"({c['within_bounds_share']:.1%} within {c['bounds'][0]}–{c['bounds'][1]})",
         f"unresolved: {len(g['unresolved'])} grid notes, {len(c['unresolved'])} community notes",
+        *([f"compounds cut by building (--allow-compound-split): "
+           f"{len(g['compounds_cut'])}"] if g.get("compounds_cut") else []),
         *([f"kept {g['moved']['grids_kept']} grids, {g['moved']['grids_new']} new, "
            f"{g['moved']['grids_retired']} retired; {g['moved']['homes']} homes "
            f"({g['moved']['households']} households) moved"] if g.get("moved") else []),
@@ -68,6 +70,13 @@ _plan_options = [
     click.option("--target-coverage", type=float,
                  help="Propose stations until this share of households is within the radius."),
     click.option("--seed", type=int, help="Seed for every random choice [0]."),
+    # issue 15: partition on real registers
+    click.option("--allow-compound-split", "allow_compound_split", is_flag=True, default=None,
+                 help="Let a compound that fits in one grid be cut by building when nothing "
+                      "else brings the grids around it into range (each cut is listed)."),
+    click.option("--repair-time-s", type=float,
+                 help="Seconds for re-solving out-of-range grids exactly with their "
+                      "neighbours [6]."),
     click.option("--config", "config_path", type=click.Path(path_type=Path),
                  help="A TOML file of plan settings (command-line options win)."),
     # input checks (issue 16)

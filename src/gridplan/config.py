@@ -70,6 +70,16 @@ class PlanConfig:
         Mean gross floor area of one household, and storey height, to estimate households.
     snap_max_m : float
         A home or station farther than this from every street has no walk distance.
+    building_part_min_households : int
+        Smallest part a compound above ``max_households`` is cut into by building.
+    building_households_tolerance : float
+        Share of a building's estimated households (an even share of its compound's) the
+        partition may move to or from it.
+    repair_time_s : float
+        Seconds for re-solving out-of-range grids exactly with the grids around them.
+    allow_compound_split : bool
+        Let a compound that fits in one grid be cut by building when that is the only way
+        to bring the grids around it into range; every cut is listed.
     seed : int
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
@@ -135,6 +145,18 @@ class PlanConfig:
     # issue 14: snapping to streets a pedestrian can step onto from the ground
     snap_prefer_m: float = 100.0  # metres
     snap_fragment_m: float = 500.0  # metres of street in a connected piece
+    # issue 15, partition on real registers:
+    # households: smallest part a compound above the grid maximum is cut into by building
+    # (buildings are grouped up to this size, so 300 villas do not make 300 units)
+    building_part_min_households: int = 40
+    # share: a compound register gives only households and buildings, so each building's
+    # households are an even share, an estimate; the partition may move this share of it
+    building_households_tolerance: float = 0.5
+    # seconds: budget of the exact re-solve of out-of-range grids with their neighbours
+    repair_time_s: float = 6.0
+    # let a compound that fits in one grid be cut by building when nothing else brings the
+    # grids around it into range (every cut is listed)
+    allow_compound_split: bool = False
 
     def __post_init__(self):
         self.validate()
@@ -206,6 +228,16 @@ class PlanConfig:
             except (pyproj.exceptions.CRSError, TypeError):
                 need(False, "output_crs", "a CRS such as EPSG:4549 (CGCS2000 / 3-degree "
                      "Gauss-Krüger CM 120E) or EPSG:4490")
+        v = self.building_part_min_households
+        need(isinstance(v, int) and not isinstance(v, bool) and v > 0,
+             "building_part_min_households", "a whole number > 0")
+        v = self.building_households_tolerance
+        need(isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1,
+             "building_households_tolerance", "a share from 0 to below 1")
+        v = self.repair_time_s
+        need(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
+             "repair_time_s", "a number of seconds >= 0")
+        need(isinstance(self.allow_compound_split, bool), "allow_compound_split", "true or false")
 
     def replace(self, **changes) -> "PlanConfig":
         """A copy with some knobs changed; unknown names raise InputError."""

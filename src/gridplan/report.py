@@ -60,6 +60,7 @@ def summarize(plan) -> dict:
             "polsby_popper_mean": round(float(g["polsby_popper"].mean()), 4),
             "grids_crossing": cross,
             "unresolved": plan.partition.unresolved["grids"],
+            "compounds_cut": plan.partition.compound_cuts,
             "moved": plan.partition.moved,
             "method": plan.partition.method,
         },

@@ -16,9 +16,10 @@ from ..city import City
 from ..config import PlanConfig
 from ..errors import InputError
 from .bounded import BoundedSplitter, divisible
+from .exact import Loose
 from .cells import barrier_lines, cell_graph, separate_duplicates, unit_adjacency, voronoi_cells
 from .quality import crossings, polsby_popper, size_cv
-from .units import merge_parts, split_parts, unit_ids
+from .units import building_counts, merge_parts, split_parts, unit_ids
 from .update import update_parts
 
 __all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
@@ -43,6 +44,12 @@ class Partition:
         ``{"grids": [...], "communities": [...]}``: each ``{reason, ids, households}``.
     moved : dict or None
         With ``keep``: homes and households that changed grid, grids kept, new and retired.
+    compound_cuts : list
+        With ``allow_compound_split``: each compound that fits in one grid but was cut by
+        building, ``{compound, households, grids, by}``; its homes have ``compound_cut``
+        True and each grid counts them in ``compound_cuts``.
+    cut_homes : ndarray
+        Positions of the homes the partition was allowed to cut (to rebuild its parts).
     seconds : dict
         Time per stage.
     """
@@ -56,6 +63,8 @@ class Partition:
     seconds: dict = field(default_factory=dict)
     moved: dict | None = None
     method: str = METHOD
+    compound_cuts: list = field(default_factory=list)
+    cut_homes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
@@ -129,36 +138,26 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     config = config or PlanConfig()
     t0 = time.perf_counter()
     seconds = {}
-    parts = split_parts(city.homes, config)
-    hh = parts["households"].to_numpy()
-    if hh.sum() <= 0:
-        raise InputError("no households in any home: expected at least one home with "
-                         "households > 0", file=city.source or None, column="households")
-    res = np.flatnonzero(hh > 0)
-    gen = parts.iloc[res]
-    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), config.seed)
-    cells, graph = _cells(city, x, y, {} if cache is None else cache, "cells")
-    unit = unit_ids(gen, config)
-    n_units = int(unit.max()) + 1
-    adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
-                         building=gen["home_index"].to_numpy())
-    w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
-    ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
-    uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
-    uxy = np.column_stack([ux, uy])
-    adj = _link_isolated(adj, uxy)
-    seconds["units"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
-    if keep is None:
-        # grids first, over the whole district (the tight bound gets all the room there is),
-        # then communities as unions of whole grids, so nesting holds by construction
-        grid_parts = BoundedSplitter(adj, w, uxy, config.min_households,
-                                     config.max_households).split().parts
-        update = None
-    else:
-        update = update_parts(keep, adj, w, uxy, config)
-        grid_parts = update.parts
+    cache = {} if cache is None else cache
+    st = _grid_units(city, config, cache, keep, None, seconds)
+    cut_homes = np.zeros(0, dtype=np.int64)
+    if config.allow_compound_split and keep is None:
+        # the planner's fallback: compounds in and around grids nothing else could bring
+        # into range may be cut by building; the plan is re-made with them as parts, and kept
+        # only when more households end in range
+        cut_homes = _cuttable_near_bad(st, config)
+        if len(cut_homes):
+            again = _grid_units(city, config, cache, keep, cut_homes, {})
+            if _out_of_range(again, config) < _out_of_range(st, config):
+                st = again
+            else:
+                cut_homes = np.zeros(0, dtype=np.int64)
+    parts, hh, res, gen, x, y, cells, graph = (st["parts"], st["hh"], st["res"], st["gen"],
+                                               st["x"], st["y"], st["cells"], st["graph"])
+    unit, n_units, adj, w, ux, uy = (st["unit"], st["n_units"], st["adj"], st["w"], st["ux"],
+                                     st["uy"])
+    grid_parts, grid_notes, update = st["grid_parts"], st["grid_notes"], st["update"]
+    t1 = time.perf_counter() - seconds["split"]
     n_grid = len(grid_parts)
     unit_grid = np.empty(n_units, dtype=np.int64)
     for gi, p in enumerate(grid_parts):
@@ -240,10 +239,23 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     special = _special_grids(parts, homes, city, config,
                              {} if cache is None else cache)   # positions of parts == homes
     homes = merge_parts(homes)
+    compound_cuts = _compound_cuts(homes, cut_homes)
+    grids["compound_cuts"] = _cuts_per_grid(compound_cuts, grid_id)
     cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
                                    "grid_id": grid_id[cell_grid], "geometry": cells.copy()},
                                   geometry="geometry", crs=crs)
-    unresolved = unresolved_notes(grids, communities, int(w.sum()), config)
+    reasons = (explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
+               if grid_notes else {})
+    unresolved = unresolved_notes(grids, communities, int(w.sum()), config, reasons)
+    for c in compound_cuts:
+        # a cut compound breaks the rule that a compound fitting in one grid stays whole:
+        # the note puts it on the map and in summary.json beside the other broken rules
+        unresolved["grids"].append({
+            "reason": f"compound {c['compound']} ({c['households']} households) cut by "
+                      f"building between grids {', '.join(c['grids'])}: allowed by "
+                      f"--allow-compound-split, the only way found to bring these grids "
+                      f"into range",
+            "ids": c["grids"], "households": c["households"]})
     moved = None
     if update is not None:
         old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
@@ -260,7 +272,144 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     seconds["total"] = time.perf_counter() - t0
     return Partition(homes=homes, grids=grids, communities=communities, special_grids=special,
                      cells=cell_frame, unresolved=unresolved, seconds=seconds, moved=moved,
-                     method=METHOD if keep is None else METHOD_UPDATE)
+                     method=METHOD if keep is None else METHOD_UPDATE,
+                     compound_cuts=compound_cuts, cut_homes=cut_homes)
+
+
+def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
+    """Parts, cells, units and their grids (before communities): what one pass of the
+    partition decides; ``cut`` lists homes that fit in a grid but may be cut by building."""
+    t0 = time.perf_counter()
+    parts = split_parts(city.homes, config, cut=cut)
+    hh = parts["households"].to_numpy()
+    if hh.sum() <= 0:
+        raise InputError("no households in any home: expected at least one home with "
+                         "households > 0", file=city.source or None, column="households")
+    res = np.flatnonzero(hh > 0)
+    gen = parts.iloc[res]
+    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), config.seed)
+    cells, graph = _cells(city, x, y, cache, "cells")
+    unit = unit_ids(gen, config, cut=cut)
+    n_units = int(unit.max()) + 1
+    adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
+                         building=gen["home_index"].to_numpy())
+    w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
+    ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
+    uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
+    uxy = np.column_stack([ux, uy])
+    adj = _link_isolated(adj, uxy)
+    # parts cut by floor or building (one unit each) may trade households: a floor cut can
+    # fall anywhere, and a compound's households are spread over its buildings only as an
+    # estimate, so the grids choose both (a building within its tolerance)
+    split_by = gen["split_by"].to_numpy(dtype=object)
+    floor_rows = np.flatnonzero((gen["part"].to_numpy() > 0)
+                                & ((split_by == "floor") | (split_by == "building")))
+    loose = Loose(np.full(n_units, -1, dtype=np.int64), w.copy(), w.copy())
+    loose.home[unit[floor_rows]] = gen["home_index"].to_numpy()[floor_rows]
+    share = w[unit[floor_rows]]
+    tol = np.where(split_by[floor_rows] == "floor", 1.0, config.building_households_tolerance)
+    loose.wmin[unit[floor_rows]] = np.maximum(np.ceil(share * (1 - tol)), 1)
+    loose.wmax[unit[floor_rows]] = np.where(tol >= 1.0, config.max_households,
+                                            np.floor(share * (1 + tol)))
+    seconds["units"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    if keep is None:
+        # grids first, over the whole district (the tight bound gets all the room there is),
+        # then communities as unions of whole grids, so nesting holds by construction
+        grid_split = BoundedSplitter(adj, w, uxy, config.min_households,
+                                     config.max_households,
+                                     repair_time_s=config.repair_time_s, loose=loose).split()
+        grid_parts, grid_notes, new_w = grid_split.parts, grid_split.notes, grid_split.weight
+        update = None
+    else:
+        update = update_parts(keep, adj, w, uxy, config, loose=loose)
+        grid_parts, grid_notes, new_w = update.parts, update.notes or {}, update.weight
+    if new_w is not None and not np.array_equal(new_w, w):
+        w = np.asarray(new_w, dtype=np.int64)
+        hh = hh.copy()
+        hh[res[floor_rows]] = w[unit[floor_rows]]
+        parts = parts.copy()
+        parts["households"] = hh
+        gen = parts.iloc[res]
+        ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
+        uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
+    seconds["split"] = time.perf_counter() - t1
+    return {"parts": parts, "hh": hh, "res": res, "gen": gen, "x": x, "y": y, "cells": cells,
+            "graph": graph, "unit": unit, "n_units": n_units, "adj": adj, "w": w, "ux": ux,
+            "uy": uy, "grid_parts": grid_parts, "grid_notes": grid_notes, "update": update}
+
+
+def _out_of_range(st: dict, config) -> int:
+    """Households in grids out of range, in one pass's result."""
+    t = np.array([st["w"][p].sum() for p in st["grid_parts"]])
+    return int(t[(t < config.min_households) | (t > config.max_households)].sum())
+
+
+def _cuttable_near_bad(st: dict, config) -> np.ndarray:
+    """Homes that fit in one grid, have two buildings or more (or share a compound with
+    others), and lie in an out-of-range grid or a grid next to one."""
+    w, adj, unit = st["w"], st["adj"], st["unit"]
+    lo, hi = config.min_households, config.max_households
+    label = np.empty(st["n_units"], dtype=np.int64)
+    for gi, p in enumerate(st["grid_parts"]):
+        label[p] = gi
+    tot = np.bincount(label, weights=w, minlength=len(st["grid_parts"]))
+    bad = np.flatnonzero((tot < lo) | (tot > hi))
+    if not len(bad):
+        return np.zeros(0, dtype=np.int64)
+    units = np.flatnonzero(np.isin(label, bad))
+    near = np.unique(label[adj[units].indices])
+    units = np.flatnonzero(np.isin(label, np.union1d(bad, near)))
+    gen = st["gen"]
+    rows = np.isin(unit, units)
+    home = gen["home_index"].to_numpy()[rows]
+    whole = gen["part"].to_numpy()[rows] == 0
+    bld = building_counts(gen)[rows]
+    many = whole & (bld >= 2)
+    if "compound" in gen.columns:
+        # a home of a compound made of several homes can be cut from the others
+        multi = _distinct(unit, gen["home_index"].to_numpy(), st["n_units"])[unit[rows]] > 1
+        many |= whole & multi
+    return np.unique(home[many]).astype(np.int64)
+
+
+def _compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
+    """The compounds that fit in one grid but ended in several (marks ``compound_cut`` on
+    ``homes``)."""
+    flag = np.zeros(len(homes), dtype=bool)
+    out = []
+    if len(cut_homes):
+        idx = homes["home_index"].to_numpy()
+        loose = np.isin(idx, cut_homes)
+        if "compound" in homes.columns:
+            comp = homes["compound"].astype(str).to_numpy(dtype=object)
+            key = np.where(homes["compound"].notna().to_numpy(), comp, "#" + idx.astype(str))
+        else:
+            key = "#" + idx.astype(str)
+        name = (homes["name"].astype(str).to_numpy(dtype=object) if "name" in homes.columns
+                else None)
+        for k in np.unique(key[loose]):
+            rows = np.flatnonzero(key == k)
+            grids = sorted(set(homes["grid_id"].to_numpy(dtype=object)[rows]))
+            if len(grids) < 2:
+                continue
+            flag[rows] = True
+            label = (k if not k.startswith("#") else
+                     (name[rows[0]] if name is not None else f"home row {int(k[1:]) + 1}"))
+            out.append({"compound": str(label),
+                        "households": int(homes["households"].to_numpy()[rows].sum()),
+                        "grids": [str(g) for g in grids], "by": "building"})
+    homes["compound_cut"] = flag
+    return out
+
+
+def _cuts_per_grid(cuts: list, grid_id: np.ndarray) -> np.ndarray:
+    """How many cut compounds each grid holds a piece of."""
+    count = pd.Series(0, index=pd.Index(grid_id.astype(str)))
+    for c in cuts:
+        count[c["grids"]] += 1
+    return count.to_numpy()
 
 
 def _distinct(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
@@ -376,10 +525,68 @@ def _link_isolated(adj: sparse.csr_matrix, xy: np.ndarray) -> sparse.csr_matrix:
     return out
 
 
-def unresolved_notes(grids, communities, total, config) -> dict:
-    """``{"grids": [...], "communities": [...]}``: every rule a grid or community breaks, with
-    its reason, ids and households (``summary.json`` ``unresolved``)."""
+def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
+    """A name for each partition unit, for reasons a planner reads: ``compound X``, a home's
+    ``name`` (or its input row), with ``part k/n`` for a part of a home."""
+    first = np.full(n_units, -1, dtype=np.int64)
+    first[unit[::-1]] = np.arange(len(unit))[::-1]
+    homes_per_unit = _distinct(unit, gen["home_index"].to_numpy(), n_units)
+    name = (gen["name"].astype(str).to_numpy(dtype=object) if "name" in gen.columns
+            else np.full(len(gen), "", dtype=object))
+    name_ok = gen["name"].notna().to_numpy() if "name" in gen.columns else np.zeros(len(gen), bool)
+    comp = (gen["compound"].astype(str).to_numpy(dtype=object) if "compound" in gen.columns
+            else None)
+    home = gen["home_index"].to_numpy()
+    part, part_of = gen["part"].to_numpy(), gen["part_of"].to_numpy()
+    out = []
+    for u in range(n_units):
+        r = first[u]
+        if comp is not None and homes_per_unit[u] > 1:
+            out.append(f"compound {comp[r]}")
+            continue
+        label = (name[r].strip() if name_ok[r] and name[r].strip()
+                 else f"home row {int(home[r]) + 1}")
+        if part[r] > 0:
+            label += f" part {int(part[r])}/{int(part_of[r])}"
+        out.append(label)
+    return out
+
+
+def explain_notes(notes: dict, names: list, w: np.ndarray, config) -> dict:
+    """Text for each note of :func:`gridplan.partition.exact.repair_exact`: why a grid (by
+    its position) is still out of range, what was searched and what would fix it."""
     lo, hi = config.min_households, config.max_households
+    out = {}
+    for gi, note in notes.items():
+        if note["kind"] == "walled":
+            u = note["node"]
+            nb = sorted(note["neighbours"], key=lambda v: w[v])
+            around = ", ".join(f"{names[v]} ({int(w[v])})" for v in nb)
+            fix = ("" if config.allow_compound_split else
+                   "; --allow-compound-split lets a compound be cut by building")
+            out[gi] = (f"{names[u]} ({int(w[u])} households) touches only {around}: every "
+                       f"connected grid holding it has fewer than {lo} or more than {hi} "
+                       f"households unless one of them is cut{fix}")
+        elif note["kind"] == "component":
+            out[gi] = (f"its {note['nodes']} units form a block of {note['total']} households "
+                       f"with no neighbour outside it, and no set of grids of {lo}–{hi} adds "
+                       f"up to {note['total']}")
+        else:
+            done = ("no regrouping exists (proven by exact search)" if note["proven"] else
+                    f"no regrouping was found in {note['seconds']} s of exact search "
+                    f"(not proven impossible; a larger repair_time_s may find one)")
+            out[gi] = (f"the {note['parts']} grids around it ({note['nodes']} units, "
+                       f"{note['total']} households) were searched for connected grids of "
+                       f"{lo}–{hi}: {done}")
+    return out
+
+
+def unresolved_notes(grids, communities, total, config, reasons: dict | None = None) -> dict:
+    """``{"grids": [...], "communities": [...]}``: every rule a grid or community breaks, with
+    its reason, ids and households (``summary.json`` ``unresolved``); ``reasons`` gives a
+    grid (by position) its own reason (:func:`explain_notes`)."""
+    lo, hi = config.min_households, config.max_households
+    reasons = reasons or {}
     if not divisible(total, lo, hi):
         why = f"the district holds {total} households, which no set of grids of {lo}–{hi} adds up to"
     else:
@@ -391,7 +598,7 @@ def unresolved_notes(grids, communities, total, config) -> dict:
     out_g = []
     for i in np.flatnonzero(~grids["in_range"].to_numpy(dtype=bool)):
         side = "below the minimum" if g_hh[i] < lo else "above the maximum"
-        out_g.append({"reason": f"{g_hh[i]} households, {side}: {why}",
+        out_g.append({"reason": f"{g_hh[i]} households, {side}: {reasons.get(i, why)}",
                       "ids": [gid[i]], "households": int(g_hh[i])})
     for i in np.flatnonzero(water > 0):
         out_g.append({"reason": f"spans a river, rail line or motorway ({water[i]} "

@@ -19,6 +19,8 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
+from .exact import Loose, repair_exact
+
 #: Directions tried for each cut, in degrees from the region's principal axis.
 ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
 #: How many of the cheapest candidate cuts are checked for a connected remainder.
@@ -169,6 +171,8 @@ class SplitResult:
 
     parts: list
     unresolved: list = field(default_factory=list)   # (part index, reason)
+    notes: dict = field(default_factory=dict)        # part index -> why it is out of range
+    weight: np.ndarray | None = None                 # node weights after floor cuts moved
 
 
 class BoundedSplitter:
@@ -184,10 +188,18 @@ class BoundedSplitter:
         Node coordinates (metres).
     lo, hi : int
         Bounds of a part's weight.
+    repair_time_s : float
+        Seconds for re-solving parts still out of range exactly with their neighbours
+        (:func:`gridplan.partition.exact.repair_exact`); 0 skips it.
+    loose : Loose, optional
+        Nodes that are parts of one home whose households the exact repair may move between
+        them, within bounds (``SplitResult.weight``).
     """
 
     def __init__(self, adjacency: sparse.csr_matrix, weight: np.ndarray, xy: np.ndarray,
-                 lo: int, hi: int):
+                 lo: int, hi: int, repair_time_s: float = 0.0, loose: Loose | None = None):
+        self.repair_time_s = float(repair_time_s)
+        self.loose = loose
         self.adj = adjacency.tocsr()
         self.w = np.asarray(weight, dtype=np.int64)
         self.xy = np.asarray(xy, dtype=float)
@@ -205,7 +217,18 @@ class BoundedSplitter:
         for comp in self._components(nodes):
             parts.extend(self._split_region(comp))
         parts = self._repair(parts)
-        return SplitResult(parts=parts, unresolved=self._explain(parts))
+        parts, notes = self._repair_exact(parts)
+        return SplitResult(parts=parts, unresolved=self._explain(parts), notes=notes,
+                           weight=self.w)
+
+    def _repair_exact(self, parts: list) -> tuple[list, dict]:
+        """The exact repair (which may move households between floor-cut parts: ``self.w``
+        changes then)."""
+        if self.repair_time_s <= 0 or all(self._in_range(p) for p in parts):
+            return parts, {}
+        parts, notes, self.w = repair_exact(self.adj, self.w, parts, self.lo, self.hi,
+                                            self.repair_time_s, loose=self.loose)
+        return parts, notes
 
     # -- recursion ------------------------------------------------------------------------
     def _components(self, nodes: np.ndarray) -> list:
@@ -468,7 +491,9 @@ class BoundedSplitter:
         """Bring out-of-range parts of an existing partition into range, touching only them
         and the neighbours they must borrow from (the annual update)."""
         parts = self._repair([np.asarray(p) for p in parts])
-        return SplitResult(parts=parts, unresolved=self._explain(parts))
+        parts, notes = self._repair_exact(parts)
+        return SplitResult(parts=parts, unresolved=self._explain(parts), notes=notes,
+                           weight=self.w)
 
     def _repair(self, parts: list) -> list:
         """Merge each out-of-range part with neighbours and split the union again, keeping the

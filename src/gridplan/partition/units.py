@@ -12,17 +12,32 @@ from ..config import PlanConfig
 #: Radius of the small circle around an address point on which its parts are spread, so each
 #: part gets its own cell.
 PART_SPREAD_M = 8.0
+#: Parts of one point beyond this many are laid out on a sunflower spiral, not a circle.
+SPIRAL_PARTS = 8
+GOLDEN_ANGLE = np.pi * (3.0 - np.sqrt(5.0))
 
 
-def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame:
+def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig,
+                cut: np.ndarray | None = None) -> gpd.GeoDataFrame:
     """Cut every home with more households than a grid may hold into parts.
 
     A building is cut by entrance when it has an ``entrances`` column and enough entrances to
-    keep each part within ``config.part_households``, otherwise by floor into equal parts.
+    keep each part within ``config.part_households``. A compound point with a ``buildings``
+    column is cut by building: its households spread evenly over its buildings (buildings
+    grouped so no part is below ``config.building_part_min_households``), unless its buildings
+    are towers above the grid maximum. Anything else is cut by floor into equal parts.
     Households are divided exactly (the parts sum to the whole). Each part keeps the input
     columns, gets ``part`` (1..n; 0 for homes that are not cut), ``part_of`` (the number of parts)
     and ``split_by``; its generator point (``_gx``, ``_gy``) is the centre of its slice of the
     footprint, or a point on a small circle round an address point.
+
+    Parameters
+    ----------
+    homes : GeoDataFrame
+    config : PlanConfig
+    cut : ndarray of int, optional
+        Positions of homes that fit in one grid but are to be cut by building anyway (the
+        compounds ``allow_compound_split`` lets the partition cut).
 
     Returns
     -------
@@ -32,14 +47,32 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame
     hh = homes["households"].to_numpy()
     ent = (pd.to_numeric(homes["entrances"], errors="coerce").fillna(1).clip(lower=1)
            .to_numpy().astype(int) if "entrances" in homes.columns else np.ones(len(homes), int))
+    bld = building_counts(homes)
     need = np.ceil(hh / config.part_households).astype(int)
     over = hh > config.max_households
+    forced = np.zeros(len(homes), dtype=bool)
+    if cut is not None and len(cut):
+        forced[np.asarray(cut, dtype=np.int64)] = True
     by_entrance = (ent >= np.maximum(need, 2)) & (hh >= ent) & \
         (np.ceil(hh / ent) <= config.part_households) & (over | config.split_by_entrance)
-    big = over | by_entrance
+    # building-sized parts give the grids room to balance (a grid takes any number of a
+    # compound's buildings); many small buildings (villas) are grouped, so a district does
+    # not turn into thousands of tiny units
+    per_part = max(1, config.building_part_min_households)
+    n_bld = np.minimum(bld, np.maximum(hh // per_part, np.where(forced, 2, 1)))
+    by_building = ~by_entrance & (n_bld >= 2) & (hh >= n_bld) & (over | forced)
+    # buildings of more than ``part_households`` are cut by floor too (a part of 260–300
+    # households can only make a grid with a small neighbour; two make more than one grid):
+    # such parts are floor parts, whose cut the grids may move
+    floors = np.maximum(np.ceil(np.ceil(hh / np.maximum(n_bld, 1)) / config.part_households),
+                        1).astype(int)
+    n_bld = n_bld * floors
+    by_building &= floors == 1
+    need = np.where(~by_entrance & (n_bld >= 2) & over & (floors > 1), n_bld, need)
+    big = over | by_entrance | by_building
     # one row per home, or per part of a big one (parts of a home in order, after its
     # predecessors): positions in ``homes`` repeated, and each row's part number k (0-based)
-    count = np.where(big, np.where(by_entrance, ent, need), 1)
+    count = np.where(big, np.where(by_entrance, ent, np.where(by_building, n_bld, need)), 1)
     take = np.repeat(np.arange(len(homes)), count)
     k = np.arange(len(take)) - np.repeat(np.cumsum(count) - count, count)
     is_part = big[take]
@@ -57,13 +90,24 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame
     out["part"] = np.where(is_part, k + 1, 0)
     out["part_of"] = np.where(is_part, n, 1)
     split_by = np.full(len(take), "", dtype=object)
-    split_by[is_part] = np.where(by_entrance, "entrance", "floor")[take[is_part]]
+    split_by[is_part] = np.where(by_entrance, "entrance",
+                                 np.where(by_building, "building", "floor"))[take[is_part]]
     out["split_by"] = split_by
     if is_part.any():
         total = hh[take]
         # households divided exactly: the first (total mod n) parts take one more
         out["households"] = np.where(is_part, total // n + (k < total % n), total)
     return out
+
+
+def building_counts(homes: gpd.GeoDataFrame) -> np.ndarray:
+    """Buildings per home from a ``buildings`` column (1 where it is missing or not a whole
+    number above 0)."""
+    if "buildings" not in homes.columns:
+        return np.ones(len(homes), dtype=np.int64)
+    b = pd.to_numeric(homes["buildings"], errors="coerce").to_numpy(dtype=float)
+    b = np.where(np.isfinite(b) & (b >= 1), np.floor(b), 1)
+    return b.astype(np.int64)
 
 
 def _part_points(geoms: np.ndarray, cx: np.ndarray, cy: np.ndarray, k: np.ndarray,
@@ -73,7 +117,12 @@ def _part_points(geoms: np.ndarray, cx: np.ndarray, cy: np.ndarray, k: np.ndarra
     ``home`` share its shape)."""
     is_point = shapely.get_type_id(geoms) == 0
     angle = 2 * np.pi * k / n
-    px, py = cx + PART_SPREAD_M * np.cos(angle), cy + PART_SPREAD_M * np.sin(angle)
+    # many parts on one circle meet in slivers at its centre; a sunflower spiral in the same
+    # disc keeps every part a proper cell beside its neighbours
+    spiral = n > SPIRAL_PARTS
+    angle = np.where(spiral, k * GOLDEN_ANGLE, angle)
+    radius = PART_SPREAD_M * np.where(spiral, np.sqrt((k + 0.5) / n), 1.0)
+    px, py = cx + radius * np.cos(angle), cy + radius * np.sin(angle)
     if (~is_point).any():
         _, first, shape = np.unique(home[~is_point], return_index=True, return_inverse=True)
         rect = shapely.oriented_envelope(geoms[~is_point][first])
@@ -131,9 +180,11 @@ def merge_parts(homes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out
 
 
-def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:
+def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig,
+             cut: np.ndarray | None = None) -> np.ndarray:
     """The partition unit of each home or part: a compound that fits in one grid is one unit
-    (so it is never cut); every other home or part is a unit of its own."""
+    (so it is never cut), unless one of its homes is in ``cut`` (home positions the
+    partition may cut); every other home or part is a unit of its own."""
     n = len(parts)
     ids = np.arange(n)
     if "compound" not in parts.columns:
@@ -148,8 +199,12 @@ def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig) -> np.ndarray:
     totals = np.bincount(codes, weights=parts["households"].to_numpy()[has])
     whole = np.zeros(n, dtype=bool)
     whole[has] = totals[codes] <= config.max_households
+    if cut is not None and len(cut):
+        loose = np.isin(parts["home_index"].to_numpy()[has], cut)
+        whole[np.flatnonzero(has)[np.isin(codes, codes[loose])]] = False
     if whole.any():
         codes, _ = pd.factorize(name[whole])
         ids[whole] = n + codes
     _, ids = np.unique(ids, return_inverse=True)
     return ids
+

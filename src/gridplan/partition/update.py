@@ -24,6 +24,8 @@ class Update:
     grid_ids: list
     community_ids: list
     old_label: np.ndarray      # per unit: index into the old grids, the grid its centre was in
+    notes: dict = None         # part index -> why it is still out of range (exact repair)
+    weight: np.ndarray = None  # units' households after floor cuts moved (exact repair)
 
 
 def read_keep(path, crs) -> gpd.GeoDataFrame:
@@ -64,7 +66,8 @@ def _next_number(existing: list, community: str) -> int:
     return max(nums, default=0) + 1
 
 
-def update_parts(old: gpd.GeoDataFrame, adj, w: np.ndarray, uxy: np.ndarray, config) -> Update:
+def update_parts(old: gpd.GeoDataFrame, adj, w: np.ndarray, uxy: np.ndarray, config,
+                 loose=None) -> Update:
     """Start from last year's grids, split what fell apart, repair what left the bounds, and
     give each grid the id of the old grid whose households it holds most of."""
     label = label_units(old, uxy)
@@ -74,8 +77,11 @@ def update_parts(old: gpd.GeoDataFrame, adj, w: np.ndarray, uxy: np.ndarray, con
         sub = adj[nodes][:, nodes]
         n, lab = csgraph.connected_components(sub, directed=False)
         parts.extend(nodes[lab == i] for i in range(n))
-    splitter = BoundedSplitter(adj, w, uxy, config.min_households, config.max_households)
-    parts = splitter.repair(parts).parts
+    splitter = BoundedSplitter(adj, w, uxy, config.min_households, config.max_households,
+                               repair_time_s=config.repair_time_s, loose=loose)
+    repaired = splitter.repair(parts)
+    parts = repaired.parts
+    w = repaired.weight
 
     # ids: each old grid goes to the new part holding most of its households
     score = []
@@ -103,4 +109,5 @@ def update_parts(old: gpd.GeoDataFrame, adj, w: np.ndarray, uxy: np.ndarray, con
         used.append(new)
         ids.append(new)
         comms.append(comm)
-    return Update(parts=parts, grid_ids=ids, community_ids=comms, old_label=label)
+    return Update(parts=parts, grid_ids=ids, community_ids=comms, old_label=label,
+                  notes=repaired.notes, weight=w)

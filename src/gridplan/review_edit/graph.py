@@ -69,7 +69,7 @@ class ReviewGraph:
 
 def _generators(plan) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
     """The cells' generator points, exactly as the partition placed them."""
-    parts = split_parts(plan.city.homes, plan.config)
+    parts = split_parts(plan.city.homes, plan.config, cut=plan.partition.cut_homes)
     gen = parts[parts["households"].to_numpy() > 0]
     x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), plan.config.seed)
     return x, y, gen
