@@ -16,13 +16,13 @@ from ..city import City
 from ..config import PlanConfig
 from ..errors import InputError
 from .bounded import BoundedSplitter, divisible
+from .barriers import join_where_needed, links_across, links_within, split_apart
 from .cells import (barrier_lines, cell_graph, separate_duplicates, street_blocks, subgraph,
                     tessellate, unit_adjacency)
 from .quality import crossings, polsby_popper, size_cv
-from .special import (link_through_special, special_grids, special_points, special_rows,
-                      through_special)
+from .special import special_grids, special_points, special_rows, through_special
 from .units import merge_parts, split_parts, unit_ids
-from .update import update_parts
+from .update import label_units, update_parts
 
 __all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
 
@@ -152,8 +152,14 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
                          building=gen["home_index"].to_numpy())
     w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
-    through = through_special(all_graph, len(res), unit, n_units)
-    adj = link_through_special(adj, through, w, config.min_households, config.max_households)
+    # grids cross arterials and water, and join homes across shops' ground, only where the
+    # homes on one side cannot make grids alone; communities may do both
+    lo, hi = config.min_households, config.max_households
+    across, through = links_across(graph, unit, n_units, adj), \
+        through_special(all_graph, len(res), unit, n_units)
+    community_adj = adj + through
+    adj = join_where_needed(join_where_needed(adj - across, across, w, lo, hi), through, w, lo, hi)
+    pools = [across, through]
     ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
     uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
     uxy = np.column_stack([ux, uy])
@@ -164,11 +170,11 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     if keep is None:
         # grids first, over the whole district (the tight bound gets all the room there is),
         # then communities as unions of whole grids, so nesting holds by construction
-        grid_parts = BoundedSplitter(adj, w, uxy, config.min_households,
-                                     config.max_households).split().parts
+        grid_parts, adj = split_apart(adj, pools, w, uxy, lo, hi)
         update = None
     else:
-        update = update_parts(keep, adj, w, uxy, config)
+        within = links_within(pools, label_units(keep, uxy))
+        update = update_parts(keep, adj.maximum(within).tocsr(), w, uxy, config)
         grid_parts = update.parts
     n_grid = len(grid_parts)
     unit_grid = np.empty(n_units, dtype=np.int64)
@@ -182,7 +188,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
         contract = sparse.csr_matrix((np.ones(n_units), (np.arange(n_units), unit_grid)),
                                      shape=(n_units, n_grid))
         # communities may join grids across shops: their ground lies in the community too
-        gadj = (contract.T @ (adj + through) @ contract).tocsr()
+        gadj = (contract.T @ _link_isolated(community_adj, uxy) @ contract).tocsr()
         gadj.setdiag(0)
         gadj.eliminate_zeros()
         comm = BoundedSplitter(gadj, gw, gxy, config.community_min,

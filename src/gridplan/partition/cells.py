@@ -335,3 +335,4 @@ def unit_adjacency(graph: CellGraph, unit: np.ndarray, n_units: int,
     m = m + link * 1e-9
     m.sort_indices()
     return m
+

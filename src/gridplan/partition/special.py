@@ -6,10 +6,8 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 from scipy import sparse
-from scipy.sparse import csgraph
 from scipy.spatial import cKDTree
 
-from .bounded import divisible
 from .cells import CellGraph
 
 #: A shop whose point is this close (metres) to a home's generator is moved aside by
@@ -43,7 +41,9 @@ def through_special(graph: CellGraph, n_res: int, unit: np.ndarray, n_units: int
 
     Cells 0..n_res-1 of ``graph`` are residential, the rest special. Symmetric, no
     self-loops; each link costs almost nothing to cut, so a cut prefers to run through the
-    shops' ground."""
+    shops' ground. A grid joined by such a link is in pieces, so grids get them only where
+    homes cut off by shops cannot make grids alone (:func:`.cells.join_where_needed`);
+    communities, which hold their shops' ground, get them all."""
     n_spc = len(graph.cells) - n_res
     if not n_spc:
         return sparse.csr_matrix((n_units, n_units))
@@ -59,30 +59,6 @@ def through_special(graph: CellGraph, n_res: int, unit: np.ndarray, n_units: int
                             shape=(n_units, n_units))
     out.sort_indices()
     return out
-
-
-def link_through_special(adj: sparse.csr_matrix, through: sparse.csr_matrix,
-                         weight: np.ndarray, lo: int, hi: int) -> sparse.csr_matrix:
-    """Join the homes that shops' ground cuts off from the rest, where they cannot make grids
-    on their own.
-
-    A group of units whose direct neighbours leave it with a total that no set of grids in
-    [lo, hi] adds up to gets its ``through`` links (:func:`through_special`), so it can join
-    a grid across the shops (that grid is then in pieces, and reported).
-    """
-    tr = through.tocoo()
-    ra, rb = tr.row, tr.col
-    while len(ra):
-        n, label = csgraph.connected_components(adj, directed=False)
-        total = np.bincount(label, weights=weight, minlength=n)
-        bad = ~np.array([bool(divisible(int(t), lo, hi)) for t in total])
-        use = bad[label[ra]] & (label[ra] != label[rb])
-        if not use.any():
-            break
-        extra = sparse.csr_matrix((tr.data[use], (ra[use], rb[use])), shape=adj.shape)
-        adj = (adj + extra + extra.T).tocsr()
-        adj.sort_indices()
-    return adj
 
 
 def special_grids(parts: gpd.GeoDataFrame, homes: gpd.GeoDataFrame, idx: np.ndarray,
