@@ -103,10 +103,13 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     """Divide a city into communities and grids within the household bounds.
 
     Homes with more households than a grid may hold are cut into parts; a compound that fits in
-    one grid is kept whole; each residential home or part gets a Voronoi cell of the study area,
-    and grids are unions of cells, so they tile the area with no gaps or overlaps. Grids are cut
+    one grid is kept whole; each residential home or part, and each shop or office, gets a cell
+    of the study area (inside its street block for address points with a street file); grids
+    are unions of residential cells and special grids unions of shops' cells, so together they
+    tile the area with no gaps or overlaps. Grids are cut
     over the whole district, then communities are formed from whole grids. Cuts prefer to run along rivers and
-    arterials, then secondary and local streets, and to be short.
+    arterials, then secondary and local streets, and to be short; a grid crosses an arterial or
+    water, or joins homes across shops, only where the homes on one side cannot make grids.
 
     Parameters
     ----------
@@ -400,7 +403,8 @@ def unresolved_notes(grids, communities, total, config) -> dict:
                       "ids": [gid[i]], "households": int(g_hh[i])})
     for i in np.flatnonzero(grids["parts"].to_numpy() > 1):
         out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
-                                "not next to each other)",
+                                "not next to each other, or shops' and offices' ground "
+                                "lies between homes too few to make a grid alone)",
                       "ids": [gid[i]], "households": int(g_hh[i])})
     cid = communities["community_id"].to_numpy(dtype=object)
     c_hh = communities["households"].to_numpy()
