@@ -283,10 +283,13 @@ def _shared_lengths(cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     ln = np.hypot(*(xy[seg + 1] - xy[seg])[order[i]].T)
     diff = ca != cb
     ca, cb, ln = ca[diff], cb[diff], ln[diff]
-    n = len(cells)
-    found = sparse.coo_matrix((ln, (np.minimum(ca, cb), np.maximum(ca, cb))), shape=(n, n)).tocsr()
-    found.sum_duplicates()
-    shared = np.asarray(found[a, b]).ravel()
+    n = np.int64(len(cells))
+    keys, at = np.unique(np.minimum(ca, cb) * n + np.maximum(ca, cb), return_inverse=True)
+    sums = np.bincount(at, weights=ln, minlength=len(keys))
+    want = np.minimum(a, b) * n + np.maximum(a, b)
+    pos = np.clip(np.searchsorted(keys, want), 0, max(len(keys) - 1, 0))
+    shared = np.where((pos < len(keys)) & (keys[pos] == want), sums[pos], 0.0) if len(keys) \
+        else np.zeros(len(a))
     rest = np.flatnonzero(shared == 0)
     if len(rest):
         shared[rest] = shapely.length(shapely.intersection(shapely.boundary(cells[a[rest]]),
