@@ -262,7 +262,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
     groups, names = _special_groups(parts, spc, city, config, {} if cache is None else cache)
-    special = special_grids(parts, homes, spc, groups, names, all_cells[len(res):], crs,
+    special = special_grids(homes, spc, groups, names, all_cells[len(res):], crs,
                             dissolve_cells)             # positions of parts == homes
     homes = merge_parts(homes)
     cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),

@@ -287,9 +287,11 @@ def _shared_lengths(cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     keys, at = np.unique(np.minimum(ca, cb) * n + np.maximum(ca, cb), return_inverse=True)
     sums = np.bincount(at, weights=ln, minlength=len(keys))
     want = np.minimum(a, b) * n + np.maximum(a, b)
-    pos = np.clip(np.searchsorted(keys, want), 0, max(len(keys) - 1, 0))
-    shared = np.where((pos < len(keys)) & (keys[pos] == want), sums[pos], 0.0) if len(keys) \
-        else np.zeros(len(a))
+    pos = np.searchsorted(keys, want)
+    hit = pos < len(keys)
+    hit[hit] = keys[pos[hit]] == want[hit]
+    shared = np.zeros(len(a))
+    shared[hit] = sums[pos[hit]]
     rest = np.flatnonzero(shared == 0)
     if len(rest):
         shared[rest] = shapely.length(shapely.intersection(shapely.boundary(cells[a[rest]]),
@@ -338,4 +340,3 @@ def unit_adjacency(graph: CellGraph, unit: np.ndarray, n_units: int,
     m = m + link * 1e-9
     m.sort_indices()
     return m
-

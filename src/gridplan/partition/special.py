@@ -42,7 +42,7 @@ def through_special(graph: CellGraph, n_res: int, unit: np.ndarray, n_units: int
     Cells 0..n_res-1 of ``graph`` are residential, the rest special. Symmetric, no
     self-loops; each link costs almost nothing to cut, so a cut prefers to run through the
     shops' ground. A grid joined by such a link is in pieces, so grids get them only where
-    homes cut off by shops cannot make grids alone (:func:`.cells.join_where_needed`);
+    homes cut off by shops cannot make grids alone (:func:`.barriers.join_where_needed`);
     communities, which hold their shops' ground, get them all."""
     n_spc = len(graph.cells) - n_res
     if not n_spc:
@@ -61,15 +61,14 @@ def through_special(graph: CellGraph, n_res: int, unit: np.ndarray, n_units: int
     return out
 
 
-def special_grids(parts: gpd.GeoDataFrame, homes: gpd.GeoDataFrame, idx: np.ndarray,
-                  groups: list, names: np.ndarray, cells: np.ndarray, crs,
-                  dissolve) -> gpd.GeoDataFrame:
+def special_grids(homes: gpd.GeoDataFrame, idx: np.ndarray, groups: list, names: np.ndarray,
+                  cells: np.ndarray, crs, dissolve) -> gpd.GeoDataFrame:
     """The special grids, and each home's ``special_grid_id`` (set on ``homes``).
 
     Parameters
     ----------
-    parts, homes : GeoDataFrame
-        One row per home or part, in the same order (``homes`` carries ``community_id``).
+    homes : GeoDataFrame
+        One row per home or part, with ``community_id``.
     idx : ndarray of int
         Positions of the special homes (:func:`special_rows`).
     groups : list of ndarray
