@@ -34,11 +34,12 @@ def check_invariants(city, p, cfg=CFG):
     assert bad <= reported_ids(p)
     bad_c = set(comms.loc[~comms["in_range"], "community_id"])
     assert bad_c <= reported_ids(p, "communities")
-    # grids tile the study area: areas add up to the boundary, no overlaps (cells are snapped
-    # to a 1 mm grid, hence the tolerance)
+    # residential and special grids tile the study area together: areas add up to the
+    # boundary, no overlaps (cells are snapped to a 1 mm grid, hence the tolerance)
     area = city.boundary.area
-    assert grids.area.sum() == pytest.approx(area, rel=1e-5)
-    assert shapely.union_all(grids.geometry.values).area == pytest.approx(area, rel=1e-5)
+    tiles = np.r_[grids.geometry.values, p.special_grids.geometry.values]
+    assert shapely.area(tiles).sum() == pytest.approx(area, rel=1e-5)
+    assert shapely.union_all(tiles).area == pytest.approx(area, rel=1e-5)
     # each grid one piece, unless reported
     multi = set(grids.loc[grids.geom_type != "Polygon", "grid_id"])
     assert multi <= reported_ids(p)

@@ -16,11 +16,14 @@ from ..city import City
 from ..config import PlanConfig
 from ..errors import InputError
 from .bounded import BoundedSplitter, divisible
+from .barriers import join_where_needed, links_across, links_within, split_apart
+from .cells import (barrier_lines, cell_graph, separate_duplicates, street_blocks, subgraph,
+                    tessellate, unit_adjacency)
 from .exact import Loose
-from .cells import barrier_lines, cell_graph, separate_duplicates, unit_adjacency, voronoi_cells
 from .quality import crossings, polsby_popper, size_cv
+from .special import special_grids, special_points, special_rows, through_special
 from .units import building_counts, merge_parts, split_parts, unit_ids
-from .update import update_parts
+from .update import label_units, update_parts
 
 __all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
 
@@ -109,10 +112,13 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     """Divide a city into communities and grids within the household bounds.
 
     Homes with more households than a grid may hold are cut into parts; a compound that fits in
-    one grid is kept whole; each residential home or part gets a Voronoi cell of the study area,
-    and grids are unions of cells, so they tile the area with no gaps or overlaps. Grids are cut
+    one grid is kept whole; each residential home or part, and each shop or office, gets a cell
+    of the study area (inside its street block for address points with a street file); grids
+    are unions of residential cells and special grids unions of shops' cells, so together they
+    tile the area with no gaps or overlaps. Grids are cut
     over the whole district, then communities are formed from whole grids. Cuts prefer to run along rivers and
-    arterials, then secondary and local streets, and to be short.
+    arterials, then secondary and local streets, and to be short; a grid crosses an arterial or
+    water, or joins homes across shops, only where the homes on one side cannot make grids.
 
     Parameters
     ----------
@@ -156,6 +162,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                                                st["x"], st["y"], st["cells"], st["graph"])
     unit, n_units, adj, w, ux, uy = (st["unit"], st["n_units"], st["adj"], st["w"], st["ux"],
                                      st["uy"])
+    uxy, community_adj, spc, all_cells = st["uxy"], st["community_adj"], st["spc"], st["all_cells"]
     grid_parts, grid_notes, update = st["grid_parts"], st["grid_notes"], st["update"]
     t1 = time.perf_counter() - seconds["split"]
     n_grid = len(grid_parts)
@@ -169,7 +176,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
             / np.maximum(gw, 1)[:, None]
         contract = sparse.csr_matrix((np.ones(n_units), (np.arange(n_units), unit_grid)),
                                      shape=(n_units, n_grid))
-        gadj = (contract.T @ adj @ contract).tocsr()
+        # communities may join grids across shops: their ground lies in the community too
+        gadj = (contract.T @ _link_isolated(community_adj, uxy) @ contract).tocsr()
         gadj.setdiag(0)
         gadj.eliminate_zeros()
         comm = BoundedSplitter(gadj, gw, gxy, config.community_min,
@@ -189,7 +197,18 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
 
     grid_geom = dissolve_cells(cells, cell_grid, n_grid)
     grid_cent = shapely.get_coordinates(shapely.centroid(grid_geom))
-    comm_geom = dissolve_cells(grid_geom, grid_comm, n_comm)
+    # every home, residential or not, lies in the grid whose cell holds its generator point
+    # (a shop: the grid of the residential cell nearest it)
+    home_grid = np.empty(len(parts), dtype=np.int64)
+    home_grid[res] = cell_grid
+    other = np.flatnonzero(hh <= 0)
+    if len(other):
+        home_grid[other] = cell_grid[_nearest_cells(cells, parts["_gx"].to_numpy()[other],
+                                                    parts["_gy"].to_numpy()[other],
+                                                    {} if cache is None else cache)]
+    # communities tile the area: their grids and the ground of their shops
+    comm_geom = dissolve_cells(np.r_[grid_geom, all_cells[len(res):]],
+                               np.r_[grid_comm, grid_comm[home_grid[spc]]], n_comm)
     if update is None:
         comm_rank, names = _ids("C", shapely.get_coordinates(shapely.centroid(comm_geom)), 1500.0)
         comm_id = np.array(names, dtype=object)[comm_rank]
@@ -225,19 +244,12 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
         "polsby_popper": polsby_popper(comm_geom),
     }, geometry="geometry", crs=crs)
 
-    # every home, residential or not, lies in the grid whose cell holds its generator point
-    home_grid = np.empty(len(parts), dtype=np.int64)
-    home_grid[res] = cell_grid
-    other = np.flatnonzero(hh <= 0)
-    if len(other):
-        home_grid[other] = cell_grid[_nearest_cells(cells, parts["_gx"].to_numpy()[other],
-                                                    parts["_gy"].to_numpy()[other],
-                                                    {} if cache is None else cache)]
     homes = parts.drop(columns=["_gx", "_gy"])
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
-    special = _special_grids(parts, homes, city, config,
-                             {} if cache is None else cache)   # positions of parts == homes
+    groups, names = _special_groups(parts, spc, city, config, {} if cache is None else cache)
+    special = special_grids(homes, spc, groups, names, all_cells[len(res):], crs,
+                            dissolve_cells)             # positions of parts == homes
     homes = merge_parts(homes)
     compound_cuts = _compound_cuts(homes, cut_homes)
     grids["compound_cuts"] = _cuts_per_grid(compound_cuts, grid_id)
@@ -288,12 +300,25 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     res = np.flatnonzero(hh > 0)
     gen = parts.iloc[res]
     x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), config.seed)
-    cells, graph = _cells(city, x, y, cache, "cells")
+    # shops and offices get cells of the same tiling, carved out of the residential grids
+    spc = special_rows(parts)
+    sx, sy = special_points(*separate_duplicates(parts["_gx"].to_numpy()[spc],
+                                                 parts["_gy"].to_numpy()[spc]), x, y)
+    all_cells, all_graph, cells, graph = _cells(city, np.r_[x, sx], np.r_[y, sy], cache,
+                                                "cells", len(res))
     unit = unit_ids(gen, config, cut=cut)
     n_units = int(unit.max()) + 1
     adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
                          building=gen["home_index"].to_numpy())
     w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
+    # grids cross arterials and water, and join homes across shops' ground, only where the
+    # homes on one side cannot make grids alone; communities may do both
+    lo, hi = config.min_households, config.max_households
+    across, through = links_across(graph, unit, n_units, adj), \
+        through_special(all_graph, len(res), unit, n_units)
+    community_adj = adj + through
+    adj = join_where_needed(join_where_needed(adj - across, across, w, lo, hi), through, w, lo, hi)
+    pools = [across, through]
     ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
     uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
     uxy = np.column_stack([ux, uy])
@@ -317,13 +342,13 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     if keep is None:
         # grids first, over the whole district (the tight bound gets all the room there is),
         # then communities as unions of whole grids, so nesting holds by construction
-        grid_split = BoundedSplitter(adj, w, uxy, config.min_households,
-                                     config.max_households,
-                                     repair_time_s=config.repair_time_s, loose=loose).split()
+        grid_split, adj = split_apart(adj, pools, w, uxy, lo, hi,
+                                      repair_time_s=config.repair_time_s, loose=loose)
         grid_parts, grid_notes, new_w = grid_split.parts, grid_split.notes, grid_split.weight
         update = None
     else:
-        update = update_parts(keep, adj, w, uxy, config, loose=loose)
+        within = links_within(pools, label_units(keep, uxy))
+        update = update_parts(keep, adj.maximum(within).tocsr(), w, uxy, config, loose=loose)
         grid_parts, grid_notes, new_w = update.parts, update.notes or {}, update.weight
     if new_w is not None and not np.array_equal(new_w, w):
         w = np.asarray(new_w, dtype=np.int64)
@@ -337,7 +362,9 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     seconds["split"] = time.perf_counter() - t1
     return {"parts": parts, "hh": hh, "res": res, "gen": gen, "x": x, "y": y, "cells": cells,
             "graph": graph, "unit": unit, "n_units": n_units, "adj": adj, "w": w, "ux": ux,
-            "uy": uy, "grid_parts": grid_parts, "grid_notes": grid_notes, "update": update}
+            "uy": uy, "uxy": np.column_stack([ux, uy]), "grid_parts": grid_parts,
+            "grid_notes": grid_notes, "update": update, "community_adj": community_adj,
+            "spc": spc, "all_cells": all_cells}
 
 
 def _out_of_range(st: dict, config) -> int:
@@ -442,52 +469,31 @@ def _nearest_cells(cells: np.ndarray, x: np.ndarray, y: np.ndarray, cache: dict)
     return out
 
 
-def _cells(city: City, x: np.ndarray, y: np.ndarray, cache: dict, name: str):
-    """Voronoi cells of the generator points and their graph, from ``cache`` when the points
-    are the same as last time."""
-    key = _key(np.column_stack([x, y]))
+def _cells(city: City, x: np.ndarray, y: np.ndarray, cache: dict, name: str,
+           n: int | None = None):
+    """Cells of the generator points and their graph, then those of the first ``n`` points
+    alone (all when None), from ``cache`` when the points are the same as last time.
+    Address points with a street file get cells inside their street blocks, so grid
+    boundaries follow the streets; footprints keep plain Voronoi cells."""
+    key = _key(np.column_stack([x, y]), str(n))
     hit = cache.get(name)
     if hit is not None and hit[0] == key:
-        return hit[1], hit[2]
-    cells = voronoi_cells(x, y, city.boundary)
+        return hit[1]
+    points = len(city.streets) and (city.homes.geom_type == "Point").all()
+    cells = tessellate(x, y, city.boundary,
+                       street_blocks(city.streets, city.water, city.boundary) if points else None)
     graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
-    cache[name] = (key, cells, graph)
-    return cells, graph
-
-
-def _special_grids(parts, homes, city, config, cache: dict) -> gpd.GeoDataFrame:
-    """Group non-residential buildings (shops, offices) into their own grids of about
-    ``special_grid_units`` each; they overlay the residential grids."""
-    kind = (parts["kind"].to_numpy(dtype=object) if "kind" in parts.columns
-            else np.full(len(parts), "", dtype=object))
-    idx = np.flatnonzero((parts["households"].to_numpy() <= 0) & (kind != "residential"))
-    special_id = np.full(len(homes), None, dtype=object)
-    if not len(idx):
-        homes["special_grid_id"] = pd.Series(special_id, index=homes.index, dtype=object)
-        return gpd.GeoDataFrame({"special_grid_id": [], "community_id": [], "units": []},
-                                geometry=[], crs=city.crs)
-    groups, geoms, names = _special_groups(parts, idx, city, config, cache)
-    group = np.empty(len(idx), dtype=np.int64)
-    for gi, p in enumerate(groups):
-        group[p] = gi
-    # each special grid belongs to the community most of its buildings are in (ties: the
-    # first id in sort order)
-    comm_names, comm = np.unique(homes["community_id"].to_numpy()[idx].astype(str),
-                                 return_inverse=True)
-    votes = np.zeros((len(groups), len(comm_names)), dtype=np.int64)
-    np.add.at(votes, (group, comm), 1)
-    special_id[idx] = names[group]
-    homes["special_grid_id"] = pd.Series(special_id, index=homes.index, dtype=object)
-    order = np.argsort(names)
-    return gpd.GeoDataFrame({"special_grid_id": names[order],
-                             "community_id": comm_names[votes.argmax(1)][order],
-                             "units": np.array([len(p) for p in groups])[order],
-                             "geometry": geoms[order]}, geometry="geometry", crs=city.crs)
+    out = (cells, graph) if n is None else (cells, graph, cells[:n], subgraph(graph, n))
+    cache[name] = (key, out)
+    return out
 
 
 def _special_groups(parts, idx: np.ndarray, city, config, cache: dict):
-    """The groups of non-residential buildings (positions in ``idx``), their shapes and ids;
-    they do not depend on the residential grids, so a re-plan takes them from ``cache``."""
+    """The groups of non-residential buildings (positions in ``idx``) of about
+    ``special_grid_units`` each, and their ids; they do not depend on the residential grids,
+    so a re-plan takes them from ``cache``."""
+    if not len(idx):
+        return [], np.array([], dtype=object)
     gx, gy = parts["_gx"].to_numpy()[idx], parts["_gy"].to_numpy()[idx]
     key = _key(gx, gy, repr((config.special_grid_units, sorted(config.boundary_cost.items()))))
     hit = cache.get("special_groups")
@@ -500,10 +506,9 @@ def _special_groups(parts, idx: np.ndarray, city, config, cache: dict):
     lo, hi = max(1, int(np.ceil(0.75 * s))), max(1, int(np.floor(1.25 * s)))
     split = BoundedSplitter(adj, np.ones(len(idx), dtype=int), np.column_stack([x, y]), lo, hi)
     groups = split.split().parts
-    geoms = np.array([shapely.convex_hull(shapely.union_all(parts.geometry.values[idx[p]]))
-                      .buffer(5.0) for p in groups], dtype=object)
-    rank, names = _ids("S", shapely.get_coordinates(shapely.centroid(geoms)), 400.0)
-    out = (groups, geoms, np.array(names, dtype=object)[rank])
+    mid = np.array([[x[p].mean(), y[p].mean()] for p in groups])
+    rank, names = _ids("S", mid, 400.0)
+    out = (groups, np.array(names, dtype=object)[rank])
     cache["special_groups"] = (key, out)
     return out
 
@@ -607,7 +612,8 @@ def unresolved_notes(grids, communities, total, config, reasons: dict | None = N
                       "ids": [gid[i]], "households": int(g_hh[i])})
     for i in np.flatnonzero(grids["parts"].to_numpy() > 1):
         out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
-                                "not next to each other)",
+                                "not next to each other, or shops' and offices' ground "
+                                "lies between homes too few to make a grid alone)",
                       "ids": [gid[i]], "households": int(g_hh[i])})
     cid = communities["community_id"].to_numpy(dtype=object)
     c_hh = communities["households"].to_numpy()
