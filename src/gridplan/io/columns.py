@@ -26,7 +26,7 @@ MEANING = {"lon": "the longitude", "lat": "the latitude", "households": "the hou
 #: Columns that hold counts: text such as "1,234" (thousands separators) is read as 1234.
 COUNTS = ("households", "buildings")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
-_PLAIN = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$")
+_PLAIN = re.compile(r"^[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf(inity)?)$", re.I)
 
 
 def parse_columns(text: str | None) -> dict[str, str]:
@@ -141,7 +141,14 @@ def parse_counts(df: pd.DataFrame, *, file=None, layer=None) -> pd.DataFrame:
             continue
         where = {"file": file, "layer": layer, "column": src.get(canon, canon)}
         raw = df[canon]
-        if raw.dtype == object or str(raw.dtype).startswith(("string", "str")):
+        text = raw.dtype == object or str(raw.dtype).startswith(("string", "str"))
+        if canon == "households" and not text:
+            continue        # numbers already: checked with every source's counts (City)
+        if text and canon == "households":
+            # checked as numbers where every source's counts are (City): kept as the text the
+            # file holds, less its thousands separators, so an error quotes it as written
+            values = _numbers(raw, where, canon, as_text=True)
+        elif text:
             values = _numbers(raw, where, canon)
         else:
             values = pd.to_numeric(raw, errors="coerce").astype(float)
@@ -156,11 +163,11 @@ def parse_counts(df: pd.DataFrame, *, file=None, layer=None) -> pd.DataFrame:
                               dtype="Float64").astype("Int64")
         if out is df:
             out = df.copy()
-        out[canon] = values if canon == "buildings" else values.to_numpy(dtype=float)
+        out[canon] = values if canon == "buildings" or text else values.to_numpy(dtype=float)
     return out
 
 
-def _numbers(raw: pd.Series, where: dict, canon: str) -> pd.Series:
+def _numbers(raw: pd.Series, where: dict, canon: str, as_text: bool = False) -> pd.Series:
     text = raw.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v))
                    else str(v).strip())
     grouped = text.str.match(_GROUPED)
@@ -171,4 +178,6 @@ def _numbers(raw: pd.Series, where: dict, canon: str) -> pd.Series:
         raise InputError(f"expected a whole number of {canon} >= 0, got {raw.iloc[i]!r}",
                          row=i + 1, **where)
     clean = text.where(~grouped, text.str.replace(r"[,，]", "", regex=True))
+    if as_text:
+        return clean.replace("", np.nan).astype(object)
     return pd.to_numeric(clean.replace("", np.nan), errors="coerce").astype(float)
