@@ -130,9 +130,15 @@ def test_streets_water_and_buildings_are_drawn_offline(visit, plan):
 def test_a_building_wears_the_colour_of_its_grid(visit, plan):
     """Each building's fill is the colour of the grid that holds (most of) its households,
     and that grid is the one gridplan put the home in."""
+    # the buildings are made when the map reaches street zoom; a zoom asked for while the
+    # opening view is still being set is overridden by it, so ask until the map is there
+    visit.page.wait_for_function("""() => {
+        const st = window.gridplanReview;
+        if (st.map.getZoom() !== 17) st.map.setZoom(17, {animate: false});
+        return st.map.getZoom() === 17 && st.layers.buildings.getLayers().length > 0;
+    }""", timeout=10_000)
     drawn = visit.page.evaluate("""() => {
         const st = window.gridplanReview, b = st.ground.buildings;
-        st.map.setZoom(17, {animate: false});
         const grids = st.layers.grids.getLayers();
         return st.layers.buildings.getLayers().map(l => ({
             home: b.home[l.gpIndex], fill: l._path.getAttribute('fill'),
