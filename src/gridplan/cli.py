@@ -70,13 +70,16 @@ _plan_options = [
 _siting_options = [
     click.option("--candidates", type=click.Path(path_type=Path),
                  help="Possible sites for new stations (points or shapes; CSV lon,lat; a "
-                      "GeoPackage layer 'candidates'); their columns are kept. Default: "
-                      "street intersections and non-residential buildings."),
+                      "GeoPackage layer 'candidates'); their columns are kept; a 'cost' "
+                      "column makes siting seek the cheapest stations (unit cost when "
+                      "absent). Default: street intersections and non-residential "
+                      "buildings."),
     click.option("--metric", "siting_metric", type=click.Choice(["straight", "walk"]),
                  help="New stations reach homes in a straight line or on foot [straight]."),
     click.option("--add", "add_stations", type=int,
                  help="Add up to N stations, those reaching the most households (maximal "
-                      "covering). Default: the fewest that reach every reachable household."),
+                      "covering); with candidate costs, a budget N in those units. Default: "
+                      "the fewest that reach every reachable household."),
     click.option("--one-per-grid", "one_station_per_grid", is_flag=True, default=None,
                  help="Also give every grid a station within reach of one of its homes."),
     click.option("--time-limit-s", "siting_time_limit_s", type=float,
@@ -136,7 +139,15 @@ def _save(plan, out, lang, basemap, cdn, geojson, review=False) -> None:
 
 def _candidates(path, city, coords, config):
     from . import io
-    return io.read_points(path, crs=city.crs, coords=coords, config=config) if path else None
+    from .propose import candidate_costs
+    if not path:
+        return None
+    cand = io.read_points(path, crs=city.crs, coords=coords, config=config)
+    try:  # a bad cost stops the run before anything is computed or written
+        candidate_costs(cand)
+    except InputError as e:
+        raise e.at(file=path) from None
+    return cand
 
 
 @click.group()
