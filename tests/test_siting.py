@@ -156,7 +156,8 @@ def test_a_cover_of_three_thousand_homes_is_proven_optimal():
     rng = np.random.default_rng(6)
     homes, w = rng.uniform(0, 3000, (3000, 2)), rng.integers(1, 200, 3000)
     cand = rng.uniform(0, 3000, (300, 2))
-    r = site_stations(homes, w, cand, radius_m=500, time_limit_s=30)
+    # HiGHS proves it in 2-8 s alone; the limit is for a loaded machine (it stops when proven)
+    r = site_stations(homes, w, cand, radius_m=500, time_limit_s=90)
     assert r.gap == 0 and r.bound == r.objective and "optimal" in r.status
     assert r.objective < r.greedy_objective  # 18 against greedy's 22
     assert r.model[0] < 1000 and r.model[1] < 300  # identical and nested sets dropped

@@ -68,6 +68,9 @@ def _highs():
             os.close(null)
             _banner_shown = True
     h.setOptionValue("output_flag", False)
+    # no Python callbacks: each would wait for the GIL, which pycft holds while HiGHS runs
+    # in its own thread
+    h.disableCallbacks()
     return h
 
 
@@ -75,7 +78,16 @@ def highs_cover(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, seed: int
                 presolve: bool = True) -> dict:
     """The cheapest columns reaching every row, by HiGHS (presolve on) within ``seconds``.
     Returns ``x`` (chosen columns, or None), ``bound`` (HiGHS' dual bound, -inf when none),
-    ``optimal`` (proven) and ``status``.
+    ``optimal`` (proven) and ``status``."""
+    h = highs_cover_model(a, cost, seconds, seed=seed, presolve=presolve)
+    h.run()
+    return highs_cover_result(h)
+
+
+def highs_cover_model(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, seed: int = 0,
+                      presolve: bool = True):
+    """A ``highspy.Highs`` holding the set-covering MILP, ready to ``run()`` (which, free of
+    Python, can run in a thread of its own).
 
     No start and no cutoff: HiGHS 1.16 checks a start (setSolution) in the presolved model
     without the columns presolve dropped, and then "proved" rail507 optimal at 98 (the
@@ -99,13 +111,18 @@ def highs_cover(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, seed: int
     h.setOptionValue("random_seed", int(seed))
     h.setOptionValue("threads", 1)
     h.passModel(lp)
-    h.run()
+    return h
+
+
+def highs_cover_result(h) -> dict:
+    """What a run of :func:`highs_cover_model`'s model found (see :func:`highs_cover`)."""
+    import highspy
     status = h.getModelStatus()
     info = h.getInfo()
     x = None
     if info.primal_solution_status == 2:  # feasible
         x = np.flatnonzero(np.asarray(h.getSolution().col_value) > 0.5)
     bound = float(info.mip_dual_bound)
-    optimal = status == highspy.HighsModelStatus.kOptimal
-    return dict(x=x, bound=bound if np.isfinite(bound) else -np.inf, optimal=optimal,
+    return dict(x=x, bound=bound if np.isfinite(bound) else -np.inf,
+                optimal=status == highspy.HighsModelStatus.kOptimal,
                 status=h.modelStatusToString(status))

@@ -10,6 +10,9 @@ import scipy.sparse as sp
 WORK = 100_000_000
 #: Pairs of sets compared in one vectorised step (bounds the memory).
 CHUNK = 2_000_000
+#: Most set entries looked up in all, and in one step, for the pairs the signatures pass.
+WORK_ENTRIES = 5_000_000
+CHUNK_ENTRIES = 1_000_000
 
 
 def _first_of_each(a: sp.csr_matrix, order=None) -> tuple[np.ndarray, np.ndarray]:
@@ -57,9 +60,9 @@ def _nested(a: sp.csr_matrix, cost: np.ndarray | None = None) -> tuple[np.ndarra
     sig = np.zeros(n, np.uint64)
     sig[live] = np.bitwise_or.reduceat(bit, a.indptr[live])
     work = freq[rare]  # pairs compared for each small row
-    small, big, done = [], [], 0
+    small, big, done, looked = [], [], 0, 0
     start = 0
-    while start < len(live) and done < WORK:
+    while start < len(live) and done < WORK and looked < WORK_ENTRIES:
         stop = start + max(1, int(np.searchsorted(np.cumsum(work[start:]), CHUNK)))
         s_rows, s_rare = live[start:stop], rare[start:stop]
         done += int(work[start:stop].sum())
@@ -71,17 +74,24 @@ def _nested(a: sp.csr_matrix, cost: np.ndarray | None = None) -> tuple[np.ndarra
         if cost is not None:
             ok &= cost[b] <= cost[s]
         s, b = s[ok], b[ok]
-        if len(s) == 0:
-            continue
-        # every element of s looked up among b's
-        elem = a.indices[_ragged(a.indptr[s], size[s])]
-        want = np.repeat(b, size[s]) * k + elem
-        at_key = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
-        missing = np.bincount(np.repeat(np.arange(len(s)), size[s]),
-                              weights=keys[at_key] != want, minlength=len(s))
-        nest = missing == 0
-        small.append(s[nest])
-        big.append(b[nest])
+        # every element of s looked up among b's, in batches of bounded memory, until the
+        # entries compared reach the cap (on dense models the signatures filter little)
+        ends = np.cumsum(size[s])
+        fro = 0
+        while fro < len(s) and looked < WORK_ENTRIES:
+            to = max(fro + 1, int(np.searchsorted(ends, ends[fro] - size[s[fro]]
+                                                  + CHUNK_ENTRIES)))
+            ss, bb = s[fro:to], b[fro:to]
+            fro = to
+            looked += int(size[ss].sum())
+            elem = a.indices[_ragged(a.indptr[ss], size[ss])]
+            want = np.repeat(bb, size[ss]) * k + elem
+            where = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+            missing = np.bincount(np.repeat(np.arange(len(ss)), size[ss]),
+                                  weights=keys[where] != want, minlength=len(ss))
+            nest = missing == 0
+            small.append(ss[nest])
+            big.append(bb[nest])
     if not small:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return np.concatenate(small), np.concatenate(big)
@@ -124,8 +134,14 @@ def reduce_rows(a: sp.csr_matrix, w: np.ndarray, *, drop_dominated: bool,
     hard = np.bincount(group, weights=hard, minlength=len(first)) > 0
     a = a[first]
     if drop_dominated:
-        _, big = _nested(a)
-        drop = np.zeros(a.shape[0], bool)
-        drop[big] = True
+        drop = dominated_rows(a)
         a, w, hard = a[~drop], w[~drop], hard[~drop]
     return a, w, hard
+
+
+def dominated_rows(a: sp.csr_matrix) -> np.ndarray:
+    """Rows (distinct sets, canonical CSR) whose set strictly contains another row's."""
+    _, big = _nested(a)
+    drop = np.zeros(a.shape[0], bool)
+    drop[big] = True
+    return drop

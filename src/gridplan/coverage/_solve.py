@@ -3,6 +3,7 @@ within a time budget, the best answer of them all kept."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
 
 import numpy as np
@@ -14,14 +15,20 @@ from ._cft import cft_cover
 from ._models import highs_cover, max_model, run
 from ._windows import improve_cover, improve_max
 
-#: Shares of a set-covering part's time for the CFT heuristic (it often stops sooner, when
-#: its search settles) and then for HiGHS on the whole part, to prove the answer or find a
-#: better one; what is left goes to the window search from the best cover. CFT is strong
-#: where covering sets overlap at random (OR-Library, rail crew scheduling), the windows
-#: where sets are local (homes and sites on a map, 5,262 x 2,000: 67 stations in 20 s
-#: where CFT found 77 and HiGHS 73), so sites with positions give the windows the most.
-SHARES_PLACED = (0.05, 0.15)
-SHARES_MATRIX = (0.4, 0.4)
+#: A set-covering part that greedy does not settle: HiGHS solves the whole part in a
+#: thread for all of its time (to prove an answer or find a better one) while the CFT
+#: heuristic runs, and, when sites have positions, then the window search from the best
+#: cover. CFT is strong where covering sets overlap at random (OR-Library, rail crew
+#: scheduling), the windows where sets are local (homes and sites on a map, 5,262 x 2,000:
+#: 67 stations in 20 s where CFT found 77 and HiGHS 73): with positions, CFT gets this
+#: share of the time and the windows the rest.
+CFT_SHARE_PLACED = 0.1
+#: With positions, the first HiGHS run's share of the time: its answer starts the windows.
+MILP_SHARE_PLACED = 0.15
+#: Seconds of the first CFT run, before HiGHS starts: most small parts are proven by then.
+CFT_PROBE_S = 0.5
+#: Seconds to wait for HiGHS past its time limit before giving up on its answer.
+JOIN_GRACE_S = 2.0
 #: Share of a maximal-covering model's time for the whole MILP; when it proves nothing in
 #: that time, the rest goes to improving the best answer window by window (``_windows``).
 MAX_MILP_SHARE = 0.5
@@ -113,12 +120,14 @@ def _parts(a: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def solve_cover(a: sp.csr_matrix, cost: np.ndarray | None, xy: np.ndarray | None, seed: int,
-                deadline: float) -> tuple[np.ndarray, dict]:
+                deadline: float, every: sp.csr_matrix | None = None) -> tuple[np.ndarray, dict]:
     """The cheapest columns reaching every row (unit costs when ``cost`` is None; columns
     placed at ``xy`` when known): each independent part of the model solved on its own,
     small parts in milliseconds; a part greedy cannot settle goes to the CFT heuristic,
     then to HiGHS, then to the window search, and the cheapest cover any of them found is
-    kept. The bound is the best of the packing, Lagrangian (CFT) and HiGHS bounds."""
+    kept. The bound is the best of the packing, Lagrangian (CFT) and HiGHS bounds.
+    ``every``: the same columns over more rows whose cover is implied (dominated rows), for
+    the CFT heuristic."""
     n, m = a.shape
     cost = np.ones(m) if cost is None else np.asarray(cost, float)
     if n == 0:
@@ -126,6 +135,7 @@ def solve_cover(a: sp.csr_matrix, cost: np.ndarray | None, xy: np.ndarray | None
                                            method="greedy", status="nothing to cover")
     parts = _parts(a)
     size = np.array([a[r].nnz for r, _ in parts], dtype=float)
+    inside = _rows_inside(every, parts, m) if every is not None else None
     chosen, bound, g_total, counts, found = [], 0.0, 0.0, {}, set()
     left = size.sum()
     for i in np.argsort(size, kind="stable"):
@@ -135,8 +145,9 @@ def solve_cover(a: sp.csr_matrix, cost: np.ndarray | None, xy: np.ndarray | None
         # a share of the time by size, but a small part may still take a second
         share = max(remaining * size[i] / left, min(1.0, 0.1 * remaining))
         left -= size[i]
+        cft_sub = None if inside is None else every[inside[i]][:, cols].tocsr()
         pick, b, how, g, who = _cover_part(sub, cost[cols], None if xy is None else xy[cols],
-                                           seed, share)
+                                           seed, share, cft_sub)
         counts[how] = counts.get(how, 0) + 1
         found.add(who)
         chosen.append(cols[pick])
@@ -152,11 +163,29 @@ def solve_cover(a: sp.csr_matrix, cost: np.ndarray | None, xy: np.ndarray | None
                         method=method, status=status)
 
 
+def _rows_inside(every: sp.csr_matrix, parts, m: int) -> list[np.ndarray]:
+    """For each part, the rows of ``every`` whose columns all lie in it (a row spanning two
+    parts is implied by a row of one)."""
+    label = np.full(m, -1, np.int64)
+    for i, (_, cols) in enumerate(parts):
+        label[cols] = i
+    size = np.diff(every.indptr)
+    live = np.flatnonzero(size > 0)
+    lab = label[every.indices]
+    lo = np.minimum.reduceat(lab, every.indptr[live]) if len(live) else lab[:0]
+    hi = np.maximum.reduceat(lab, every.indptr[live]) if len(live) else lab[:0]
+    one = live[(lo == hi) & (lo >= 0)]
+    part = lo[(lo == hi) & (lo >= 0)]
+    return [one[part == i] for i in range(len(parts))]
+
+
 def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed: int,
-                seconds: float):
+                seconds: float, cft_a: sp.csr_matrix | None = None):
     """One connected part: chosen columns, lower bound, how it was settled, greedy cost and
-    which method found the answer ('greedy', 'cft', 'milp' or 'windows')."""
+    which method found the answer ('greedy', 'cft', 'milp' or 'windows'). CFT works on
+    ``cft_a`` when given (the same columns, more rows: see ``solve_cover``)."""
     end = time.perf_counter() + seconds
+    cft_a = a if cft_a is None else cft_a
     n = a.shape[0]
     whole = bool(np.all(cost == np.round(cost)))
 
@@ -181,31 +210,116 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         return best, best_cost, "optimal", g_cost, who
     if seconds <= 0:
         return best, bound, "greedy, no time left", g_cost, who
-    cft_share, milp_share = SHARES_MATRIX if xy is None else SHARES_PLACED
-    x, lag = cft_cover(a, cost, seconds * cft_share, seed)
-    if x is not None and covered(a, x).all() and cost[x].sum() < best_cost:
-        best, best_cost, who = x, float(cost[x].sum()), "cft"
+    def take(x, name):
+        nonlocal best, best_cost, who
+        if x is not None and covered(a, x).all() and cost[x].sum() < best_cost * (1 - TOL):
+            best, best_cost, who = x, float(cost[x].sum()), name
+
+    # A short CFT run first: on a small part it proves its cover in milliseconds.
+    x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, seconds), seed)
+    take(x, "cft")
     bound = max(bound, tight(lag))
     if settled(bound, best_cost):
         return best, best_cost, "optimal", g_cost, who
-    remaining = end - time.perf_counter()
-    if remaining <= 0:
-        return best, bound, f"{who}, time limit", g_cost, who
-    res = highs_cover(a, cost, min(remaining, seconds * milp_share), seed=seed)
-    x = res["x"]
-    if x is not None and covered(a, x).all() and cost[x].sum() < best_cost:
-        best, best_cost, who = x, float(cost[x].sum()), "milp"
-    bound = max(bound, tight(res["bound"]))
-    if res["optimal"] or settled(bound, best_cost):
-        return best, best_cost, "optimal", g_cost, who
     if end - time.perf_counter() <= 0:
         return best, bound, f"{who}, time limit", g_cost, who
-    x, tried = improve_cover(a, xy, best, end, seed=seed, floor=bound, cost=cost)
-    if covered(a, x).all() and cost[x].sum() < best_cost * (1 - TOL) - TOL:
-        best, best_cost, who = x, float(cost[x].sum()), "windows"
-    if settled(bound, best_cost):
+    # Then HiGHS on the whole part in a process of its own (HiGHS and pycft both hold the
+    # GIL, so threads would take turns), while the heuristics go on here. Where no child
+    # process can be made, HiGHS runs here first, for half the time. With positions, the
+    # first HiGHS run is short, so that its answer can start the windows, and a second one
+    # goes on with the rest of the time.
+    first = MILP_SHARE_PLACED * seconds if xy is not None else end - time.perf_counter()
+    # (the short run without presolve, as our reductions did its useful work: an answer
+    # sooner)
+    milp = _MilpAside(a, cost, 0.95 * min(first, end - time.perf_counter()), seed,
+                      presolve=xy is None)
+    if not milp.aside:
+        milp.run_here(0.5 * (end - time.perf_counter()))
+
+    def done():
+        res = milp.poll()
+        return settled(bound, best_cost) or (res is not None and res["optimal"])
+
+    def collect(wait_until):
+        nonlocal bound
+        res = milp.result(wait_until, wait=not settled(bound, best_cost))
+        if res is not None:
+            take(res["x"], "milp")
+            bound = max(bound, tight(res["bound"]))
+        return res is not None and res["optimal"]
+
+    # CFT again; a run that stops early (its search settled) is followed by another with the
+    # next seed while nothing is proven. Sites with positions give CFT one run of a tenth of
+    # the time and the rest to the windows.
+    k = 1
+    while not done() and end - time.perf_counter() > 0.05 and (k == 1 or xy is None):
+        left = end - time.perf_counter()
+        x, lag = cft_cover(cft_a, cost, min(left, seconds * CFT_SHARE_PLACED)
+                           if xy is not None else left, seed + k)
+        take(x, "cft")
+        bound = max(bound, tight(lag))
+        k += 1
+    if xy is not None and not done() and end - time.perf_counter() > 0:
+        if collect(end - seconds + first) or settled(bound, best_cost):
+            return best, best_cost, "optimal", g_cost, who
+        milp = _MilpAside(a, cost, 0.95 * (end - time.perf_counter()), seed + 1)
+        x, _ = improve_cover(a, xy, best, end, seed=seed, floor=bound, cost=cost, until=done)
+        take(x, "windows")
+    if collect(end) or settled(bound, best_cost):
         return best, best_cost, "optimal", g_cost, who
     return best, bound, f"{who}, time limit", g_cost, who
+
+
+def _highs_child(conn, a, cost, seconds, seed, presolve) -> None:
+    conn.send(highs_cover(a, cost, seconds, seed=seed, presolve=presolve))
+    conn.close()
+
+
+class _MilpAside:
+    """:func:`highs_cover` in a forked child process, its answer collected when ready."""
+
+    def __init__(self, a, cost, seconds, seed, presolve=True):
+        self._args, self._res, self._proc = (a, cost, seconds, seed, presolve), None, None
+        if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
+            ctx = mp.get_context("fork")
+            self._conn, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_highs_child, args=(send, *self._args),
+                                     daemon=True)
+            self._proc.start()
+            send.close()
+
+    @property
+    def aside(self) -> bool:
+        return self._proc is not None
+
+    def run_here(self, seconds: float) -> None:
+        a, cost, _, seed, presolve = self._args
+        self._res = highs_cover(a, cost, max(seconds, 0.01), seed=seed, presolve=presolve)
+
+    def poll(self, timeout: float = 0.0):
+        """The answer when it has come, else None."""
+        if self._res is None and self._proc is not None:
+            try:
+                if self._conn.poll(timeout):
+                    self._res = self._conn.recv()
+            except (EOFError, OSError):  # the child died: no answer
+                self._proc = None
+        return self._res
+
+    def result(self, deadline: float, *, wait: bool):
+        """The answer, waiting (with ``wait``) until a little past ``deadline``; the child
+        is ended either way."""
+        if wait:
+            self.poll(max(deadline - time.perf_counter(), 0.0) + JOIN_GRACE_S)
+        else:
+            self.poll()
+        if self._proc is not None:
+            if self._proc.is_alive():
+                self._proc.terminate()
+            self._proc.join(1.0)
+            self._conn.close()
+            self._proc = None
+        return self._res
 
 
 def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray | None, add: float, seed: int,

@@ -22,11 +22,11 @@ WINDOW_S = 1.0
 
 
 def improve_cover(a: sp.csr_matrix, xy: np.ndarray | None, start, deadline: float, *,
-                  seed: int, floor: float = 0, cost: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, dict]:
+                  seed: int, floor: float = 0, cost: np.ndarray | None = None,
+                  until=None) -> tuple[np.ndarray, dict]:
     """A cover of every row of ``a`` no dearer than ``start`` (unit costs when ``cost`` is
     None), improved until ``deadline`` (a ``time.perf_counter()`` value) or until it costs
-    ``floor``.
+    ``floor``, or until ``until()`` is true.
 
     Each window drops the chosen columns nearest a random chosen one (by ``xy``; without
     positions, those sharing the most rows near it) and solves the cheapest columns
@@ -47,7 +47,8 @@ def improve_cover(a: sp.csr_matrix, xy: np.ndarray | None, start, deadline: floa
         return new, gain if abs(gain) > crumbs else 0.0
 
     search = _Search(a, xy, start, deadline, seed)
-    return search.run(window, stop=lambda: c[search.chosen].sum() <= floor + crumbs)
+    return search.run(window, stop=lambda: c[search.chosen].sum() <= floor + crumbs
+                      or (until is not None and until()))
 
 
 def improve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, start, deadline: float, *,
