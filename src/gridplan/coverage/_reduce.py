@@ -7,7 +7,7 @@ import scipy.sparse as sp
 
 #: Most pairs of sets compared for domination in all (bounds its time on dense models; what
 #: is left unchecked only stays in the model).
-WORK = 100_000_000
+WORK = 20_000_000
 #: Pairs of sets compared in one vectorised step (bounds the memory).
 CHUNK = 2_000_000
 #: Most set entries looked up in all, and in one step, for the pairs the signatures pass.
