@@ -119,10 +119,21 @@ def _failed_cft(*args, **kwargs):
     return None, -np.inf
 
 
+def _failed_highs_child(conn, *args):
+    conn.send(dict(_failed_highs(), final=True))
+    conn.close()
+
+
+def _fail_highs(monkeypatch):
+    """HiGHS on the whole model finds nothing, in a child process or here."""
+    monkeypatch.setattr(_solve, "highs_cover", _failed_highs)
+    monkeypatch.setattr(_solve, "_highs_child", _failed_highs_child)
+
+
 @pytest.mark.parametrize("add", [None, 5])
 def test_greedy_fallback_gives_a_feasible_answer_when_the_milp_fails(monkeypatch, add):
     monkeypatch.setattr(_solve, "run", _failed_milp)
-    monkeypatch.setattr(_solve, "highs_cover", _failed_highs)
+    _fail_highs(monkeypatch)
     monkeypatch.setattr(_solve, "cft_cover", _failed_cft)
     monkeypatch.setattr(_windows, "run", _failed_milp)
     rng = np.random.default_rng(4)
@@ -291,7 +302,7 @@ def _greedy_trap(seed=6):
 
 def test_windows_improve_the_cover_when_the_heuristic_and_the_whole_milp_give_nothing(
         monkeypatch):
-    monkeypatch.setattr(_solve, "highs_cover", _failed_highs)
+    _fail_highs(monkeypatch)
     monkeypatch.setattr(_solve, "cft_cover", _failed_cft)
     homes, w, cand = _greedy_trap()
     r = site_stations(homes, w, cand, radius_m=500, time_limit_s=4)
@@ -304,7 +315,7 @@ def test_windows_improve_the_cover_when_the_heuristic_and_the_whole_milp_give_no
 
 def test_the_cft_heuristic_improves_the_cover_when_the_whole_milp_gives_nothing(
         monkeypatch):
-    monkeypatch.setattr(_solve, "highs_cover", _failed_highs)
+    _fail_highs(monkeypatch)
     homes, w, cand = _greedy_trap()
     reach = coverage_sets(homes, cand, 500)
     r = site_from_matrix(reach, households=w, time_limit_s=3)

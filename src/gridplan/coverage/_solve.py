@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._bounds import packing_bound
 from ._cft import cft_cover
-from ._models import highs_cover, max_model, run
+from ._models import highs_cover, highs_cover_model, highs_cover_result, max_model, run
 from ._windows import improve_cover, improve_max
 
 #: A set-covering part that greedy does not settle: HiGHS solves the whole part in a
@@ -271,12 +271,23 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
 
 
 def _highs_child(conn, a, cost, seconds, seed, presolve) -> None:
-    conn.send(highs_cover(a, cost, seconds, seed=seed, presolve=presolve))
+    """HiGHS in the child: every improving cover is sent at once (so a child ended at the
+    deadline still leaves its best), then the final answer."""
+    h = highs_cover_model(a, cost, seconds, seed=seed, presolve=presolve)
+    h.enableCallbacks()  # this process holds its own GIL
+
+    def improved(e):
+        x = np.flatnonzero(np.asarray(e.data_out.mip_solution) > 0.5)
+        conn.send(dict(x=x, bound=-np.inf, optimal=False, status="improving cover"))
+
+    h.cbMipImprovingSolution.subscribe(improved)
+    h.run()
+    conn.send(dict(highs_cover_result(h), final=True))
     conn.close()
 
 
 class _MilpAside:
-    """:func:`highs_cover` in a forked child process, its answer collected when ready."""
+    """:func:`highs_cover` in a forked child process, its covers collected as they come."""
 
     def __init__(self, a, cost, seconds, seed, presolve=True):
         self._args, self._res, self._proc = (a, cost, seconds, seed, presolve), None, None
@@ -297,23 +308,39 @@ class _MilpAside:
         self._res = highs_cover(a, cost, max(seconds, 0.01), seed=seed, presolve=presolve)
 
     def poll(self, timeout: float = 0.0):
-        """The answer when it has come, else None."""
-        if self._res is None and self._proc is not None:
-            try:
-                if self._conn.poll(timeout):
-                    self._res = self._conn.recv()
-            except (EOFError, OSError):  # the child died: no answer
-                self._proc = None
+        """The latest answer (the final one once it has come; else the last improving
+        cover), or None."""
+        if self._proc is None or (self._res is not None and self._res.get("final")):
+            return self._res
+        try:
+            while self._conn.poll(timeout):
+                self._res = self._conn.recv()
+                if self._res.get("final"):
+                    break
+                timeout = 0.0
+        except (EOFError, OSError):  # the child ended: no more answers
+            pass
         return self._res
 
+    def _wait_final(self, deadline: float) -> None:
+        while not (self._res is not None and self._res.get("final")):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            try:
+                if not self._conn.poll(left):
+                    break
+                self._res = self._conn.recv()
+            except (EOFError, OSError):
+                break
+
     def result(self, deadline: float, *, wait: bool):
-        """The answer, waiting (with ``wait``) until a little past ``deadline``; the child
-        is ended either way."""
-        if wait:
-            self.poll(max(deadline - time.perf_counter(), 0.0) + JOIN_GRACE_S)
-        else:
-            self.poll()
+        """The answer, waiting (with ``wait``) for the final one until a little past
+        ``deadline``; the child is ended either way."""
         if self._proc is not None:
+            if wait:
+                self._wait_final(deadline + JOIN_GRACE_S)
+            self.poll()
             if self._proc.is_alive():
                 self._proc.terminate()
             self._proc.join(1.0)
