@@ -172,3 +172,19 @@ def test_cli_a_negative_site_cost_is_refused_naming_file_column_and_row(tmp_path
     r = run("site", p, "--candidates", tmp_path / "cand.csv", "--out", out)
     assert_one_line_error(r, "cand.csv", "column 'cost'", "row 3", "expected a site cost >= 0")
     assert not out.exists()
+
+
+def test_windows_keep_a_cost_budget_when_the_whole_milp_gives_nothing(monkeypatch):
+    from types import SimpleNamespace
+    monkeypatch.setattr(_solve, "run", lambda *a, **k: SimpleNamespace(
+        status=1, x=None, mip_dual_bound=None, mip_gap=None, message="no solution (simulated)"))
+    rng = np.random.default_rng(6)
+    homes, w = rng.uniform(0, 3000, (3000, 2)), rng.integers(1, 200, 3000).astype(float)
+    cand = rng.uniform(0, 3000, (300, 2))
+    costs = rng.choice([1.0, 2.5], 300)
+    r = gp.coverage.site_stations(homes, w, cand, radius_m=400, add=20.0, costs=costs,
+                                  time_limit_s=3)
+    reach = gp.coverage.coverage_sets(homes, cand, 400).toarray()
+    assert costs[r.chosen].sum() <= 20.0 + 1e-9
+    assert r.objective == pytest.approx(w[reach[:, r.chosen].any(1)].sum())
+    assert r.objective >= r.greedy_objective - 1e-6

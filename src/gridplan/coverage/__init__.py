@@ -13,8 +13,8 @@ from .siting import SitingResult, site_from_matrix, site_stations
 from .sets import coverage_sets
 
 __all__ = ["Snap", "SitingResult", "WalkNetwork", "build_walk_network", "coverage_sets",
-           "coverage_shares", "site_from_matrix", "site_stations", "snap_to_network", "straight_distances",
-           "walk_distances", "walk_isochrones"]
+           "coverage_shares", "site_from_matrix", "site_stations", "snap_to_network",
+           "straight_distances", "walk_distances", "walk_isochrones"]
 
 
 def coverage_shares(households, covered_mask, groups=None) -> float | pd.Series:

@@ -28,7 +28,7 @@ MILP_SHARE_PLACED = 0.15
 #: Seconds of the first CFT run, before HiGHS starts: most small parts are proven by then.
 CFT_PROBE_S = 0.5
 #: Seconds to wait for HiGHS past its time limit before giving up on its answer.
-JOIN_GRACE_S = 2.0
+JOIN_GRACE_S = 1.0
 #: Share of a maximal-covering model's time for the whole MILP; when it proves nothing in
 #: that time, the rest goes to improving the best answer window by window (``_windows``).
 MAX_MILP_SHARE = 0.5
@@ -210,6 +210,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         return best, best_cost, "optimal", g_cost, who
     if seconds <= 0:
         return best, bound, "greedy, no time left", g_cost, who
+
     def take(x, name):
         nonlocal best, best_cost, who
         if x is not None and covered(a, x).all() and cost[x].sum() < best_cost * (1 - TOL):

@@ -1,8 +1,9 @@
 """Improving a siting answer window by window: the chosen sites nearest a random chosen site
 (by position, or without positions by the homes they share) are taken out and the window is
-solved again, exactly, by HiGHS, with the sites outside it fixed. A large neighbourhood search: on big models the whole MILP stalls far from the optimum,
-while a window of a few dozen sites solves in milliseconds and the windows together walk the
-answer down (fewer sites) or up (more households)."""
+solved again, exactly, by HiGHS, with the sites outside it fixed. A large neighbourhood
+search: on big models the whole MILP stalls far from the optimum, while a window of a few
+dozen sites solves in milliseconds and the windows together walk the answer down (fewer
+sites) or up (more households)."""
 
 from __future__ import annotations
 
