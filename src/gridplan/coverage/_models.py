@@ -68,8 +68,7 @@ def _highs():
             os.close(null)
             _banner_shown = True
     h.setOptionValue("output_flag", False)
-    # no Python callbacks: each would wait for the GIL, which pycft holds while HiGHS runs
-    # in its own thread
+    # no Python callbacks unless asked for: each would need the GIL
     h.disableCallbacks()
     return h
 
@@ -86,8 +85,7 @@ def highs_cover(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, seed: int
 
 def highs_cover_model(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, seed: int = 0,
                       presolve: bool = True):
-    """A ``highspy.Highs`` holding the set-covering MILP, ready to ``run()`` (which, free of
-    Python, can run in a thread of its own).
+    """A ``highspy.Highs`` holding the set-covering MILP, ready to ``run()``.
 
     No start and no cutoff: HiGHS 1.16 checks a start (setSolution) in the presolved model
     without the columns presolve dropped, and then "proved" rail507 optimal at 98 (the

@@ -15,8 +15,8 @@ from ._cft import cft_cover
 from ._models import highs_cover, highs_cover_model, highs_cover_result, max_model, run
 from ._windows import improve_cover, improve_max
 
-#: A set-covering part that greedy does not settle: HiGHS solves the whole part in a
-#: thread for all of its time (to prove an answer or find a better one) while the CFT
+#: A set-covering part that greedy does not settle: HiGHS solves the whole part in a child
+#: process for all of its time (to prove an answer or find a better one) while the CFT
 #: heuristic runs, and, when sites have positions, then the window search from the best
 #: cover. CFT is strong where covering sets overlap at random (OR-Library, rail crew
 #: scheduling), the windows where sets are local (homes and sites on a map, 5,262 x 2,000:
