@@ -26,7 +26,8 @@ def test_every_public_name_has_a_docstring(name, obj):
     assert inspect.getdoc(obj), f"{name} has no docstring"
 
 
-@pytest.mark.parametrize("module", ["gridplan.plan", "gridplan.site", "gridplan.compare"])
+@pytest.mark.parametrize("module", ["gridplan.plan", "gridplan.site", "gridplan.compare",
+                                    "gridplan.coverage.siting"])
 def test_docstring_examples_run(module):
     import importlib
     mod = importlib.import_module(module)

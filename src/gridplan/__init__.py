@@ -12,11 +12,12 @@ from .errors import InputError
 from .io import load
 from .partition import Partition, partition
 from .compare import Comparison, compare
+from .coverage import site_from_matrix
 from .plan import Plan, plan
 from .site import Siting, site
 from . import propose
 from .synth import synth
 
 __all__ = ["City", "Comparison", "InputError", "Partition", "Plan", "PlanConfig", "Siting",
-           "compare", "load", "partition", "plan", "propose", "site", "synth"]
+           "compare", "load", "partition", "plan", "propose", "site", "site_from_matrix", "synth"]
 __version__ = "0.1.0"

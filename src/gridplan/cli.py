@@ -97,13 +97,16 @@ force_option = click.option(
 _siting_options = [
     click.option("--candidates", type=click.Path(path_type=Path),
                  help="Possible sites for new stations (points or shapes; CSV lon,lat; a "
-                      "GeoPackage layer 'candidates'); their columns are kept. Default: "
-                      "street intersections and non-residential buildings."),
+                      "GeoPackage layer 'candidates'); their columns are kept; a 'cost' "
+                      "column makes siting seek the cheapest stations (unit cost when "
+                      "absent). Default: street intersections and non-residential "
+                      "buildings."),
     click.option("--metric", "siting_metric", type=click.Choice(["straight", "walk"]),
                  help="New stations reach homes in a straight line or on foot [straight]."),
     click.option("--add", "add_stations", type=int,
                  help="Add up to N stations, those reaching the most households (maximal "
-                      "covering). Default: the fewest that reach every reachable household."),
+                      "covering); with candidate costs, a budget N in those units. Default: "
+                      "the fewest that reach every reachable household."),
     click.option("--one-per-grid", "one_station_per_grid", is_flag=True, default=None,
                  help="Also give every grid a station within reach of one of its homes."),
     click.option("--time-limit-s", "siting_time_limit_s", type=float,
@@ -153,6 +156,7 @@ def _load_inputs(input_path, coords, stations, network, candidates, config, io_k
     """The city and the candidate sites, each file read with its own datum."""
     from . import io
     from .io.columns import parse_columns
+    from .propose import candidate_costs
     city = io.load(input_path, coords=coords, config=config, stations=stations,
                    network=network, stations_coords=io_kw["stations_coords"],
                    encoding=io_kw["encoding"], columns=parse_columns(io_kw["columns"]),
@@ -163,6 +167,10 @@ def _load_inputs(input_path, coords, stations, network, candidates, config, io_k
         cand = io.read_points(candidates, crs=city.crs, config=config,
                               coords=io_kw["candidates_coords"] or coords,
                               encoding=io_kw["encoding"], coords_name=name)
+        try:  # a bad cost stops the run before anything is computed or written
+            candidate_costs(cand)
+        except InputError as e:
+            raise e.at(file=candidates) from None
     return city, cand
 
 

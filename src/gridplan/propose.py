@@ -83,6 +83,25 @@ def home_sites(homes: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(data, geometry=shapely.points(home_points(h)), crs=crs)
 
 
+def candidate_costs(candidates: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The ``cost`` column of candidate sites as numbers >= 0 (a free room in a public
+    building against a rented one), or None when there is none (every site costs 1).
+    InputError names the row when a cost is missing, negative or not a number."""
+    if "cost" not in candidates.columns:
+        return None
+    import pandas as pd
+    raw = candidates["cost"]
+    cost = pd.to_numeric(raw, errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(cost) | (cost < 0)
+    if bad.any():
+        k = int(np.flatnonzero(bad)[0])
+        row = (int(candidates["source_row"].iloc[k]) if "source_row" in candidates.columns
+               else k + 1)
+        raise InputError(f"{raw.iloc[k]!r}: expected a site cost >= 0 (a number)",
+                         layer="candidates", column="cost", row=row)
+    return cost
+
+
 def walk_network_for(city: City, network=None, config: PlanConfig | None = None):
     """The walk network siting on foot needs: ``network`` if given, else built from the
     city's streets; InputError when there are none."""
@@ -138,6 +157,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
         groups = np.where(res, homes["grid_id"].to_numpy(dtype=object), None)
     cand = candidates if candidates is not None else default_candidates(city, homes, net)
     from_homes = candidates is None and len(cand) and (cand["kind"] == HOME_SITE).all()
+    costs = candidate_costs(cand)
     existing = shapely.get_coordinates(city.stations.geometry.values)
     reach_net = net if walk else None
     info = {"metric": config.siting_metric, "radius_m": config.radius_m,
@@ -158,7 +178,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     cxy = shapely.get_coordinates(cand.geometry.values)
     r = cov.site_stations(xy, w, cxy, radius_m=config.radius_m,
                           existing_xy=existing if len(existing) else None,
-                          add=config.add_stations, net=reach_net, groups=groups,
+                          add=config.add_stations, net=reach_net, groups=groups, costs=costs,
                           time_limit_s=config.siting_time_limit_s, seed=config.seed)
     chosen = np.asarray(r.chosen, dtype=int)
     done = r.reached_before
@@ -187,6 +207,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
         "coverable_households": int(round(r.coverable_households)),
         "uncoverable_households": int(round(w[np.asarray(r.uncoverable, int)].sum())),
         "unreachable_grids": [str(g) for g in r.unreachable_groups],
+        **({} if costs is None else {"cost": float(costs[chosen[order]].sum())}),
         "gap": gap, "bound": None if not np.isfinite(r.bound) else float(r.bound),
         "method": ("maximal covering, " if config.add_stations is not None
                    else "set covering, ") + r.method,

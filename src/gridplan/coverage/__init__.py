@@ -9,12 +9,12 @@ from ._paths import Snap
 from .distance import snap_to_network, straight_distances, walk_distances
 from .isochrones import walk_isochrones
 from .network import WalkNetwork, build_walk_network
-from .siting import SitingResult, site_stations
+from .siting import SitingResult, site_from_matrix, site_stations
 from .sets import coverage_sets
 
 __all__ = ["Snap", "SitingResult", "WalkNetwork", "build_walk_network", "coverage_sets",
-           "coverage_shares", "site_stations", "snap_to_network", "straight_distances",
-           "walk_distances", "walk_isochrones"]
+           "coverage_shares", "site_from_matrix", "site_stations", "snap_to_network",
+           "straight_distances", "walk_distances", "walk_isochrones"]
 
 
 def coverage_shares(households, covered_mask, groups=None) -> float | pd.Series:

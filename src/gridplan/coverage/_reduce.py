@@ -4,19 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.spatial import cKDTree
 
-#: Neighbours (by position) checked for domination; sets that nest are almost always close.
-NEIGHBOURS = 8
-#: Most set entries compared in one domination pass (bounds its time on dense models).
-WORK = 30_000_000
+#: Most pairs of sets compared for domination in all (bounds its time on dense models; what
+#: is left unchecked only stays in the model).
+WORK = 20_000_000
+#: Pairs of sets compared in one vectorised step (bounds the memory).
+CHUNK = 2_000_000
+#: Most set entries looked up in all, and in one step, for the pairs the signatures pass.
+WORK_ENTRIES = 5_000_000
+CHUNK_ENTRIES = 1_000_000
 
 
-def _first_of_each(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
-    """For rows of a canonical CSR: the first row of each distinct set, and each row's group."""
+def _first_of_each(a: sp.csr_matrix, order=None) -> tuple[np.ndarray, np.ndarray]:
+    """For rows of a canonical CSR: one row of each distinct set (the first in ``order``),
+    and each row's group."""
     seen, first, group = {}, [], np.empty(a.shape[0], dtype=np.int64)
     ind, ptr = a.indices, a.indptr
-    for i in range(a.shape[0]):
+    for i in (range(a.shape[0]) if order is None else order):
         key = ind[ptr[i]:ptr[i + 1]].tobytes()
         g = seen.get(key)
         if g is None:
@@ -26,52 +30,101 @@ def _first_of_each(a: sp.csr_matrix) -> tuple[np.ndarray, np.ndarray]:
     return np.asarray(first, dtype=np.int64), group
 
 
-def _nested(a: sp.csr_matrix, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs of nearby rows (small, big) whose sets nest strictly: small inside big.
-    Rows must be distinct sets in canonical CSR."""
-    n = a.shape[0]
-    k = min(NEIGHBOURS, n - 1, WORK // max(2 * a.nnz, 1)) + 1
-    if k < 2:
+def _ragged(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """The concatenation of ``arange(s, s + c)`` for each start s and count c."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, np.int64)
+    shift = np.repeat(starts - (np.cumsum(counts) - counts), counts)
+    return np.arange(total, dtype=np.int64) + shift
+
+
+def _nested(a: sp.csr_matrix, cost: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs of rows (small, big) whose sets nest strictly, small inside big (and with
+    ``cost``, big no dearer). Rows must be distinct sets in canonical
+    CSR. Exact: every superset of a set holds the set's rarest element, so only the rows
+    holding it are compared."""
+    n, k = a.shape
+    size = np.diff(a.indptr).astype(np.int64)
+    live = np.flatnonzero(size > 0)
+    if len(live) < 2:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
-    _, nb = cKDTree(xy).query(xy, k=k)
-    small = np.repeat(np.arange(n), k - 1)
-    big = nb[:, 1:].ravel()
-    ok = big < n  # cKDTree pads with n when there are fewer points
-    small, big = small[ok], big[ok]
-    size = np.diff(a.indptr)
-    both = a[small].multiply(a[big]).tocsr()
-    both.eliminate_zeros()
-    both = np.diff(both.indptr)
-    nest = (both == size[small]) & (size[big] > size[small])
-    return small[nest], big[nest]
+    at = a.T.tocsr()
+    freq = np.diff(at.indptr).astype(np.int64)
+    row_of = np.repeat(np.arange(n), size)
+    by_rarity = np.lexsort((freq[a.indices], row_of))
+    rare = a.indices[by_rarity[a.indptr[live]]]
+    keys = row_of * k + a.indices  # sorted: canonical CSR
+    # a 64-bit signature per set: s inside b needs sig(s) & ~sig(b) == 0, a cheap first test
+    bit = np.left_shift(np.uint64(1), (a.indices % 64).astype(np.uint64))
+    sig = np.zeros(n, np.uint64)
+    sig[live] = np.bitwise_or.reduceat(bit, a.indptr[live])
+    work = freq[rare]  # pairs compared for each small row
+    small, big, done, looked = [], [], 0, 0
+    start = 0
+    while start < len(live) and done < WORK and looked < WORK_ENTRIES:
+        stop = start + max(1, int(np.searchsorted(np.cumsum(work[start:]), CHUNK)))
+        s_rows, s_rare = live[start:stop], rare[start:stop]
+        done += int(work[start:stop].sum())
+        start = stop
+        cnt = freq[s_rare]
+        s = np.repeat(s_rows, cnt)
+        b = at.indices[_ragged(at.indptr[s_rare], cnt)]
+        ok = (size[b] > size[s]) & ((sig[s] & ~sig[b]) == 0)
+        if cost is not None:
+            ok &= cost[b] <= cost[s]
+        s, b = s[ok], b[ok]
+        # every element of s looked up among b's, in batches of bounded memory, until the
+        # entries compared reach the cap (on dense models the signatures filter little)
+        ends = np.cumsum(size[s])
+        fro = 0
+        while fro < len(s) and looked < WORK_ENTRIES:
+            to = max(fro + 1, int(np.searchsorted(ends, ends[fro] - size[s[fro]]
+                                                  + CHUNK_ENTRIES)))
+            ss, bb = s[fro:to], b[fro:to]
+            fro = to
+            looked += int(size[ss].sum())
+            elem = a.indices[_ragged(a.indptr[ss], size[ss])]
+            want = np.repeat(bb, size[ss]) * k + elem
+            where = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+            missing = np.bincount(np.repeat(np.arange(len(ss)), size[ss]),
+                                  weights=keys[where] != want, minlength=len(ss))
+            nest = missing == 0
+            small.append(ss[nest])
+            big.append(bb[nest])
+    if not small:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return np.concatenate(small), np.concatenate(big)
 
 
-def reduce_columns(a: sp.csc_matrix, xy: np.ndarray, *,
+def reduce_columns(a: sp.csc_matrix, cost: np.ndarray | None = None, *,
                    nested: bool = True) -> tuple[sp.csc_matrix, np.ndarray]:
-    """Drop empty and duplicate columns, and with ``nested`` dominated ones (a column whose
-    rows are a strict subset of a nearby column's is never needed). Returns the matrix and
-    the kept column indices."""
+    """Drop empty columns, duplicate ones (the cheapest of each kept), and with ``nested``
+    dominated ones (a column whose rows are a strict subset of a no dearer column's is never
+    needed). Returns the matrix and the kept column indices."""
     t = a.T.tocsr()
     t.sum_duplicates()
     t.sort_indices()
     keep = np.flatnonzero(np.diff(t.indptr) > 0)
     t = t[keep]
-    first, _ = _first_of_each(t)
+    c = None if cost is None else np.asarray(cost, float)[keep]
+    first, _ = _first_of_each(t, None if c is None else np.argsort(c, kind="stable"))
+    first = np.sort(first)
     keep, t = keep[first], t[first]
     if not nested:
         return t.T.tocsc(), keep
-    small, _ = _nested(t, xy[keep])
+    small, _ = _nested(t, None if cost is None else np.asarray(cost, float)[keep])
     inside = np.zeros(len(keep), bool)
     inside[small] = True
     keep, t = keep[~inside], t[~inside]
     return t.T.tocsc(), keep
 
 
-def reduce_rows(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, *, drop_dominated: bool,
+def reduce_rows(a: sp.csr_matrix, w: np.ndarray, *, drop_dominated: bool,
                 hard: np.ndarray | None = None):
     """Merge identical rows (weights add up; a merged row is hard when any of its rows is);
     for set covering also drop a row whose set strictly contains another's (covering the
-    smaller covers it). Returns matrix, weights, a position per row and the hard flags."""
+    smaller covers it). Returns matrix, weights and the hard flags."""
     a = a.tocsr()
     a.sum_duplicates()
     a.sort_indices()
@@ -79,10 +132,16 @@ def reduce_rows(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, *, drop_dominat
     first, group = _first_of_each(a)
     w = np.bincount(group, weights=w, minlength=len(first))
     hard = np.bincount(group, weights=hard, minlength=len(first)) > 0
-    a, xy = a[first], xy[first]
+    a = a[first]
     if drop_dominated:
-        _, big = _nested(a, xy)
-        drop = np.zeros(a.shape[0], bool)
-        drop[big] = True
-        a, w, xy, hard = a[~drop], w[~drop], xy[~drop], hard[~drop]
-    return a, w, xy, hard
+        drop = dominated_rows(a)
+        a, w, hard = a[~drop], w[~drop], hard[~drop]
+    return a, w, hard
+
+
+def dominated_rows(a: sp.csr_matrix) -> np.ndarray:
+    """Rows (distinct sets, canonical CSR) whose set strictly contains another row's."""
+    _, big = _nested(a)
+    drop = np.zeros(a.shape[0], bool)
+    drop[big] = True
+    return drop

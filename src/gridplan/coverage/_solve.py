@@ -1,25 +1,39 @@
-"""Solving covering models: greedy answers, and the MILP with HiGHS within a time budget."""
+"""Solving covering models: greedy answers, the Caprara-Fischetti-Toth heuristic and HiGHS
+within a time budget, the best answer of them all kept."""
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import time
 
 import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
-from ._bounds import lagrange_bound, packing_bound
-from ._models import cover_model, max_model, run
+from ._bounds import packing_bound
+from ._cft import cft_cover
+from ._models import highs_cover, highs_cover_model, highs_cover_result, max_model, run
 from ._windows import improve_cover, improve_max
 
-#: Share of a set-covering part's time for the whole MILP; when it proves nothing in that
-#: time, the rest goes to improving the best cover window by window (``_windows``).
-MILP_SHARE = 0.15
-#: The same for maximal covering, whose MILP more often proves its answer in time.
+#: A set-covering part that greedy does not settle: HiGHS solves the whole part in a child
+#: process for all of its time (to prove an answer or find a better one) while the CFT
+#: heuristic runs, and, when sites have positions, then the window search from the best
+#: cover. CFT is strong where covering sets overlap at random (OR-Library, rail crew
+#: scheduling), the windows where sets are local (homes and sites on a map, 5,262 x 2,000:
+#: 67 stations in 20 s where CFT found 77 and HiGHS 73): with positions, CFT gets this
+#: share of the time and the windows the rest.
+CFT_SHARE_PLACED = 0.1
+#: With positions, the first HiGHS run's share of the time: its answer starts the windows.
+MILP_SHARE_PLACED = 0.15
+#: Seconds of the first CFT run, before HiGHS starts: most small parts are proven by then.
+CFT_PROBE_S = 0.5
+#: Seconds to wait for HiGHS past its time limit before giving up on its answer.
+JOIN_GRACE_S = 1.0
+#: Share of a maximal-covering model's time for the whole MILP; when it proves nothing in
+#: that time, the rest goes to improving the best answer window by window (``_windows``).
 MAX_MILP_SHARE = 0.5
-#: Most seconds (and share of a part's time) for the Lagrangian bound of an unproven cover.
-LAGRANGE_S = 2.0
-LAGRANGE_SHARE = 0.05
+#: Relative slack when comparing costs that need not be whole numbers.
+TOL = 1e-9
 
 
 def covered(a: sp.csr_matrix, chosen) -> np.ndarray:
@@ -33,38 +47,48 @@ def covered(a: sp.csr_matrix, chosen) -> np.ndarray:
     return np.bincount(row_of[pick[a.indices]], minlength=a.shape[0]) > 0
 
 
-def greedy(a: sp.csr_matrix, w: np.ndarray, limit: int | None, seed: int, *,
-           prune: bool) -> np.ndarray:
-    """Repeatedly the column reaching the most uncovered weight (``limit`` times, or until
-    nothing is left); with ``prune``, then drop columns whose rows others all cover."""
+def greedy(a: sp.csr_matrix, w: np.ndarray, budget: float | None, seed: int, *,
+           prune: bool, cost: np.ndarray | None = None) -> np.ndarray:
+    """Repeatedly the column reaching the most uncovered weight per unit of cost, among those
+    the rest of ``budget`` (total cost; None for no limit) still pays for, until nothing is
+    left; with ``prune``, then drop columns whose rows others all cover (dearest first)."""
     n, m = a.shape
     if n == 0 or m == 0:
         return np.zeros(0, dtype=np.int64)
+    cost = np.ones(m) if cost is None else np.asarray(cost, float)
     csc = a.tocsc()
     order = np.random.default_rng(seed).permutation(m)  # ties go to the first in this order
     row_of = np.repeat(np.arange(n), np.diff(a.indptr))
     gain = np.bincount(a.indices, weights=w[row_of], minlength=m)
+    per = np.maximum(cost, 1e-12 * max(float(cost.max()), 1.0))  # a free column goes first
     done = np.zeros(n, bool)
     picks = []
+    left = np.inf if budget is None else float(budget)
     crumbs = 1e-9 * max(1.0, float(w.sum()))  # float sums leave crumbs, not gains
-    while limit is None or len(picks) < limit:
-        best = order[np.argmax(gain[order])]
-        if gain[best] <= crumbs:
+    while True:
+        score = np.where(cost[order] <= left * (1 + TOL) + TOL, gain[order] / per[order],
+                         -1.0)
+        k = int(np.argmax(score))
+        best = order[k]
+        if score[k] < 0 or gain[best] <= crumbs:
             break
         picks.append(best)
+        left -= cost[best]
         rows = csc.indices[csc.indptr[best]:csc.indptr[best + 1]]
         rows = rows[~done[rows]]
         done[rows] = True
         sub = a[rows]
         gain -= np.bincount(sub.indices, weights=np.repeat(w[rows], np.diff(sub.indptr)),
                             minlength=m)
+        gain[best] = 0.0
     picks = np.asarray(picks, dtype=np.int64)
     if prune and len(picks):
         count = np.zeros(n, np.int64)
         for p in picks:
             count[csc.indices[csc.indptr[p]:csc.indptr[p + 1]]] += 1
         keep = np.ones(len(picks), bool)
-        for k in range(len(picks) - 1, -1, -1):  # the late, small picks are the likely spares
+        # dearest first, then the late, small picks: the likely spares
+        for k in np.lexsort((-np.arange(len(picks)), -cost[picks])):
             rows = csc.indices[csc.indptr[picks[k]]:csc.indptr[picks[k] + 1]]
             if (count[rows] >= 2).all():
                 count[rows] -= 1
@@ -79,16 +103,9 @@ def _gap(obj: float, bound: float) -> float:
     return max(abs(obj - bound) / max(abs(obj), 1e-9), 0.0)
 
 
-def solve_cover(a: sp.csr_matrix, xy: np.ndarray, seed: int,
-                deadline: float) -> tuple[np.ndarray, dict]:
-    """The fewest columns reaching every row (columns placed at ``xy``): each independent
-    part of the model solved on its own (small parts in milliseconds, exactly); a part the
-    MILP cannot settle in its share of the time is improved window by window from the best
-    cover found."""
-    n, m = a.shape
-    if n == 0:
-        return np.zeros(0, np.int64), dict(gap=0.0, bound=0.0, greedy_objective=0.0,
-                                           method="milp", status="nothing to cover")
+def _parts(a: sp.csr_matrix) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The independent parts of the model: (rows, columns) of each connected component."""
+    n = a.shape[0]
     graph = sp.bmat([[None, a], [a.T, None]]).tocsr()
     _, label = connected_components(graph, directed=False)
     row_label, col_label = label[:n], label[n:]
@@ -97,105 +114,274 @@ def solve_cover(a: sp.csr_matrix, xy: np.ndarray, seed: int,
     col_order = np.argsort(col_label, kind="stable")
     row_at = np.searchsorted(row_label[row_order], parts)
     col_at = np.searchsorted(col_label[col_order], parts)
+    col_end = np.searchsorted(col_label[col_order], parts, "right")
     rows_of = np.split(row_order, row_at[1:])
-    cols_of = [col_order[col_at[i]:np.searchsorted(col_label[col_order], p, "right")]
-               for i, p in enumerate(parts)]
-    size = np.array([a[r].nnz for r in rows_of], dtype=float)
-    chosen, bound, g_total, counts = [], 0.0, 0.0, {}
+    return [(rows_of[i], col_order[col_at[i]:col_end[i]]) for i in range(len(parts))]
+
+
+def solve_cover(a: sp.csr_matrix, cost: np.ndarray | None, xy: np.ndarray | None, seed: int,
+                deadline: float, every: sp.csr_matrix | None = None) -> tuple[np.ndarray, dict]:
+    """The cheapest columns reaching every row (unit costs when ``cost`` is None; columns
+    placed at ``xy`` when known): each independent part of the model solved on its own,
+    small parts in milliseconds; a part greedy cannot settle goes to the CFT heuristic,
+    then to HiGHS, then to the window search, and the cheapest cover any of them found is
+    kept. The bound is the best of the packing, Lagrangian (CFT) and HiGHS bounds.
+    ``every``: the same columns over more rows whose cover is implied (dominated rows), for
+    the CFT heuristic."""
+    n, m = a.shape
+    cost = np.ones(m) if cost is None else np.asarray(cost, float)
+    if n == 0:
+        return np.zeros(0, np.int64), dict(gap=0.0, bound=0.0, greedy_objective=0.0,
+                                           method="greedy", status="nothing to cover")
+    parts = _parts(a)
+    size = np.array([a[r].nnz for r, _ in parts], dtype=float)
+    inside = _rows_inside(every, parts, m) if every is not None else None
+    chosen, bound, g_total, counts, found = [], 0.0, 0.0, {}, set()
     left = size.sum()
     for i in np.argsort(size, kind="stable"):
-        sub = a[rows_of[i]][:, cols_of[i]].tocsr()
+        rows, cols = parts[i]
+        sub = a[rows][:, cols].tocsr()
         remaining = deadline - time.perf_counter()
         # a share of the time by size, but a small part may still take a second
         share = max(remaining * size[i] / left, min(1.0, 0.1 * remaining))
         left -= size[i]
-        pick, b, how, g = _cover_part(sub, xy[cols_of[i]], seed, share)
+        cft_sub = None if inside is None else every[inside[i]][:, cols].tocsr()
+        pick, b, how, g, who = _cover_part(sub, cost[cols], None if xy is None else xy[cols],
+                                           seed, share, cft_sub)
         counts[how] = counts.get(how, 0) + 1
-        chosen.append(cols_of[i][pick])
+        found.add(who)
+        chosen.append(cols[pick])
         bound += b
         g_total += g
     chosen = np.sort(np.concatenate(chosen))
-    obj = float(len(chosen))
-    status = f"{len(parts)} independent parts: " + ", ".join(
+    obj = float(cost[chosen].sum())
+    bound = min(bound, obj)
+    status = f"{len(parts)} independent part{'s' * (len(parts) != 1)}: " + ", ".join(
         f"{v} {k}" for k, v in sorted(counts.items()))
-    method = ("milp + windows" if any("windows" in k for k in counts)
-              else "greedy" if any(k.startswith("greedy") for k in counts) else "milp")
+    method = " + ".join(x for x in ("greedy", "cft", "milp", "windows") if x in found)
     return chosen, dict(gap=_gap(obj, bound), bound=bound, greedy_objective=g_total,
                         method=method, status=status)
 
 
-def _cover_part(a: sp.csr_matrix, xy: np.ndarray, seed: int, seconds: float):
-    """One connected part: chosen columns, lower bound, how it was settled, greedy size."""
+def _rows_inside(every: sp.csr_matrix, parts, m: int) -> list[np.ndarray]:
+    """For each part, the rows of ``every`` whose columns all lie in it (a row spanning two
+    parts is implied by a row of one)."""
+    label = np.full(m, -1, np.int64)
+    for i, (_, cols) in enumerate(parts):
+        label[cols] = i
+    size = np.diff(every.indptr)
+    live = np.flatnonzero(size > 0)
+    lab = label[every.indices]
+    lo = np.minimum.reduceat(lab, every.indptr[live]) if len(live) else lab[:0]
+    hi = np.maximum.reduceat(lab, every.indptr[live]) if len(live) else lab[:0]
+    one = live[(lo == hi) & (lo >= 0)]
+    part = lo[(lo == hi) & (lo >= 0)]
+    return [one[part == i] for i in range(len(parts))]
+
+
+def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed: int,
+                seconds: float, cft_a: sp.csr_matrix | None = None):
+    """One connected part: chosen columns, lower bound, how it was settled, greedy cost and
+    which method found the answer ('greedy', 'cft', 'milp' or 'windows'). CFT works on
+    ``cft_a`` when given (the same columns, more rows: see ``solve_cover``)."""
     end = time.perf_counter() + seconds
+    cft_a = a if cft_a is None else cft_a
     n = a.shape[0]
-    col_size = np.diff(a.tocsc().indptr)
-    if col_size.max() == n:  # one column reaches every row
-        return np.array([int(np.argmax(col_size))]), 1.0, "optimal", 1
-    g = greedy(a, np.ones(n), None, seed, prune=True)
-    if len(g) <= 2:  # no single column covers all, so two is optimal
-        return g, float(len(g)), "optimal", len(g)
-    floor = float(max(2, packing_bound(a)))
-    if floor >= len(g):
-        return g, floor, "optimal", len(g)
+    whole = bool(np.all(cost == np.round(cost)))
+
+    def settled(bound, best):
+        return bound >= best - TOL * max(abs(best), 1.0)
+
+    def tight(b):  # a bound on a sum of whole costs rounds up
+        return float(np.ceil(b - 1e-6)) if whole and np.isfinite(b) else float(b)
+
+    g = greedy(a, np.ones(n), None, seed, prune=True, cost=cost)
+    g_cost = float(cost[g].sum())
+    best, best_cost, who = g, g_cost, "greedy"
+    full = np.flatnonzero(np.diff(a.tocsc().indptr) == n)
+    if len(full) and cost[full].min() <= best_cost:  # one column reaches every row
+        best = full[[np.argmin(cost[full])]]
+        best_cost = float(cost[best].sum())
+    floor = packing_bound(a, cost)
+    if np.all(cost == cost[0]) and not len(full) and cost[0] > 0:
+        floor = max(floor, 2 * cost[0])  # no single column covers all
+    bound = tight(floor)
+    if settled(bound, best_cost):
+        return best, best_cost, "optimal", g_cost, who
     if seconds <= 0:
-        return g, floor, "greedy, no time left", len(g)
-    # No objective cut (sum x <= greedy - 1): that one dense row makes HiGHS presolve run
-    # for minutes past its time limit on big models.
-    res = run(cover_model(a), seconds * MILP_SHARE)
-    dual = getattr(res, "mip_dual_bound", None)
-    bound = floor if dual is None or not np.isfinite(dual) else max(floor, np.ceil(dual - 1e-6))
-    best, how = g, "greedy"
-    if res.x is not None:
-        x = np.flatnonzero(res.x > 0.5)
-        if len(x) <= len(g) and covered(a, x).all():
-            if res.status == 0:
-                return x, float(len(x)), "optimal", len(g)
-            best, how = x, "milp"
-    if bound < len(best):  # the MILP may not have finished its root LP
-        lag = lagrange_bound(a, len(best), min(LAGRANGE_S, LAGRANGE_SHARE * seconds))
-        bound = max(bound, np.ceil(lag - 1e-6))
-    if bound >= len(best):
-        return best, float(len(best)), "optimal", len(g)
+        return best, bound, "greedy, no time left", g_cost, who
+
+    def take(x, name):
+        nonlocal best, best_cost, who
+        if x is not None and covered(a, x).all() and cost[x].sum() < best_cost * (1 - TOL):
+            best, best_cost, who = x, float(cost[x].sum()), name
+
+    # A short CFT run first: on a small part it proves its cover in milliseconds.
+    x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, seconds), seed)
+    take(x, "cft")
+    bound = max(bound, tight(lag))
+    if settled(bound, best_cost):
+        return best, best_cost, "optimal", g_cost, who
     if end - time.perf_counter() <= 0:
-        return best, bound, f"{how}, {_why(res)}", len(g)
-    better, tried = improve_cover(a, xy, best, end, seed=seed, floor=int(bound))
-    if not tried["improving_windows"]:
-        return best, bound, f"{how}, {_why(res)}", len(g)
-    how = "optimal, found by windows" if len(better) <= bound else "windows, time limit"
-    return better, min(bound, float(len(better))), how, len(g)
+        return best, bound, f"{who}, time limit", g_cost, who
+    # Then HiGHS on the whole part in a process of its own (HiGHS and pycft both hold the
+    # GIL, so threads would take turns), while the heuristics go on here. Where no child
+    # process can be made, HiGHS runs here first, for half the time. With positions, the
+    # first HiGHS run is short, so that its answer can start the windows, and a second one
+    # goes on with the rest of the time.
+    first = MILP_SHARE_PLACED * seconds if xy is not None else end - time.perf_counter()
+    # (the short run without presolve, as our reductions did its useful work: an answer
+    # sooner)
+    milp = _MilpAside(a, cost, 0.95 * min(first, end - time.perf_counter()), seed,
+                      presolve=xy is None)
+    if not milp.aside:
+        milp.run_here(0.5 * (end - time.perf_counter()))
+
+    def done():
+        res = milp.poll()
+        return settled(bound, best_cost) or (res is not None and res["optimal"])
+
+    def collect(wait_until):
+        nonlocal bound
+        res = milp.result(wait_until, wait=not settled(bound, best_cost))
+        if res is not None:
+            take(res["x"], "milp")
+            bound = max(bound, tight(res["bound"]))
+        return res is not None and res["optimal"]
+
+    # CFT again; a run that stops early (its search settled) is followed by another with the
+    # next seed while nothing is proven. Sites with positions give CFT one run of a tenth of
+    # the time and the rest to the windows.
+    k = 1
+    while not done() and end - time.perf_counter() > 0.05 and (k == 1 or xy is None):
+        left = end - time.perf_counter()
+        x, lag = cft_cover(cft_a, cost, min(left, seconds * CFT_SHARE_PLACED)
+                           if xy is not None else left, seed + k)
+        take(x, "cft")
+        bound = max(bound, tight(lag))
+        k += 1
+    if xy is not None and not done() and end - time.perf_counter() > 0:
+        if collect(end - seconds + first) or settled(bound, best_cost):
+            return best, best_cost, "optimal", g_cost, who
+        milp = _MilpAside(a, cost, 0.95 * (end - time.perf_counter()), seed + 1)
+        x, _ = improve_cover(a, xy, best, end, seed=seed, floor=bound, cost=cost, until=done)
+        take(x, "windows")
+    if collect(end) or settled(bound, best_cost):
+        return best, best_cost, "optimal", g_cost, who
+    return best, bound, f"{who}, time limit", g_cost, who
 
 
-def _why(res) -> str:
-    return "time limit" if res.status == 1 else f"solver status {res.status}"
+def _highs_child(conn, a, cost, seconds, seed, presolve) -> None:
+    """HiGHS in the child: every improving cover is sent at once (so a child ended at the
+    deadline still leaves its best), then the final answer."""
+    h = highs_cover_model(a, cost, seconds, seed=seed, presolve=presolve)
+    h.enableCallbacks()  # this process holds its own GIL
+
+    def improved(e):
+        x = np.flatnonzero(np.asarray(e.data_out.mip_solution) > 0.5)
+        conn.send(dict(x=x, bound=-np.inf, optimal=False, status="improving cover"))
+
+    h.cbMipImprovingSolution.subscribe(improved)
+    h.run()
+    conn.send(dict(highs_cover_result(h), final=True))
+    conn.close()
 
 
-def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, add: int, seed: int,
-              deadline: float, hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
-    """At most ``add`` columns reaching the most row weight, and every ``hard`` row: greedy,
-    then the MILP, then (when it proved nothing in its share of the time) the window search.
+class _MilpAside:
+    """:func:`highs_cover` in a forked child process, its covers collected as they come."""
+
+    def __init__(self, a, cost, seconds, seed, presolve=True):
+        self._args, self._res, self._proc = (a, cost, seconds, seed, presolve), None, None
+        if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
+            ctx = mp.get_context("fork")
+            self._conn, send = ctx.Pipe(duplex=False)
+            self._proc = ctx.Process(target=_highs_child, args=(send, *self._args),
+                                     daemon=True)
+            self._proc.start()
+            send.close()
+
+    @property
+    def aside(self) -> bool:
+        return self._proc is not None
+
+    def run_here(self, seconds: float) -> None:
+        a, cost, _, seed, presolve = self._args
+        self._res = highs_cover(a, cost, max(seconds, 0.01), seed=seed, presolve=presolve)
+
+    def poll(self, timeout: float = 0.0):
+        """The latest answer (the final one once it has come; else the last improving
+        cover), or None."""
+        if self._proc is None or (self._res is not None and self._res.get("final")):
+            return self._res
+        try:
+            while self._conn.poll(timeout):
+                self._res = self._conn.recv()
+                if self._res.get("final"):
+                    break
+                timeout = 0.0
+        except (EOFError, OSError):  # the child ended: no more answers
+            pass
+        return self._res
+
+    def _wait_final(self, deadline: float) -> None:
+        while not (self._res is not None and self._res.get("final")):
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            try:
+                if not self._conn.poll(left):
+                    break
+                self._res = self._conn.recv()
+            except (EOFError, OSError):
+                break
+
+    def result(self, deadline: float, *, wait: bool):
+        """The answer, waiting (with ``wait``) for the final one until a little past
+        ``deadline``; the child is ended either way."""
+        if self._proc is not None:
+            if wait:
+                self._wait_final(deadline + JOIN_GRACE_S)
+            self.poll()
+            if self._proc.is_alive():
+                self._proc.terminate()
+            self._proc.join(1.0)
+            self._conn.close()
+            self._proc = None
+        return self._res
+
+
+def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray | None, add: float, seed: int,
+              deadline: float, hard: np.ndarray | None = None,
+              cost: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
+    """Columns costing at most ``add`` in all (one each when ``cost`` is None) reaching the
+    most row weight, and every ``hard`` row: greedy, then the MILP, then (when it proved
+    nothing in its share of the time, and columns have positions ``xy``) the window search.
 
     Raises
     ------
     InputError
-        When the hard rows need more than ``add`` columns (the message says how many).
+        When the hard rows need more than ``add`` (the message says how much).
     """
     n, m = a.shape
     hard = np.zeros(n, bool) if hard is None else np.asarray(hard, bool)
+    unit = cost is None
+    cost = np.ones(m) if cost is None else np.asarray(cost, float)
     base = np.zeros(0, np.int64)
     if hard.any():
-        base = _cover_hard(a, hard, xy, add, seed, deadline)
+        base = _cover_hard(a, hard, cost, add, seed, deadline, unit)
     rest = w * ~covered(a, base)
-    g = np.union1d(base, greedy(a, rest, add - len(base), seed, prune=False)).astype(np.int64)
+    extra = greedy(a, rest, add - cost[base].sum(), seed, prune=False, cost=cost)
+    g = np.union1d(base, extra).astype(np.int64)
     g_obj = float(w[covered(a, g)].sum())
     info = dict(greedy_objective=g_obj, bound=np.nan, gap=np.nan, status="", method="greedy")
-    if n == 0 or m == 0 or add == 0 or len(g) < add:
-        # greedy stopped early: it reaches every row any column reaches, which is optimal
-        return g, dict(info, bound=g_obj, gap=0.0, method="milp" if n else "greedy",
+    if n == 0 or m == 0 or add == 0 or covered(a, g)[w > 0].all():
+        # every reachable household reached: nothing can do better
+        return g, dict(info, bound=g_obj, gap=0.0,
                        status="every reachable household covered" if n else "nothing to cover")
     seconds = deadline - time.perf_counter()
     if seconds <= 0:
         return g, dict(info, status="no time left for the MILP")
-    res = run(max_model(a, w, add, hard), seconds * MAX_MILP_SHARE)
+    res = run(max_model(a, w, add, hard, None if unit else cost), seconds * MAX_MILP_SHARE)
     dual = getattr(res, "mip_dual_bound", None)
     bound = np.nan if dual is None or not np.isfinite(dual) else -float(dual)
     info.update(bound=bound, status=str(res.message))
@@ -204,13 +390,14 @@ def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, add: int, seed: i
         x = np.flatnonzero(res.x[:m] > 0.5)
         reached = covered(a, x)
         obj = float(w[reached].sum())
-        if len(x) <= add and obj >= g_obj and reached[hard].all():
+        if cost[x].sum() <= add * (1 + TOL) + TOL and obj >= g_obj and reached[hard].all():
             if res.status == 0:
                 return x, dict(info, gap=max(float(getattr(res, "mip_gap", 0) or 0), 0.0),
                                method="milp")
             best, best_obj, info["method"] = x, obj, "milp"
-    if deadline - time.perf_counter() > 0 and not best_obj >= bound:
-        better, tried = improve_max(a, w, xy, best, deadline, seed=seed, hard=hard)
+    if xy is not None and deadline - time.perf_counter() > 0 and not best_obj >= bound:
+        better, tried = improve_max(a, w, xy, best, deadline, seed=seed, hard=hard,
+                                    cost=None if unit else cost, budget=add)
         obj = float(w[covered(a, better)].sum())
         if tried["improving_windows"] and obj > best_obj:
             best, best_obj, info["method"] = better, obj, "milp + windows"
@@ -219,20 +406,26 @@ def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, add: int, seed: i
     return best, dict(info, gap=_gap(best_obj, bound))
 
 
-def _cover_hard(a: sp.csr_matrix, hard: np.ndarray, xy: np.ndarray, add: int, seed: int,
-                deadline: float) -> np.ndarray:
-    """Columns reaching every hard row, at most ``add`` of them: greedy, or the exact cover
-    when greedy needs too many."""
+def _cover_hard(a: sp.csr_matrix, hard: np.ndarray, cost: np.ndarray, add: float, seed: int,
+                deadline: float, unit: bool) -> np.ndarray:
+    """Columns reaching every hard row, costing at most ``add``: greedy, or the cheapest
+    cover when greedy's costs too much."""
     sub = a[hard]
-    pick = greedy(sub, np.ones(sub.shape[0]), None, seed, prune=True)
-    if len(pick) <= add:
+    pick = greedy(sub, np.ones(sub.shape[0]), None, seed, prune=True, cost=cost)
+    if cost[pick].sum() <= add * (1 + TOL) + TOL:
         return pick
-    pick, info = solve_cover(sub, xy, seed, deadline)
-    if len(pick) > add:
+    pick, info = solve_cover(sub, cost, None, seed, deadline)
+    need = float(cost[pick].sum())
+    if need > add * (1 + TOL) + TOL:
         from ..errors import InputError
-        least = int(np.ceil(info["bound"] - 1e-9)) if info["gap"] else len(pick)
+        proven = info["gap"] == 0
+        least = need if proven else float(info["bound"])
+        if unit:
+            least = int(np.ceil(least - 1e-9))
+            what = f"{least} new station{'s' * (least != 1)}"
+        else:
+            what = f"a cost of {least:g}"
         raise InputError(
             f"add = {add}: too few stations to reach every grid; one station per grid needs "
-            + (f"{least} new station{'s' * (least != 1)}" if least == len(pick)
-               else f"at least {least} new stations (found {len(pick)})"))
+            + (what if proven else f"at least {what} (found {need:g})"))
     return pick

@@ -42,3 +42,62 @@ def weights(values, n: int, name: str) -> np.ndarray:
         row = int(np.flatnonzero(bad)[0])
         raise InputError(f"{name} row {row} is {w[row]}: expected a number of households >= 0")
     return w
+
+
+def _floats(values, name: str, expected: str) -> np.ndarray:
+    try:
+        return np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} is not numeric: expected {expected}") from None
+
+
+def costs(values, m: int, name: str = "costs") -> np.ndarray:
+    """``values`` as m finite costs >= 0 (ones when None), or InputError naming ``name``."""
+    if values is None:
+        return np.ones(m)
+    c = _floats(values, name, "one cost >= 0 per site")
+    if c.shape != (m,):
+        raise InputError(f"{name} has {c.size} values: expected one per site ({m})")
+    bad = ~np.isfinite(c) | (c < 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{name} row {row} is {c[row]}: expected a finite cost >= 0")
+    return c
+
+
+def reach_matrix(reach, name: str = "reach"):
+    """``reach`` as a canonical boolean CSR matrix (homes x sites), or InputError: it must
+    be two-dimensional and hold only 0 and 1."""
+    import scipy.sparse as sp
+    if not sp.issparse(reach):
+        try:
+            reach = np.asarray(reach, dtype=float)
+        except (TypeError, ValueError):
+            raise InputError(f"{name} is not numeric: expected a homes x sites 0/1 "
+                             "matrix") from None
+        if reach.ndim != 2:
+            raise InputError(f"{name} has shape {reach.shape}: expected a homes x sites "
+                             "0/1 matrix (2 dimensions)")
+    elif reach.ndim != 2:
+        raise InputError(f"{name} has shape {reach.shape}: expected a homes x sites 0/1 matrix")
+    a = sp.csr_matrix(reach, dtype=float)
+    a.sum_duplicates()
+    bad = (a.data != 0) & (a.data != 1)
+    if bad.any():
+        rows = np.repeat(np.arange(a.shape[0]), np.diff(a.indptr))
+        k = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{name} row {rows[k]} column {a.indices[k]} is {a.data[k]}: "
+                         "expected 0 or 1 (site reaches home or not)")
+    a.eliminate_zeros()
+    return a.astype(bool)
+
+
+def site_mask(values, m: int, name: str = "existing") -> np.ndarray:
+    """``values`` as m booleans (all False when None), or InputError naming ``name``."""
+    if values is None:
+        return np.zeros(m, bool)
+    v = np.asarray(values).reshape(-1)
+    if v.shape != (m,) or not (v.dtype == bool or np.isin(v, (0, 1)).all()):
+        raise InputError(f"{name} has {v.size} values of type {v.dtype}: expected one "
+                         f"True/False per site ({m})")
+    return v.astype(bool)

@@ -1,8 +1,9 @@
 """Improving a siting answer window by window: the chosen sites nearest a random chosen site
-are taken out and the window is solved again, exactly, by HiGHS, with the sites outside it
-fixed. A large neighbourhood search: on big models the whole MILP stalls far from the optimum,
-while a window of a few dozen sites solves in milliseconds and the windows together walk the
-answer down (fewer sites) or up (more households)."""
+(by position, or without positions by the homes they share) are taken out and the window is
+solved again, exactly, by HiGHS, with the sites outside it fixed. A large neighbourhood
+search: on big models the whole MILP stalls far from the optimum, while a window of a few
+dozen sites solves in milliseconds and the windows together walk the answer down (fewer
+sites) or up (more households)."""
 
 from __future__ import annotations
 
@@ -21,51 +22,72 @@ WINDOW_SITES_MAX = 30
 WINDOW_S = 1.0
 
 
-def improve_cover(a: sp.csr_matrix, xy: np.ndarray, start, deadline: float, *, seed: int,
-                  floor: int = 0) -> tuple[np.ndarray, dict]:
-    """A cover of every row of ``a`` no larger than ``start``, improved until ``deadline``
-    (a ``time.perf_counter()`` value) or until it has ``floor`` columns.
+def improve_cover(a: sp.csr_matrix, xy: np.ndarray | None, start, deadline: float, *,
+                  seed: int, floor: float = 0, cost: np.ndarray | None = None,
+                  until=None) -> tuple[np.ndarray, dict]:
+    """A cover of every row of ``a`` no dearer than ``start`` (unit costs when ``cost`` is
+    None), improved until ``deadline`` (a ``time.perf_counter()`` value) or until it costs
+    ``floor``, or until ``until()`` is true.
 
-    Each window drops the chosen columns nearest (by ``xy``) a random chosen one and solves
-    the fewest columns reaching the rows only they reached. A smaller answer is kept; an
-    equal one is kept too, so the search moves across plateaus. Windows grow when they keep
-    failing and shrink back after a gain. Returns the cover and counts of windows tried and
-    improving.
+    Each window drops the chosen columns nearest a random chosen one (by ``xy``; without
+    positions, those sharing the most rows near it) and solves the cheapest columns
+    reaching the rows only they reached. A cheaper answer is kept; an equal one is kept
+    too, so the search moves across plateaus. Windows grow when they keep failing and
+    shrink back after a gain. Returns the cover and counts of windows tried and improving.
     """
+    c = np.ones(a.shape[1]) if cost is None else np.asarray(cost, float)
+    crumbs = 1e-9 * max(1.0, float(c.max(initial=1.0)))
+
     def window(search: _Search, drop: np.ndarray):
         alone = search.alone(drop)
         new = _solve(np.ones(0), search.a[alone], np.zeros(len(alone), bool), None,
-                     search.seconds())
-        return (None, 0.0) if new is None else (new, float(len(drop) - len(new)))
+                     search.seconds(), cost=c)
+        if new is None:
+            return None, 0.0
+        gain = float(c[drop].sum() - c[new].sum())
+        return new, gain if abs(gain) > crumbs else 0.0
 
     search = _Search(a, xy, start, deadline, seed)
-    return search.run(window, stop=lambda: search.chosen.sum() <= floor)
+    return search.run(window, stop=lambda: c[search.chosen].sum() <= floor + crumbs
+                      or (until is not None and until()))
 
 
 def improve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray, start, deadline: float, *,
-                seed: int, hard: np.ndarray | None = None) -> tuple[np.ndarray, dict]:
-    """As many columns as ``start`` reaching at least its row weight and every ``hard`` row
-    it reaches, improved window by window until ``deadline``.
+                seed: int, hard: np.ndarray | None = None, cost: np.ndarray | None = None,
+                budget: float | None = None) -> tuple[np.ndarray, dict]:
+    """As many columns as ``start`` (with ``cost``: columns costing at most ``budget`` in
+    all) reaching at least its row weight and every ``hard`` row it reaches, improved window
+    by window until ``deadline``.
 
     A window takes out the chosen columns nearest a random chosen one and may put back as
-    many from every column in the disc they span, to reach the most weight among the rows no
-    column outside the window reaches. Returns the columns and counts of windows.
+    many (as much cost, plus what the budget has spare) from every column in the disc they
+    span, to reach the most weight among the rows no column outside the window reaches.
+    Returns the columns and counts of windows.
     """
     hard = np.zeros(a.shape[0], bool) if hard is None else np.asarray(hard, bool)
-    tree = cKDTree(xy)
+    tree = None if xy is None else cKDTree(xy)
     crumbs = 1e-9 * max(1.0, float(w.sum()))
 
     def window(search: _Search, drop: np.ndarray):
-        centre = xy[drop[0]]
-        span = np.hypot(*(xy[drop] - centre).T).max()
-        cols = np.asarray(tree.query_ball_point(centre, span * (1 + 1e-9) + 1e-9), np.int64)
+        if tree is None:  # every column sharing a row with a dropped one
+            cols = np.unique(search.a[np.unique(search.rows_of(drop))].indices)
+        else:
+            centre = xy[drop[0]]
+            span = np.hypot(*(xy[drop] - centre).T).max()
+            cols = np.asarray(tree.query_ball_point(centre, span * (1 + 1e-9) + 1e-9),
+                              np.int64)
         cols = cols[~search.chosen[cols] | np.isin(cols, drop)]
         mine = search.alone(drop)
         free = np.union1d(mine, search.unreached(cols))  # rows the window alone decides
         sub = search.a[free][:, cols]
         now = float(w[mine].sum())
-        pick = _solve(w[free], sub, hard[free] & (search.count[free] > 0), len(drop),
-                      search.seconds())
+        if cost is None:
+            room, c = len(drop), None
+        else:  # what the window frees, and what the whole answer leaves unspent
+            room = budget - float(cost[search.chosen].sum()) + float(cost[drop].sum())
+            c = cost[cols]
+        pick = _solve(w[free], sub, hard[free] & (search.count[free] > 0), room,
+                      search.seconds(), cost=c)
         if pick is None:
             return None, 0.0
         got = float(w[free][np.diff(sub[:, pick].tocsr().indptr) > 0].sum())
@@ -110,6 +132,21 @@ class _Search:
         rows = np.unique(self.rows_of(cols))
         return rows[self.count[rows] == 0]
 
+    def near(self, sites: np.ndarray, centre: int, k: int) -> np.ndarray:
+        """Up to ``k`` chosen columns near ``centre`` (itself first): nearest by position,
+        or without positions those reaching the most rows that a column reaching one of
+        ``centre``'s rows also reaches."""
+        if self.xy is not None:
+            _, near = cKDTree(self.xy[sites]).query(self.xy[centre], k=min(k, len(sites)))
+            return sites[np.atleast_1d(near)]
+        cols = np.unique(self.a[self.rows_of([centre])].indices)
+        rows = np.unique(self.rows_of(cols))
+        sub = self.a[rows]
+        hits = np.bincount(sub.indices[self.chosen[sub.indices]], minlength=self.a.shape[1])
+        hits[centre] = np.iinfo(hits.dtype).max
+        near = np.flatnonzero(hits)
+        return near[np.argsort(-hits[near], kind="stable")[:k]]
+
     def move(self, drop, new) -> None:
         for cols, step in ((drop, -1), (new, +1)):
             for j in cols:
@@ -124,9 +161,7 @@ class _Search:
             if len(sites) == 0:
                 break
             tried += 1
-            _, near = cKDTree(self.xy[sites]).query(
-                self.xy[sites[self.rng.integers(len(sites))]], k=min(k, len(sites)))
-            drop = sites[np.atleast_1d(near)]  # nearest first: drop[0] is the centre
+            drop = self.near(sites, sites[self.rng.integers(len(sites))], k)
             new, gain = window(self, drop)
             if new is not None and gain >= 0:
                 self.move(drop, new)
@@ -140,18 +175,18 @@ class _Search:
         return np.flatnonzero(self.chosen), dict(windows=tried, improving_windows=gains)
 
 
-def _solve(w: np.ndarray, sub: sp.csr_matrix, must: np.ndarray, budget: int | None,
-           seconds: float) -> np.ndarray | None:
+def _solve(w: np.ndarray, sub: sp.csr_matrix, must: np.ndarray, budget: float | None,
+           seconds: float, cost: np.ndarray | None = None) -> np.ndarray | None:
     """Columns of ``sub`` chosen by HiGHS within ``seconds``, or None. With ``budget`` None:
-    the fewest reaching every row; else at most ``budget`` reaching the most weight ``w``
-    and every ``must`` row."""
+    the cheapest (by ``cost``, one per column when None) reaching every row; else at most
+    ``budget`` in cost reaching the most weight ``w`` and every ``must`` row."""
     if sub.shape[0] == 0:
         return np.zeros(0, np.int64)
     if seconds <= 0:
         return None
     if budget is None:
         cols = np.unique(sub.indices)
-        res = run(cover_model(sub[:, cols]), seconds)
+        res = run(cover_model(sub[:, cols], None if cost is None else cost[cols]), seconds)
         return None if res.x is None else cols[res.x > 0.5]
-    res = run(max_model(sub, w, budget, must), seconds)
+    res = run(max_model(sub, w, budget, must, cost), seconds)
     return None if res.x is None else np.flatnonzero(res.x[:sub.shape[1]] > 0.5)
