@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 from gridplan import PlanConfig, partition
+import gridplan as gp
+from gridplan.synth import synth
 from gridplan.city import make_city
 from gridplan.partition import BoundedSplitter
 from gridplan.partition.exact import no_set_in_range, solve_block
@@ -256,3 +258,11 @@ def test_with_compound_splits_allowed_only_listed_compounds_are_cut(seed, n):
     assert len(p.compound_cuts) == len(cut)
     # a one-building compound is never cut by building
     assert all(buildings[i] >= 2 for i in cut)
+
+
+def test_every_grid_of_a_district_with_real_compound_sizes_is_in_range():
+    # synth's 64-city distribution: most compounds below a grid, most households above one
+    p = gp.plan(synth(20_000, 0, compounds="beike"))
+    g = p.grids
+    assert g["households"].sum() == 20_000
+    assert g["in_range"].all(), g.loc[~g["in_range"], ["grid_id", "households"]]

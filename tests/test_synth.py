@@ -15,6 +15,8 @@ from gridplan.errors import InputError
 from gridplan.synth import synth
 
 HARBIN_P10, HARBIN_MEDIAN, HARBIN_P90 = 531, 1595, 3962
+# realdata/README.md: 102,363 Beike compounds in 64 cities (synth's compounds="beike")
+BEIKE_P25, BEIKE_MEDIAN, BEIKE_P75, BEIKE_P95 = 72, 252, 714, 2118
 
 
 @lru_cache(maxsize=None)
@@ -279,3 +281,31 @@ def test_a_million_households_generate_in_under_a_minute():
     homes = city.homes.geometry.values
     a, b = shapely.STRtree(homes).query(homes, predicate="intersects")
     assert (a == b).all()
+
+
+def _beike_compounds(households=200_000, seed=0):
+    homes = synth(households, seed, compounds="beike").homes
+    return homes[homes["compound"].notna()].groupby("compound")["households"].sum()
+
+
+def test_beike_compound_sizes_follow_the_64_city_distribution():
+    per_compound = _beike_compounds()
+    assert len(per_compound) > 200
+    p25, median, p75, p95 = np.percentile(per_compound, [25, 50, 75, 95])
+    assert 0.6 * BEIKE_P25 <= p25 <= 1.5 * BEIKE_P25
+    assert 0.7 * BEIKE_MEDIAN <= median <= 1.4 * BEIKE_MEDIAN
+    assert 0.7 * BEIKE_P75 <= p75 <= 1.4 * BEIKE_P75
+    assert 0.7 * BEIKE_P95 <= p95 <= 1.4 * BEIKE_P95
+
+
+def test_beike_compounds_are_mostly_smaller_than_a_grid_but_hold_most_households_in_larger_ones():
+    per_compound = _beike_compounds()
+    assert 0.45 <= (per_compound < 300).mean() <= 0.65        # real: 54 %
+    big = per_compound[per_compound > 500]
+    assert 0.25 <= len(big) / len(per_compound) <= 0.45        # real: 34 %
+    assert 0.70 <= big.sum() / per_compound.sum() <= 0.90      # real: 82 %
+
+
+def test_an_unknown_compound_distribution_is_an_input_error_naming_it():
+    with pytest.raises(InputError, match="compounds"):
+        synth(1000, 0, compounds="shenzhen")

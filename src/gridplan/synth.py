@@ -3,9 +3,11 @@
 The embedded default city. It is built in local metres around a real place (Jinan, Shandong,
 UTM zone 50N) so every layer can be mapped in WGS84, and it follows the numbers real plans meet:
 arterials 400–600 m apart, blocks of 150–300 m, compound sizes drawn from a real distribution
-(Harbin, Lianjia 2019, see ``realdata/README.md``), towers and mid-rise slabs at 25,000–40,000
-households per km² of compound block, and existing stations that leave a quarter of the people
-beyond 500 m. The numbers below are the generator's, not a plan's: they live here, not in
+(by default the large Harbin compounds of a Lianjia listing, 2019; ``compounds="beike"`` draws
+from 102,363 Beike compounds in 64 cities, 2020, where most compounds are smaller than a grid and
+most households live in compounds larger than one; see ``realdata/README.md``), towers and
+mid-rise slabs at 20,000–40,000 households per km² of compound block, and existing stations that leave a quarter
+of the people beyond 500 m. The numbers below are the generator's, not a plan's: they live here, not in
 ``PlanConfig``.
 """
 
@@ -61,9 +63,15 @@ BLOCK_USE_SHARE = {"park": 0.08, "school": 0.06, "office": 0.06, "lowrise": 0.10
 #: Share of households in old low-rise blocks (outside compounds).
 LOWRISE_HOUSEHOLD_SHARE = 0.07
 
-#: Households per compound, Harbin 2019 (689 compounds): percentiles and values.
-COMPOUND_PERCENTILES = (0.0, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 1.0)
-COMPOUND_HOUSEHOLDS = (73, 383, 531, 919, 1595, 2586, 3962, 5377, 11510)
+#: Households per compound, percentiles and values, interpolated in log space. 'beike': 102,363
+#: compounds in 64 cities (Beike 2020; p5..p99 measured, the ends extrapolated); 'harbin': the
+#: 689 large compounds a Lianjia listing of Harbin shows first (2019).
+COMPOUND_DISTRIBUTIONS = {
+    "beike": ((0.0, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99, 1.0),
+              (2, 5, 72, 252, 714, 2118, 3929, 8000)),
+    "harbin": ((0.0, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 1.0),
+               (73, 383, 531, 919, 1595, 2586, 3962, 5377, 11510)),
+}
 #: Chance that a compound is built of towers rather than mid-rise slabs, by its households.
 TOWER_CHANCE_BY_HOUSEHOLDS = ((300, 1500), (0.45, 1.0))
 #: A block holds one compound up to this many times its typical capacity, and shares with the
@@ -130,7 +138,8 @@ _COMPOUND_SUFFIXES = ("花园", "小区", "家园", "苑", "新村", "华庭", "
 _DIGITS = "零一二三四五六七八九"
 
 
-def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None = None) -> City:
+def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None = None,
+          compounds: str = "harbin") -> City:
     """Generate a realistic Chinese urban district with exactly ``households`` households.
 
     Parameters
@@ -141,6 +150,10 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
         Seed of the one random generator; the same seed gives the identical city.
     config : PlanConfig, optional
         Passed to ``make_city``; ``radius_m`` is the radius the existing stations are placed for.
+    compounds : {'harbin', 'beike'}
+        Distribution of households per compound: 'harbin' (the default today: large compounds
+        only) or 'beike' (64 cities: most compounds smaller than a grid, most households in
+        compounds larger than one; the regime real registers are in).
 
     Returns
     -------
@@ -154,11 +167,15 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
     Raises
     ------
     InputError
-        When ``households`` or ``seed`` is not a whole number in range.
+        When ``households`` or ``seed`` is not a whole number in range, or ``compounds`` is not
+        a known distribution.
     """
     for name, value, low in (("households", households, 1), ("seed", seed, 0)):
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
             raise InputError(f"{name} = {value!r}: expected a whole number >= {low}")
+    if compounds not in COMPOUND_DISTRIBUTIONS:
+        raise InputError(f"compounds = {compounds!r}: expected one of "
+                         f"{', '.join(map(repr, COMPOUND_DISTRIBUTIONS))}")
     config = config or PlanConfig()
     households, seed = int(households), int(seed)
     if households > config.max_households_district:     # a typo would run for days
@@ -169,14 +186,16 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
     half_m = math.sqrt(area_m2 * DISTRICT_ASPECT[1] / math.pi) * LAYOUT_MARGIN + LAYOUT_MARGIN_M
     while True:
         try:
-            district = _District(np.random.default_rng(seed), households, half_m)
+            district = _District(np.random.default_rng(seed), households, half_m,
+                                 COMPOUND_DISTRIBUTIONS[compounds])
             district.fill()
             break
         except _Exhausted:  # the laid-out area was too small: lay out more, same seed
             half_m *= 1.5
     homes, streets, water, stations, boundary, blocks = district.layers(config.radius_m)
     city = make_city(homes, streets, water, stations, boundary, config=config,
-                     source=f"synth(households={households}, seed={seed})")
+                     source=f"synth(households={households}, seed={seed}"
+                            + ("" if compounds == "harbin" else f", compounds={compounds!r}") + ")")
     city.meta["blocks"] = blocks.to_crs(city.crs)
     return city
 
@@ -198,19 +217,21 @@ def _cn(n: int) -> str:
     return out + (_DIGITS[u] if u else "")
 
 
-def _compound_sizes(total: int, rng: np.random.Generator) -> np.ndarray:
-    """Compound households drawn from the Harbin distribution, summing exactly to ``total``."""
-    logs = np.log(COMPOUND_HOUSEHOLDS)
+def _compound_sizes(total: int, rng: np.random.Generator, distribution) -> np.ndarray:
+    """Compound households drawn from ``distribution`` (percentiles, values), summing exactly to
+    ``total``."""
+    percentiles, values = distribution
+    logs = np.log(values)
     sizes = np.zeros(0, dtype=np.int64)
     while sizes.sum() < total:
         n = int((total - sizes.sum()) / 2000) + 8
-        draw = np.exp(np.interp(rng.random(n), COMPOUND_PERCENTILES, logs))
+        draw = np.exp(np.interp(rng.random(n), percentiles, logs))
         sizes = np.concatenate([sizes, np.round(draw).astype(np.int64)])
     cum = np.cumsum(sizes)
     k = int(np.searchsorted(cum, total)) + 1
     sizes = sizes[:k].copy()
     sizes[-1] = total - (cum[k - 2] if k > 1 else 0)
-    if k > 1 and sizes[-1] < COMPOUND_HOUSEHOLDS[0]:
+    if k > 1 and sizes[-1] < values[0]:
         sizes[-2] += sizes[-1]
         sizes = sizes[:-1]
     return sizes
@@ -357,14 +378,14 @@ class _Buildings:
 class _District:
     """The layout state: grid, river, queue of compounds, and what has been built."""
 
-    def __init__(self, rng: np.random.Generator, households: int, half_m: float):
+    def __init__(self, rng: np.random.Generator, households: int, half_m: float, distribution):
         self.rng = rng
         self.ax, self.xstrips = _axis(rng, half_m)
         self.ay, self.ystrips = _axis(rng, half_m)
         radius = math.sqrt(households / GROSS_DENSITY_FLOOR_PER_KM2 * 1e6 / math.pi)
         self.river = _River(rng, self.ax[0], self.ax[-1], radius)
         self.lowrise_left = int(round(households * LOWRISE_HOUSEHOLD_SHARE))
-        sizes = _compound_sizes(households - self.lowrise_left, rng)
+        sizes = _compound_sizes(households - self.lowrise_left, rng, distribution)
         p_tower = np.interp(sizes, *TOWER_CHANCE_BY_HOUSEHOLDS)
         towers = rng.random(len(sizes)) < p_tower
         words = rng.integers(len(_NAME_WORDS), size=len(sizes))
