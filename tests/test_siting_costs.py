@@ -111,6 +111,8 @@ def test_the_answer_is_never_worse_than_greedy_or_plain_highs(seed, weighted):
     (dict(reach=[[1, 1]], costs=[1, np.nan]), "costs row 1 is nan"),
     (dict(reach=[[1, 1]], costs=[1]), "costs has 1 values: expected one per site (2)"),
     (dict(reach=[[1, 1]], households=[1, 2]), "households has 2 values"),
+    (dict(reach=[[1, 1]], households=["many"]), "households is not numeric"),
+    (dict(reach=[[1, 1]], costs=["free", 1]), "costs is not numeric"),
     (dict(reach=[[1, 1]], existing=[True]), "existing has 1 values"),
     (dict(reach=[[1, 1]], add=1.5), "add = 1.5: expected a whole number"),
     (dict(reach=[[1, 1]], costs=[1, 1], add=-1.0), "add = -1.0: expected a budget >= 0"),

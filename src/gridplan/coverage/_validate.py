@@ -34,35 +34,30 @@ def positive(value, name: str, *, allow_zero: bool = False) -> float:
 
 def weights(values, n: int, name: str) -> np.ndarray:
     """``values`` as n floats >= 0, or InputError naming ``name``."""
-    w = np.asarray(values, dtype=float).reshape(-1)
-    if w.shape != (n,):
-        raise InputError(f"{name} has {w.size} values: expected one per demand point ({n})")
-    bad = ~np.isfinite(w) | (w < 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{name} row {row} is {w[row]}: expected a number of households >= 0")
-    return w
-
-
-def _floats(values, name: str, expected: str) -> np.ndarray:
-    try:
-        return np.asarray(values, dtype=float).reshape(-1)
-    except (TypeError, ValueError):
-        raise InputError(f"{name} is not numeric: expected {expected}") from None
+    return _nonnegative(values, n, name, "demand point", "a number of households >= 0")
 
 
 def costs(values, m: int, name: str = "costs") -> np.ndarray:
     """``values`` as m finite costs >= 0 (ones when None), or InputError naming ``name``."""
     if values is None:
         return np.ones(m)
-    c = _floats(values, name, "one cost >= 0 per site")
-    if c.shape != (m,):
-        raise InputError(f"{name} has {c.size} values: expected one per site ({m})")
-    bad = ~np.isfinite(c) | (c < 0)
+    return _nonnegative(values, m, name, "site", "a finite cost >= 0")
+
+
+def _nonnegative(values, n: int, name: str, per: str, expected: str) -> np.ndarray:
+    """``values`` as n finite floats >= 0, or InputError naming ``name`` and the first bad row."""
+    try:
+        v = np.asarray(values, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} is not numeric: expected one value per {per}, "
+                         f"{expected}") from None
+    if v.shape != (n,):
+        raise InputError(f"{name} has {v.size} values: expected one per {per} ({n})")
+    bad = ~np.isfinite(v) | (v < 0)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
-        raise InputError(f"{name} row {row} is {c[row]}: expected a finite cost >= 0")
-    return c
+        raise InputError(f"{name} row {row} is {v[row]}: expected {expected}")
+    return v
 
 
 def reach_matrix(reach, name: str = "reach"):
