@@ -47,6 +47,8 @@ class Visit:
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.goto(path.as_uri(), wait_until="load")
         self.page.wait_for_function("window.gridplanReview !== undefined", timeout=30_000)
+        # the page opens on the district with no zoom animation under way
+        self.page.wait_for_function("!window.gridplanReview.map._animatingZoom", timeout=5_000)
 
     def real_errors(self) -> list[str]:
         """Console errors other than basemap tiles that could not load."""
@@ -198,9 +200,13 @@ def _hover_grid(page):
                     return {x, y, props: layer.feature.properties};
             }
         }
-        return null;
+        const box = map.getContainer().getBoundingClientRect(), c = map.getCenter();
+        const xy = map.latLngToContainerPoint(c), hit = document.elementFromPoint(
+            box.left + xy.x, box.top + xy.y);
+        return {miss: hit ? hit.tagName + '.' + hit.getAttribute('class') : 'nothing',
+                zoom: map.getZoom(), animating: !!map._animatingZoom};
     }""")
-    assert spot is not None, "no grid could be pointed at"
+    assert spot is not None and "miss" not in spot, f"no grid could be pointed at: {spot}"
     page.mouse.move(spot["x"], spot["y"])
     page.wait_for_selector(".leaflet-tooltip", timeout=5_000)
     return spot["props"], page.inner_text(".leaflet-tooltip")

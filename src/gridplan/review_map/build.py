@@ -139,8 +139,12 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
     m = folium.Map(location=[(y0 + y1) / 2, (x0 + x1) / 2], zoom_start=14, tiles=None,
                    control_scale=True, zoom_snap=0.25)
     # the district clear of the layer control and the legend on the right
-    m.fit_bounds([[y0, x0], [y1, x1]], padding_top_left=(10, 10),
-                 padding_bottom_right=(300, 10))
+    # without the zoom animation: the page opens on the district, not on its way there (a
+    # reader, or a browser test, pointing at a grid during the animation would miss it)
+    fit = folium.map.FitBounds([[y0, x0], [y1, x1]], padding_top_left=(10, 10),
+                               padding_bottom_right=(300, 10))
+    fit.options["animate"] = False
+    fit.add_to(m)
     # fills lie under the ground layers (streets, water, buildings: panes 385-395), the
     # outlines and points above them in Leaflet's overlay pane (400)
     folium.map.CustomPane(FILL_PANE, z_index=380, pointer_events=True).add_to(m)
