@@ -70,6 +70,12 @@ class Plan:
         Homes farther than ``snap_max_m`` from every street (no walk distance).
     summary : dict
         The same figures as ``summary.json``.
+    edits : dict or None
+        For a plan with a review's edits applied (:meth:`apply_edits`): ``applied`` (moves
+        kept), ``refused`` (``[{edit, reason, ...}]``, ``edit`` being the feature's number in
+        the file from 1), ``comments`` (attached), ``moves`` (the applied moves),
+        ``homes_moved``, ``households_moved``, ``file``; also ``summary["edits"]``. None
+        otherwise.
     """
 
     city: City
@@ -82,6 +88,7 @@ class Plan:
     candidates: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _isochrones: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    edits: dict | None = field(default=None, repr=False)
 
     @property
     def homes(self) -> gpd.GeoDataFrame:
@@ -144,12 +151,12 @@ class Plan:
     @property
     def summary(self) -> dict:
         """The plan's figures as a dict: the contents of ``summary.json``."""
-        from .report import summarize
+        from .summary import summarize
         return summarize(self)
 
     def map(self, **kwargs):
-        """The review map as a ``folium.Map`` (see :func:`gridplan.maps.plan_map`)."""
-        from .maps import plan_map
+        """The review map as a ``folium.Map`` (see :func:`gridplan.review_map.plan_map`)."""
+        from .review_map import plan_map
         return plan_map(self, **kwargs)
 
     def save(self, out, *, force: bool = False) -> None:
@@ -265,10 +272,15 @@ class Plan:
 
     def __repr__(self) -> str:
         g = self.grids
+        e = self.edits
         return (f"Plan({len(g):,} grids, {len(self.communities):,} communities, "
                 f"{int(g['households'].sum()):,} households, "
                 f"{g['in_range'].mean():.1%} of grids in {self.config.min_households}–"
-                f"{self.config.max_households})")
+                f"{self.config.max_households}"
+                + ("" if e is None else
+                   f", edits: {e.get('applied', 0)} moves applied, "
+                   f"{len(e.get('refused', []))} refused, {e.get('comments', 0)} comments")
+                + ")")
 
 
 def measure_coverage(city: City, config: PlanConfig, network=None, *,

@@ -10,7 +10,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from ..report import _plain, versions
+from ..io.write import plain_columns
+from ..summary import versions
 from .manifest import REGIONS, write_json_atomic
 
 #: Layers merged from every region, with the id columns that get the region's name in front.
@@ -64,7 +65,7 @@ def merge_layers(out: Path, names: list[str], path: Path) -> tuple[dict, ...]:
         else:
             gdf = gpd.GeoDataFrame({"region": pd.Series(dtype="string")},
                                    geometry=gpd.GeoSeries([], crs=MERGED_CRS), crs=MERGED_CRS)
-        _plain(gdf).to_file(path, layer=layer, driver="GPKG", engine="pyogrio",
+        plain_columns(gdf).to_file(path, layer=layer, driver="GPKG", engine="pyogrio",
                             geometry_type=GEOMETRY_TYPES.get(layer, "Unknown")
                             if not len(gdf) else None)
         rows[layer] = int(len(gdf))
