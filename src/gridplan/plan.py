@@ -12,6 +12,7 @@ import shapely
 
 from .city import City
 from .config import PlanConfig
+from .coverage.measure import SHARE_DECIMALS, household_share
 from .errors import InputError
 from .partition import Partition, partition
 from .progress import steps
@@ -480,8 +481,8 @@ def _keep_grids(keep, city: City):
 
 
 def _grid_coverage(part: Partition, config: PlanConfig) -> None:
-    """Household-weighted coverage shares per grid and per community, and whether a grid has
-    a station within the radius of any of its homes."""
+    """Household-weighted coverage shares per grid and per community (NaN for one without
+    households), and whether a grid has a station within the radius of any of its homes."""
     h = part.homes
     w = h["households"].to_numpy().astype(float)
     covered = {name: h[col].to_numpy(dtype=bool) for col, name in (
@@ -490,11 +491,9 @@ def _grid_coverage(part: Partition, config: PlanConfig) -> None:
     for key, frame in (("grid_id", part.grids), ("community_id", part.communities)):
         row = pd.Index(frame[key]).get_indexer(h[key])   # the frame's row of each home
         ok = (w > 0) & (row >= 0)                        # homes with households count
-        tot = np.bincount(row[ok], weights=w[ok], minlength=len(frame))
         for name, c in covered.items():
-            got = np.bincount(row[ok], weights=w[ok] * c[ok], minlength=len(frame))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                frame[name] = np.round(np.where(tot > 0, got / tot, 0.0), 4)
+            share = household_share(w[ok], c[ok], row[ok], len(frame))
+            frame[name] = np.round(share, SHARE_DECIMALS)
         if key == "grid_id":
             nearest = np.full(len(frame), np.inf)
             np.fmin.at(nearest, row[ok], h["dist_m"].to_numpy()[ok])

@@ -52,13 +52,14 @@ class Siting:
     @property
     def summary(self) -> dict:
         """The figures of the siting run: the contents of ``summary.json``."""
+        from .coverage.measure import household_share, share_figure
         from .summary import versions
         h = self.homes
         w = h["households"].to_numpy(dtype=float)
         total = w.sum()
 
         def share(col):
-            return round(float(w[h[col].to_numpy()].sum() / total), 4) if total else None
+            return share_figure(household_share(w, h[col].to_numpy()))
 
         from .io.write import output_crs
         crs = output_crs(self.city, self.config)

@@ -6,6 +6,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
+from .coverage.measure import household_share, share_figure
 from .io.write import output_crs
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
@@ -23,9 +24,7 @@ def versions() -> dict:
 
 
 def _share(mask, weight) -> float | None:
-    w = np.asarray(weight, dtype=float)
-    m = np.asarray(mask, dtype=bool)
-    return round(float(w[m].sum() / w.sum()), 4) if w.sum() > 0 else None
+    return share_figure(household_share(weight, mask))
 
 
 def summarize(plan) -> dict:

@@ -5,20 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..errors import InputError
 from ._paths import Snap
 from .distance import snap_to_network, straight_distances, walk_distances
 from .isochrones import walk_isochrones
+from .measure import household_share, share_figure
 from .network import WalkNetwork, build_walk_network
 from .siting import SitingResult, site_from_matrix, site_stations
 from .sets import coverage_sets
 
 __all__ = ["Snap", "SitingResult", "WalkNetwork", "build_walk_network", "coverage_sets",
-           "coverage_shares", "site_from_matrix", "site_stations", "snap_to_network",
+           "coverage_shares", "household_share", "share_figure", "site_from_matrix", "site_stations", "snap_to_network",
            "straight_distances", "walk_distances", "walk_isochrones"]
 
 
 def coverage_shares(households, covered_mask, groups=None) -> float | pd.Series:
-    """The household-weighted share of homes covered, overall or per group.
+    """The household-weighted share of homes covered, overall or per group
+    (:func:`gridplan.coverage.measure.household_share` by group id).
 
     Parameters
     ----------
@@ -35,16 +38,15 @@ def coverage_shares(households, covered_mask, groups=None) -> float | pd.Series:
         Covered households / all households; NaN where a group has no households. Per
         group: a Series named ``coverage_share`` indexed by group id (sorted).
     """
+    if groups is None:
+        return household_share(households, covered_mask)
+    codes, ids = pd.factorize(np.asarray(groups).reshape(-1), sort=True)
     hh = np.asarray(households, dtype=float).reshape(-1)
+    if codes.shape != hh.shape:
+        raise InputError(f"groups has {codes.size} values: expected one per home ({hh.size})")
     cov = np.asarray(covered_mask, dtype=bool).reshape(-1)
     if cov.shape != hh.shape:
-        from ..errors import InputError
-        raise InputError(f"covered_mask has {cov.size} values: expected one per home "
-                         f"({hh.size})")
-    if groups is None:
-        total = hh.sum()
-        return float(hh[cov].sum() / total) if total > 0 else float("nan")
-    frame = pd.DataFrame({"group": np.asarray(groups), "all": hh, "covered": hh * cov})
-    sums = frame.groupby("group", sort=True)[["all", "covered"]].sum()
-    share = sums["covered"] / sums["all"].where(sums["all"] > 0)
-    return share.rename("coverage_share")
+        return household_share(hh, cov)         # the one message for a mask of another length
+    known = codes >= 0                          # homes without a group (NaN) count nowhere
+    share = household_share(hh[known], cov[known], codes[known], len(ids))
+    return pd.Series(share, index=pd.Index(ids, name="group"), name="coverage_share")

@@ -10,9 +10,9 @@ from ..city import City, assume_crs, make_city, repair_geometries
 from ..config import PlanConfig
 from ..errors import InputError
 from .charsets import check_encoding
-from .columns import ALIASES, canonical_columns, parse_columns
+from .columns import canonical_columns, parse_columns
 from .datum import COORDS, to_wgs84
-from .files import TABLE_SUFFIXES, read_csv, read_layer, read_layers, read_table
+from .files import TABLE_SUFFIXES, read_layer, read_layers, read_table
 from .osm import read_osm
 
 GEO_SUFFIXES = (".gpkg", ".geojson", ".json", ".shp", ".parquet", ".geoparquet", ".fgb")
