@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
@@ -13,14 +14,21 @@ PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "p
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
 
 
-def versions() -> dict:
-    out = {}
+@functools.lru_cache(maxsize=1)
+def _installed() -> tuple:
+    out = []
     for p in PACKAGES:
         try:
-            out[p] = version(p)
+            out.append((p, version(p)))
         except PackageNotFoundError:
-            out[p] = None
-    return out
+            out.append((p, None))
+    return tuple(out)
+
+
+def versions() -> dict:
+    """The versions of gridplan and the libraries behind its figures (None: not installed),
+    read once per process."""
+    return dict(_installed())
 
 
 def _share(mask, weight) -> float | None:
