@@ -232,6 +232,20 @@ def main():
             rows.append(r)
     whole = whole_process(args.whole_units, args.whole_repeats) if args.whole_units else []
     OUT.mkdir(exist_ok=True)
+    # a partial run (--sizes, --methods) keeps the earlier rows it did not measure again
+    day = time.strftime("%Y-%m-%d")
+    for r in rows:
+        r["measured"] = day
+    for r in whole:
+        r["measured"] = day
+    done = {(r["method"], r["units"]) for r in rows}
+    old = OUT / "partition_vs_peers.json"
+    if old.is_file():
+        earlier = json.loads(old.read_text())
+        rows = [r for r in earlier.get("results", [])
+                if (r["method"], r["units"]) not in done] + rows
+        if not whole:
+            whole = earlier.get("whole_process", [])
     (OUT / "partition_vs_peers.json").write_text(json.dumps(
         {"machine": "2 cores, 24 GB", "bounds": [LO, HI], "input": "square lattice, 20–200 "
          "households per unit, seed 0", "results": rows, "whole_process": whole}, indent=2))
