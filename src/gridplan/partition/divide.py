@@ -55,6 +55,9 @@ class Partition:
         Positions of the homes the partition was allowed to cut (to rebuild its parts).
     seconds : dict
         Time per stage.
+    generators : ndarray of shape (len(cells), 2) or None
+        The x/y of each cell's generator point, as the partition placed them (the review
+        page's cell graph is made from them, so it rebuilds no parts).
     """
 
     homes: gpd.GeoDataFrame
@@ -68,6 +71,7 @@ class Partition:
     method: str = METHOD
     compound_cuts: list = field(default_factory=list)
     cut_homes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    generators: np.ndarray | None = field(default=None, repr=False)
 
 
 def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
@@ -285,7 +289,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     return Partition(homes=homes, grids=grids, communities=communities, special_grids=special,
                      cells=cell_frame, unresolved=unresolved, seconds=seconds, moved=moved,
                      method=METHOD if keep is None else METHOD_UPDATE,
-                     compound_cuts=compound_cuts, cut_homes=cut_homes)
+                     compound_cuts=compound_cuts, cut_homes=cut_homes,
+                     generators=np.column_stack([x, y]))
 
 
 def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:

@@ -67,12 +67,18 @@ class ReviewGraph:
         return [out[g] for g in self.group]
 
 
-def _generators(plan) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """The cells' generator points, exactly as the partition placed them."""
+def _generators(plan) -> tuple[np.ndarray, np.ndarray]:
+    """The cells' generator points, exactly as the partition placed them (kept by the
+    partition; made again only for a Partition built without them)."""
+    xy = plan.partition.generators
+    if xy is not None:
+        return xy[:, 0], xy[:, 1]
     parts = split_parts(plan.city.homes, plan.config, cut=plan.partition.cut_homes)
     gen = parts[parts["households"].to_numpy() > 0]
-    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), plan.config.seed)
-    return x, y, gen
+    if len(gen) != len(plan.partition.cells) or not (
+            gen["home_index"].to_numpy() == plan.partition.cells["home_index"].to_numpy()).all():
+        raise ValueError("the plan's cells do not match its city and settings")
+    return separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), plan.config.seed)
 
 
 def compound_key(values: pd.Series) -> pd.Series:
@@ -119,10 +125,9 @@ def review_graph(plan) -> ReviewGraph:
                          "households to own cells in its grid")
     cell_row = cell_row.astype(np.int64)
 
-    x, y, gen = _generators(plan)
-    if len(gen) != len(cells) or not (gen["home_index"].to_numpy()
-                                      == cells["home_index"].to_numpy()).all():
-        raise ValueError("the plan's cells do not match its city and settings")
+    x, y = _generators(plan)
+    if len(x) != len(cells):
+        raise ValueError("the plan's cells do not match its generator points")
     geoms = cells.geometry.values
     graph = cell_graph(np.asarray(geoms), x, y,
                        barrier_lines(plan.city.streets, plan.city.water))
