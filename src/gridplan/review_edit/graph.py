@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..partition.cells import CellGraph, barrier_lines, cell_graph, separate_duplicates
-from ..partition.units import split_parts
+from ..partition.cells import CellGraph, barrier_lines, cell_graph
 
 
 @dataclass
@@ -68,17 +67,12 @@ class ReviewGraph:
 
 
 def _generators(plan) -> tuple[np.ndarray, np.ndarray]:
-    """The cells' generator points, exactly as the partition placed them (kept by the
-    partition; made again only for a Partition built without them)."""
+    """The cells' generator points, exactly as the partition placed them (it keeps them)."""
     xy = plan.partition.generators
-    if xy is not None:
-        return xy[:, 0], xy[:, 1]
-    parts = split_parts(plan.city.homes, plan.config, cut=plan.partition.cut_homes)
-    gen = parts[parts["households"].to_numpy() > 0]
-    if len(gen) != len(plan.partition.cells) or not (
-            gen["home_index"].to_numpy() == plan.partition.cells["home_index"].to_numpy()).all():
-        raise ValueError("the plan's cells do not match its city and settings")
-    return separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), plan.config.seed)
+    if xy is None:
+        raise ValueError("the plan's partition has no generator points: expected one made by "
+                         "gridplan.partition")
+    return xy[:, 0], xy[:, 1]
 
 
 def compound_key(values: pd.Series) -> pd.Series:
