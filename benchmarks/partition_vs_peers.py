@@ -4,8 +4,14 @@ recursive_tree_part on the same lattice inputs, in one run.
 Each method runs in its own process (fair peak memory, and a time limit that can stop it):
 
     python benchmarks/partition_vs_peers.py [--sizes 2000 10000] [--limit-s 900]
+        [--whole-units 2000] [--whole-repeats 3]
 
-Writes benchmarks/out/partition_vs_peers.json and prints a Markdown table.
+Also times whole processes on the 2,000-unit lattice, start-up and writing included (median of
+``--whole-repeats`` runs): the ``gridplan plan`` command on the lattice as a GeoPackage, as it
+is and with ``--add 0`` (no new stations, so the partition, coverage and every file), against a
+process that builds the same lattice and solves it with spopt's max-p.
+
+Writes benchmarks/out/partition_vs_peers.json and prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -14,6 +20,10 @@ import argparse
 import json
 import multiprocessing as mp
 import resource
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -149,13 +159,68 @@ def table(rows) -> str:
     return "\n".join(lines)
 
 
+def _timed(cmd: list[str]) -> tuple[float, int]:
+    """Wall seconds of one whole process, and its exit code."""
+    t = time.perf_counter()
+    code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - t, code
+
+
+def whole_process(n: int, repeats: int) -> list[dict]:
+    """Median wall seconds of whole processes on the n-unit lattice (seeded): ``gridplan
+    plan`` as it is and with ``--add 0``, and a process that solves it with spopt's max-p."""
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"lattice_{n}.gpkg"
+        lattice(n).to_file(path, layer="homes", driver="GPKG", engine="pyogrio")
+        plan = [sys.executable, "-m", "gridplan.cli", "plan", str(path), "--out",
+                str(Path(tmp) / "plan"), "--force"]
+        commands = {"gridplan plan": plan, "gridplan plan --add 0": plan + ["--add", "0"],
+                    "spopt MaxPHeuristic (process)": [sys.executable, __file__, "--solve",
+                                                      "spopt MaxPHeuristic", str(n)]}
+        for name, cmd in commands.items():
+            runs = [_timed(cmd) for _ in range(repeats)]
+            walls = [round(w, 2) for w, _ in runs]
+            rows.append({"command": name, "units": n, "runs": walls,
+                         "seconds_median": round(statistics.median(walls), 2),
+                         "exit_codes": sorted({c for _, c in runs})})
+            print(json.dumps(rows[-1]), flush=True)
+    return rows
+
+
+def whole_table(whole: list[dict], solve: list[dict]) -> str:
+    """Whole-process medians, and each peer's time over gridplan's, solve and whole process."""
+    by = {r["command"]: r["seconds_median"] for r in whole if r["exit_codes"] == [0]}
+    n = whole[0]["units"] if whole else 0
+    solves = {r["method"]: r.get("seconds") for r in solve if r["units"] == n and "error" not in r}
+    peer = by.get("spopt MaxPHeuristic (process)")
+    lines = ["| units | command | whole process, median s | spopt max-p ÷ gridplan, whole "
+             "process |", "|---|---|---|---|"]
+    for r in whole:
+        ratio = (f"{peer / r['seconds_median']:.1f}×" if peer and r["command"] in by
+                 and r["command"].startswith("gridplan") else "—")
+        secs = r["seconds_median"] if r["exit_codes"] == [0] else f"failed (exit {r['exit_codes']})"
+        lines.append(f"| {n:,} | {r['command']} | {secs} | {ratio} |")
+    g, m = solves.get("gridplan"), solves.get("spopt MaxPHeuristic")
+    if g and m:
+        lines.append(f"\nSolve alone: gridplan {g} s, spopt max-p {m} s: {m / g:.0f}×.")
+    return "\n".join(lines)
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "--solve":    # one whole process of a peer
+        secs, _ = METHODS[sys.argv[2]](lattice(int(sys.argv[3])))
+        print(round(secs, 2))
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
     ap.add_argument("--methods", nargs="+", default=list(METHODS))
     ap.add_argument("--limit-s", type=float, default=900)
     ap.add_argument("--skip", nargs="*", default=["spopt AZP@10000"],
                     help="method@units pairs not to run (AZP at 10k takes hours)")
+    ap.add_argument("--whole-units", type=int, default=2000,
+                    help="lattice size of the whole-process runs (0: none)")
+    ap.add_argument("--whole-repeats", type=int, default=3)
     args = ap.parse_args()
     rows = []
     for n in args.sizes:
@@ -165,11 +230,28 @@ def main():
             r = {"method": name, "units": n, **measure(name, n, args.limit_s)}
             print(json.dumps(r), flush=True)
             rows.append(r)
+    whole = whole_process(args.whole_units, args.whole_repeats) if args.whole_units else []
     OUT.mkdir(exist_ok=True)
+    # a partial run (--sizes, --methods) keeps the earlier rows it did not measure again
+    day = time.strftime("%Y-%m-%d")
+    for r in rows:
+        r["measured"] = day
+    for r in whole:
+        r["measured"] = day
+    done = {(r["method"], r["units"]) for r in rows}
+    old = OUT / "partition_vs_peers.json"
+    if old.is_file():
+        earlier = json.loads(old.read_text())
+        rows = [r for r in earlier.get("results", [])
+                if (r["method"], r["units"]) not in done] + rows
+        if not whole:
+            whole = earlier.get("whole_process", [])
     (OUT / "partition_vs_peers.json").write_text(json.dumps(
         {"machine": "2 cores, 24 GB", "bounds": [LO, HI], "input": "square lattice, 20–200 "
-         "households per unit, seed 0", "results": rows}, indent=2))
+         "households per unit, seed 0", "results": rows, "whole_process": whole}, indent=2))
     print(table(rows))
+    if whole:
+        print(whole_table(whole, rows))
 
 
 if __name__ == "__main__":

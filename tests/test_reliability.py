@@ -29,6 +29,8 @@ from gridplan.cli import cli
 from gridplan.config import PlanConfig
 from gridplan.review_edit import review_graph
 from gridplan.review_edit.edits import Move
+# _distance is the rules' own measure of how far a count lies outside the range: the
+# property test checks the moves against that very measure, not a copy of it
 from gridplan.review_edit.rules import Moves, _distance, check_moves
 
 from .test_cli import assert_one_line_error, run, small_csv
@@ -230,6 +232,7 @@ def test_sigterm_while_writing_leaves_no_temporary_folder(tmp_path):
 
 
 def test_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
+    # _host: the test forges the temporary names another gridplan run on this host makes
     from gridplan.outfolder import _host, clean_stale
     out = tmp_path / "out"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],

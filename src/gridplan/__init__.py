@@ -6,18 +6,47 @@
 >>> plan.grids, plan.summary
 """
 
-from .city import City
-from .config import PlanConfig
-from .errors import InputError
-from .io import load
-from .partition import Partition, partition
-from .compare import Comparison, compare
-from .coverage import site_from_matrix
-from .plan import Plan, plan
-from .site import Siting, site
-from . import propose
-from .synth import synth
+import sys
+import types
+from importlib import import_module
 
-__all__ = ["City", "Comparison", "InputError", "Partition", "Plan", "PlanConfig", "Siting",
-           "compare", "load", "partition", "plan", "propose", "site", "site_from_matrix", "synth"]
 __version__ = "0.1.0"
+
+#: Each public name and the module it lives in. They load on first use, so ``import gridplan``
+#: (and the command's start) does not pay for geopandas, SciPy and folium up front.
+PUBLIC = {
+    "City": "city", "Comparison": "compare", "InputError": "errors", "Partition": "partition",
+    "Plan": "plan", "PlanConfig": "config", "Siting": "site", "compare": "compare",
+    "load": "io", "partition": "partition", "plan": "plan", "propose": "propose",
+    "site": "site", "site_from_matrix": "coverage", "synth": "synth",
+}
+#: Public names that are modules themselves.
+MODULES = {"propose"}
+__all__ = sorted(PUBLIC)
+
+
+class _Package(types.ModuleType):
+    """The package, whose public functions keep their names when a module of the same name
+    (``gridplan.plan``, ``gridplan.site``, ...) is imported: ``gp.plan`` is always the
+    function, as it was when this file imported them all."""
+
+    def __getattr__(self, name):
+        if name not in PUBLIC:
+            raise AttributeError(f"module 'gridplan' has no attribute {name!r}")
+        module = import_module(f"{__name__}.{PUBLIC[name]}")
+        value = module if name in MODULES else getattr(module, name)
+        self.__dict__[name] = value
+        return value
+
+    def __setattr__(self, name, value):
+        # the import system binds a submodule on its package; a public function of that
+        # name wins (it is bound now or on first use)
+        if name in PUBLIC and name not in MODULES and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(PUBLIC))
+
+
+sys.modules[__name__].__class__ = _Package

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import sys
 import time
 import warnings
@@ -375,15 +374,12 @@ def synth_cmd(households, seed, out):
             raise InputError("expected a .gpkg path to write", file=out)
         t = time.perf_counter()
         city = synth(households=households, seed=seed)
-        tmp = out.with_name(f".{out.stem}.tmp{out.suffix}")
+        from .io.write import atomic_file
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
-            tmp.unlink(missing_ok=True)
-            city.to_gpkg(tmp)
-            tmp.replace(out)
+            with atomic_file(out, prefix=f".{out.stem}.", suffix=f".tmp{out.suffix}") as tmp:
+                city.to_gpkg(tmp)
         except Exception as e:      # OSError, or GDAL's own error for a file it cannot make
-            with contextlib.suppress(OSError):
-                tmp.unlink(missing_ok=True)
             raise InputError(f"cannot write there ({str(e).splitlines()[0]}): expected a "
                              "path you may write to", file=out) from None
     except InputError as e:

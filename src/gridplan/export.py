@@ -10,24 +10,13 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .io.write import output_crs, plain_columns
+
 #: Decimal places of lon/lat in the CSV tables (about 0.1 m).
 CSV_PRECISION = 6
 #: The CSV tables carry a byte-order mark, so Excel and WPS open Chinese text as UTF-8
 #: (pandas, QGIS and Python's csv with utf-8-sig read it as plain UTF-8).
 CSV_ENCODING = "utf-8-sig"
-
-
-def output_crs(city, config):
-    """The CRS plan.gpkg is written in: ``config.output_crs`` (``--crs``), else the homes'
-    own CRS when it is projected (a CGCS2000 Gauss-Krüger zone, so the layers line up with
-    the city's GIS), else the plan's metric CRS."""
-    import pyproj
-    if config.output_crs is not None:
-        return pyproj.CRS.from_user_input(config.output_crs)
-    given = city.meta.get("input_crs")
-    if given is not None and pyproj.CRS.from_user_input(given).is_projected:
-        return pyproj.CRS.from_user_input(given)
-    return city.crs
 
 
 def plan_layers(plan) -> dict[str, gpd.GeoDataFrame]:
@@ -56,13 +45,12 @@ def write_geojson(plan, folder) -> list[Path]:
     list of Path
         The files written, ``<layer>.geojson``.
     """
-    from .report import _plain
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out = []
     for name, gdf in plan_layers(plan).items():
         path = folder / f"{name}.geojson"
-        _plain(gdf.to_crs(4326)).to_file(path, driver="GeoJSON", engine="pyogrio",
+        plain_columns(gdf.to_crs(4326)).to_file(path, driver="GeoJSON", engine="pyogrio",
                                          RFC7946="YES")
         out.append(path)
     return out
@@ -72,10 +60,9 @@ def table(gdf: gpd.GeoDataFrame, *, area: bool = True, crs=None) -> pd.DataFrame
     """A layer as a plain table: its columns, the ``lon`` / ``lat`` (WGS84) of a point inside
     each shape, with ``area`` its ``area_m2``, and with a projected ``crs`` (the output CRS)
     that point's ``x`` / ``y`` in it."""
-    from .report import _plain
     inside = gpd.GeoSeries(shapely.point_on_surface(gdf.geometry.values), crs=gdf.crs)
     pts = inside.to_crs(4326)
-    frame = _plain(gdf).drop(columns=gdf.geometry.name)
+    frame = plain_columns(gdf).drop(columns=gdf.geometry.name)
     frame["lon"] = np.round(pts.x.to_numpy(), CSV_PRECISION)
     frame["lat"] = np.round(pts.y.to_numpy(), CSV_PRECISION)
     if crs is not None and crs.is_projected and not crs.equals(gdf.crs):

@@ -26,7 +26,7 @@ LEGACY_NAMES = frozenset({"plan.gpkg", "summary.json", "map.html", "grids.csv", 
 BATCH_NAMES = frozenset({"plan.gpkg", "summary.json", "manifest.json", "regions", ".lock"})
 #: Temporary files gridplan makes inside a folder it owns (the marker's, a batch's merge and
 #: manifest): a killed run may leave them, and they do not make the folder someone else's.
-OWN_TEMP = re.compile(r"\.gridplan\.\d+\.tmp|\.plan\..+\.gpkg|\.(summary|manifest)\.json\..+\.tmp")
+OWN_TEMP = re.compile(r"\.gridplan\.\d+(\.[a-z0-9_]{8})?\.tmp|\.plan\..+\.gpkg|\.(summary|manifest)\.json\..+\.tmp")
 #: Signals that must not land between two renames of a commit; they are delivered after it.
 _HELD = {signal.SIGINT, signal.SIGTERM}
 
@@ -94,12 +94,11 @@ def _gridplan_summary(path: Path) -> bool:
 def write_marker(folder: Path, names) -> None:
     """Record ``names`` as gridplan's in ``folder`` (through a temporary file)."""
     from . import __version__
-    folder = Path(folder)
-    tmp = folder / f"{MARKER}.{os.getpid()}.tmp"
-    tmp.write_text(json.dumps({"written_by": "gridplan", "gridplan": __version__,
-                               "files": sorted(set(names) - {MARKER})}, indent=1) + "\n",
-                   encoding="utf-8")
-    os.replace(tmp, folder / MARKER)
+    from .io.write import atomic_file
+    with atomic_file(Path(folder) / MARKER, prefix=f"{MARKER}.{os.getpid()}.") as tmp:
+        tmp.write_text(json.dumps({"written_by": "gridplan", "gridplan": __version__,
+                                   "files": sorted(set(names) - {MARKER})}, indent=1) + "\n",
+                       encoding="utf-8")
 
 
 def _legacy_temp(name: str, stem: str) -> bool:

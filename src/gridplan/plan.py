@@ -12,6 +12,7 @@ import shapely
 
 from .city import City
 from .config import PlanConfig
+from .coverage.measure import SHARE_DECIMALS, household_share
 from .errors import InputError
 from .partition import Partition, partition
 from .progress import steps
@@ -70,6 +71,12 @@ class Plan:
         Homes farther than ``snap_max_m`` from every street (no walk distance).
     summary : dict
         The same figures as ``summary.json``.
+    edits : dict or None
+        For a plan with a review's edits applied (:meth:`apply_edits`): ``applied`` (moves
+        kept), ``refused`` (``[{edit, reason, ...}]``, ``edit`` being the feature's number in
+        the file from 1), ``comments`` (attached), ``moves`` (the applied moves),
+        ``homes_moved``, ``households_moved``, ``file``; also ``summary["edits"]``. None
+        otherwise.
     """
 
     city: City
@@ -82,6 +89,7 @@ class Plan:
     candidates: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _isochrones: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
+    edits: dict | None = field(default=None, repr=False)
 
     @property
     def homes(self) -> gpd.GeoDataFrame:
@@ -144,12 +152,12 @@ class Plan:
     @property
     def summary(self) -> dict:
         """The plan's figures as a dict: the contents of ``summary.json``."""
-        from .report import summarize
+        from .summary import summarize
         return summarize(self)
 
     def map(self, **kwargs):
-        """The review map as a ``folium.Map`` (see :func:`gridplan.maps.plan_map`)."""
-        from .maps import plan_map
+        """The review map as a ``folium.Map`` (see :func:`gridplan.review_map.plan_map`)."""
+        from .review_map import plan_map
         return plan_map(self, **kwargs)
 
     def save(self, out, *, force: bool = False) -> None:
@@ -265,10 +273,15 @@ class Plan:
 
     def __repr__(self) -> str:
         g = self.grids
+        e = self.edits
         return (f"Plan({len(g):,} grids, {len(self.communities):,} communities, "
                 f"{int(g['households'].sum()):,} households, "
                 f"{g['in_range'].mean():.1%} of grids in {self.config.min_households}–"
-                f"{self.config.max_households})")
+                f"{self.config.max_households}"
+                + ("" if e is None else
+                   f", edits: {e.get('applied', 0)} moves applied, "
+                   f"{len(e.get('refused', []))} refused, {e.get('comments', 0)} comments")
+                + ")")
 
 
 def measure_coverage(city: City, config: PlanConfig, network=None, *,
@@ -468,8 +481,8 @@ def _keep_grids(keep, city: City):
 
 
 def _grid_coverage(part: Partition, config: PlanConfig) -> None:
-    """Household-weighted coverage shares per grid and per community, and whether a grid has
-    a station within the radius of any of its homes."""
+    """Household-weighted coverage shares per grid and per community (NaN for one without
+    households), and whether a grid has a station within the radius of any of its homes."""
     h = part.homes
     w = h["households"].to_numpy().astype(float)
     covered = {name: h[col].to_numpy(dtype=bool) for col, name in (
@@ -478,11 +491,9 @@ def _grid_coverage(part: Partition, config: PlanConfig) -> None:
     for key, frame in (("grid_id", part.grids), ("community_id", part.communities)):
         row = pd.Index(frame[key]).get_indexer(h[key])   # the frame's row of each home
         ok = (w > 0) & (row >= 0)                        # homes with households count
-        tot = np.bincount(row[ok], weights=w[ok], minlength=len(frame))
         for name, c in covered.items():
-            got = np.bincount(row[ok], weights=w[ok] * c[ok], minlength=len(frame))
-            with np.errstate(invalid="ignore", divide="ignore"):
-                frame[name] = np.round(np.where(tot > 0, got / tot, 0.0), 4)
+            share = household_share(w[ok], c[ok], row[ok], len(frame))
+            frame[name] = np.round(share, SHARE_DECIMALS)
         if key == "grid_id":
             nearest = np.full(len(frame), np.inf)
             np.fmin.at(nearest, row[ok], h["dist_m"].to_numpy()[ok])

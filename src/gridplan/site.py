@@ -52,15 +52,16 @@ class Siting:
     @property
     def summary(self) -> dict:
         """The figures of the siting run: the contents of ``summary.json``."""
-        from .report import versions
+        from .coverage.measure import household_share, share_figure
+        from .summary import versions
         h = self.homes
         w = h["households"].to_numpy(dtype=float)
         total = w.sum()
 
         def share(col):
-            return round(float(w[h[col].to_numpy()].sum() / total), 4) if total else None
+            return share_figure(household_share(w, h[col].to_numpy()))
 
-        from .export import output_crs
+        from .io.write import output_crs
         crs = output_crs(self.city, self.config)
         return {"source": self.city.source, "households": int(total),
                 "crs": self.city.crs.to_string() if self.city.crs else None,
@@ -74,8 +75,9 @@ class Siting:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
         ``summary.json`` to the folder ``out``, atomically (the same folder rules as
         :func:`gridplan.report.write_plan`)."""
-        from .export import CSV_ENCODING, output_crs, table
-        from .report import atomic_folder, write_gpkg, write_json
+        from .export import CSV_ENCODING, table
+        from .io.write import output_crs, write_gpkg, write_json
+        from .outfolder import atomic_folder
         crs = output_crs(self.city, self.config)
         with atomic_folder(out, force=force, inputs=inputs) as tmp:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,

@@ -9,12 +9,12 @@ import json
 import os
 import re
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 from ..config import PlanConfig
 from ..errors import InputError
+from ..io.write import write_json
 from ..outfolder import owned_names
 
 #: Written last into a region's folder, before the folder takes its final name.
@@ -32,24 +32,7 @@ def settings_hash(config: PlanConfig, coords: str) -> str:
 
 def write_json_atomic(path: Path, data) -> None:
     """Write JSON through a temporary file in the same folder, then rename it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=2, default=_plain_json)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-def _plain_json(v):
-    if hasattr(v, "item"):      # NumPy scalars
-        return v.item()
-    return str(v)
+    write_json(data, path, atomic=True)
 
 
 def read_marker(folder: Path) -> dict | None:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from ..report import _plain, versions
+from ..coverage.measure import household_share, share_figure
+from ..io.write import atomic_file, plain_columns
+from ..summary import versions
 from .manifest import REGIONS, write_json_atomic
 
 #: Layers merged from every region, with the id columns that get the region's name in front.
@@ -64,7 +64,7 @@ def merge_layers(out: Path, names: list[str], path: Path) -> tuple[dict, ...]:
         else:
             gdf = gpd.GeoDataFrame({"region": pd.Series(dtype="string")},
                                    geometry=gpd.GeoSeries([], crs=MERGED_CRS), crs=MERGED_CRS)
-        _plain(gdf).to_file(path, layer=layer, driver="GPKG", engine="pyogrio",
+        plain_columns(gdf).to_file(path, layer=layer, driver="GPKG", engine="pyogrio",
                             geometry_type=GEOMETRY_TYPES.get(layer, "Unknown")
                             if not len(gdf) else None)
         rows[layer] = int(len(gdf))
@@ -74,8 +74,7 @@ def merge_layers(out: Path, names: list[str], path: Path) -> tuple[dict, ...]:
 
 
 def _share(hh: pd.Series, mask: pd.Series) -> float | None:
-    total = float(hh.sum())
-    return round(float(hh[mask.astype(bool)].sum()) / total, 4) if total > 0 else None
+    return share_figure(household_share(hh, mask.astype(bool)))
 
 
 def batch_totals(results: list[dict], homes, grids, communities) -> dict:
@@ -135,16 +134,8 @@ def merge_batch(out: Path, results: list[dict], extra: dict) -> dict:
     names = [r["name"] for r in results if r["status"] == "complete"]
     target = out / "plan.gpkg"
     if names:
-        fd, tmp = tempfile.mkstemp(prefix=".plan.", suffix=".gpkg", dir=out)
-        os.close(fd)
-        os.unlink(tmp)          # GDAL makes the file itself
-        try:
-            rows, homes, grids, communities = merge_layers(out, names, Path(tmp))
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic_file(target, prefix=".plan.", suffix=".gpkg") as tmp:
+            rows, homes, grids, communities = merge_layers(out, names, tmp)
     else:
         target.unlink(missing_ok=True)       # an older merge would not match this summary
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in

@@ -242,8 +242,8 @@ def _read_region_layers(region: Region, config: PlanConfig) -> tuple[dict, np.nd
     a walk circle), and the 1-based file rows of its homes."""
     path = region.path
     if path.suffix.lower() != ".gpkg":     # single-layer files hold only homes: read, then filter
-        from ..io import _read_any
-        layers = _read_any(path, config)
+        from ..io import read_any
+        layers = read_any(path, config)
         homes = layers["homes"]
         rows = np.flatnonzero((homes[REGION_COLUMN].astype("string").str.strip()
                                == region.key).to_numpy())

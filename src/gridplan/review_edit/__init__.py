@@ -7,10 +7,10 @@ Modules: ``graph`` finds what may move and what touches what, ``page`` writes th
 them, ``apply`` puts it together (``Plan.apply_edits``).
 """
 
-from .apply import EditedPlan, apply_edits
+from .apply import apply_edits
 from .edits import Comment, Edits, Move, read_edits
 from .graph import ReviewGraph, review_graph
 from .page import review_page, write_review
 
-__all__ = ["Comment", "EditedPlan", "Edits", "Move", "ReviewGraph", "apply_edits",
+__all__ = ["Comment", "Edits", "Move", "ReviewGraph", "apply_edits",
            "read_edits", "review_graph", "review_page", "write_review"]

@@ -4,45 +4,17 @@ the others are reported with their reason, and comments travel into the layers."
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..plan import Plan
 from .edits import Edits, read_edits
 from .graph import ReviewGraph, review_graph
 from .rebuild import edited_partition
 from .rules import check_moves
 
 
-@dataclass(repr=False)
-class EditedPlan(Plan):
-    """A plan with a review's edits applied; ``summary["edits"]`` reports them.
-
-    Attributes
-    ----------
-    edits : dict
-        ``applied`` (moves kept), ``refused`` (``[{edit, reason, ...}]``, ``edit`` being the
-        feature's number in the file from 1), ``comments`` (attached), ``moves`` (the applied
-        moves), ``homes_moved``, ``households_moved``, ``file``.
-    """
-
-    edits: dict = field(default_factory=dict)
-
-    @property
-    def summary(self) -> dict:
-        s = super().summary
-        s["edits"] = self.edits
-        return s
-
-    def __repr__(self) -> str:
-        e = self.edits
-        return (f"{super().__repr__()[:-1]}, edits: {e.get('applied', 0)} moves applied, "
-                f"{len(e.get('refused', []))} refused, {e.get('comments', 0)} comments)")
-
-
-def apply_edits(plan: Plan, source) -> EditedPlan:
+def apply_edits(plan, source):
     """``plan`` with the moves and comments of a review session.
 
     Moves are checked in order against the hard rules (see
@@ -56,7 +28,7 @@ def apply_edits(plan: Plan, source) -> EditedPlan:
 
     Parameters
     ----------
-    plan : Plan
+    plan : gridplan.Plan
         The plan the review page was made from (the same input and settings give the same
         plan, so ``gridplan plan INPUT --edits FILE`` works on a fresh run).
     source : str, Path, dict or Edits
@@ -65,9 +37,9 @@ def apply_edits(plan: Plan, source) -> EditedPlan:
 
     Returns
     -------
-    EditedPlan
-        A new plan; ``plan`` is unchanged. ``summary["edits"]`` says what was applied and
-        what was refused, and why.
+    Plan
+        A new plan; ``plan`` is unchanged. Its ``edits`` (also ``summary["edits"]``) say
+        what was applied and what was refused, and why.
 
     Raises
     ------
@@ -93,14 +65,13 @@ def apply_edits(plan: Plan, source) -> EditedPlan:
     if edits.plan_key and edits.plan_key != graph.key:
         report["note"] = (f"the edits were made on another plan (key {edits.plan_key}, this "
                           f"plan {graph.key}): each move was checked against this one")
-    if isinstance(plan, EditedPlan):
+    if plan.edits is not None:
         report["previous"] = plan.edits
     new = dataclasses.replace(plan, partition=part).replan()
-    return EditedPlan(**{f.name: getattr(new, f.name) for f in dataclasses.fields(Plan)},
-                      edits=report)
+    return dataclasses.replace(new, edits=report)
 
 
-def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan: Plan,
+def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan,
                      edits: Edits) -> tuple[list, int]:
     """Put the comments into ``grids.comments`` and ``homes.comments`` (one per line); the
     ones whose grid or home is not in the plan come back as refused."""

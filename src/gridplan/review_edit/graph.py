@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..partition.cells import CellGraph, barrier_lines, cell_graph, separate_duplicates
-from ..partition.units import split_parts
+from ..partition.cells import CellGraph, barrier_lines, cell_graph
 
 
 @dataclass
@@ -67,12 +66,13 @@ class ReviewGraph:
         return [out[g] for g in self.group]
 
 
-def _generators(plan) -> tuple[np.ndarray, np.ndarray, pd.DataFrame]:
-    """The cells' generator points, exactly as the partition placed them."""
-    parts = split_parts(plan.city.homes, plan.config, cut=plan.partition.cut_homes)
-    gen = parts[parts["households"].to_numpy() > 0]
-    x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), plan.config.seed)
-    return x, y, gen
+def _generators(plan) -> tuple[np.ndarray, np.ndarray]:
+    """The cells' generator points, exactly as the partition placed them (it keeps them)."""
+    xy = plan.partition.generators
+    if xy is None:
+        raise ValueError("the plan's partition has no generator points: expected one made by "
+                         "gridplan.partition")
+    return xy[:, 0], xy[:, 1]
 
 
 def compound_key(values: pd.Series) -> pd.Series:
@@ -119,10 +119,9 @@ def review_graph(plan) -> ReviewGraph:
                          "households to own cells in its grid")
     cell_row = cell_row.astype(np.int64)
 
-    x, y, gen = _generators(plan)
-    if len(gen) != len(cells) or not (gen["home_index"].to_numpy()
-                                      == cells["home_index"].to_numpy()).all():
-        raise ValueError("the plan's cells do not match its city and settings")
+    x, y = _generators(plan)
+    if len(x) != len(cells):
+        raise ValueError("the plan's cells do not match its generator points")
     geoms = cells.geometry.values
     graph = cell_graph(np.asarray(geoms), x, y,
                        barrier_lines(plan.city.streets, plan.city.water))
