@@ -401,3 +401,33 @@ def test_names_from_the_input_cannot_break_the_page(plan):
     assert html.count("</script>") == 4 and odd not in html
     blob = html.split('id="gp-data">', 1)[1].split("</script>", 1)[0]
     assert set(json.loads(blob)["units"]["name"]) == {odd}
+
+
+def test_communities_keep_their_shops_ground_after_a_review(plan, graph):
+    # communities tile the district with their grids and the ground of their shops and
+    # offices; a review that moves a home must not shrink them to their grids
+    assert len(plan.special_grids), "the fixture needs shops' ground"
+    i, m, _ = first(candidate_moves(graph), lambda why: why is None)
+    for e in (plan.apply_edits(fc()), plan.apply_edits(fc(move(m)))):
+        before = plan.communities.set_index("community_id").geometry
+        after = e.communities.set_index("community_id").geometry
+        assert after.area.sum() == pytest.approx(before.area.sum(), rel=1e-9)
+        assert shapely.union_all(after.values).area == pytest.approx(after.area.sum(), rel=1e-9)
+        for g in plan.special_grids.geometry.values:      # shops' ground lies in a community
+            assert after.intersection(g).area.sum() == pytest.approx(g.area, rel=1e-6)
+    # with no moves the communities are what the partition made
+    same = plan.apply_edits(fc()).communities
+    assert same.geometry.geom_equals(plan.communities.geometry).all()
+
+
+def test_a_compound_cut_stays_listed_after_a_review():
+    from .test_real_registers import CFG, walled_in
+    cfg = CFG.replace(allow_compound_split=True)
+    p = gp.plan(walled_in(cfg), cfg)
+    assert p.partition.compound_cuts, "the fixture needs a compound cut"
+    e = p.apply_edits(fc())
+    assert e.partition.compound_cuts == p.partition.compound_cuts
+    cut = [u for u in e.summary["grids"]["unresolved"] if "cut by building" in u["reason"]]
+    assert len(cut) == len(p.partition.compound_cuts)
+    assert (e.grids["compound_cuts"].to_numpy() == p.grids["compound_cuts"].to_numpy()).all()
+    assert (e.homes["compound_cut"].to_numpy() == p.homes["compound_cut"].to_numpy()).all()

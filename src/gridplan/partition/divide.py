@@ -58,6 +58,9 @@ class Partition:
     generators : ndarray of shape (len(cells), 2) or None
         The x/y of each cell's generator point, as the partition placed them (the review
         page's cell graph is made from them, so it rebuilds no parts).
+    special_cells : GeoDataFrame or None
+        The cell of each shop or office (``home_index``): the ground its community holds
+        beside its grids, so a community rebuilt after a review keeps it.
     """
 
     homes: gpd.GeoDataFrame
@@ -72,6 +75,7 @@ class Partition:
     compound_cuts: list = field(default_factory=list)
     cut_homes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     generators: np.ndarray | None = field(default=None, repr=False)
+    special_cells: gpd.GeoDataFrame | None = field(default=None, repr=False)
 
 
 def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
@@ -255,23 +259,15 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     special = special_grids(homes, spc, groups, names, all_cells[len(res):], crs,
                             dissolve_cells)             # positions of parts == homes
     homes = merge_parts(homes)
-    compound_cuts = _compound_cuts(homes, cut_homes)
-    grids["compound_cuts"] = _cuts_per_grid(compound_cuts, grid_id)
+    compound_cuts = find_compound_cuts(homes, cut_homes)
+    grids["compound_cuts"] = cuts_per_grid(compound_cuts, grid_id)
     cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
                                    "grid_id": grid_id[cell_grid], "geometry": cells.copy()},
                                   geometry="geometry", crs=crs)
     reasons = (explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
                if grid_notes else {})
     unresolved = unresolved_notes(grids, communities, int(w.sum()), config, reasons)
-    for c in compound_cuts:
-        # a cut compound breaks the rule that a compound fitting in one grid stays whole:
-        # the note puts it on the map and in summary.json beside the other broken rules
-        unresolved["grids"].append({
-            "reason": f"compound {c['compound']} ({c['households']} households) cut by "
-                      f"building between grids {', '.join(c['grids'])}: allowed by "
-                      f"--allow-compound-split, the only way found to bring these grids "
-                      f"into range",
-            "ids": c["grids"], "households": c["households"]})
+    unresolved["grids"] += cut_notes(compound_cuts)
     moved = None
     if update is not None:
         old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
@@ -290,7 +286,10 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                      cells=cell_frame, unresolved=unresolved, seconds=seconds, moved=moved,
                      method=METHOD if keep is None else METHOD_UPDATE,
                      compound_cuts=compound_cuts, cut_homes=cut_homes,
-                     generators=np.column_stack([x, y]))
+                     generators=np.column_stack([x, y]),
+                     special_cells=gpd.GeoDataFrame(
+                         {"home_index": parts["home_index"].to_numpy()[spc],
+                          "geometry": all_cells[len(res):]}, geometry="geometry", crs=crs))
 
 
 def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
@@ -406,7 +405,7 @@ def _cuttable_near_bad(st: dict, config) -> np.ndarray:
     return np.unique(home[many]).astype(np.int64)
 
 
-def _compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
+def find_compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
     """The compounds that fit in one grid but ended in several (marks ``compound_cut`` on
     ``homes``)."""
     flag = np.zeros(len(homes), dtype=bool)
@@ -436,7 +435,18 @@ def _compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
     return out
 
 
-def _cuts_per_grid(cuts: list, grid_id: np.ndarray) -> np.ndarray:
+def cut_notes(cuts: list) -> list:
+    """One unresolved-grid note per cut compound: a cut breaks the rule that a compound
+    fitting in one grid stays whole, so it goes on the map and into summary.json beside the
+    other broken rules."""
+    return [{"reason": f"compound {c['compound']} ({c['households']} households) cut by "
+                       f"building between grids {', '.join(c['grids'])}: allowed by "
+                       f"--allow-compound-split, the only way found to bring these grids "
+                       f"into range",
+             "ids": c["grids"], "households": c["households"]} for c in cuts]
+
+
+def cuts_per_grid(cuts: list, grid_id: np.ndarray) -> np.ndarray:
     """How many cut compounds each grid holds a piece of."""
     count = pd.Series(0, index=pd.Index(grid_id.astype(str)))
     for c in cuts:

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from ..partition import Partition, dissolve_cells, unresolved_notes
+from ..partition.divide import cut_notes, cuts_per_grid, find_compound_cuts
 from ..partition.quality import crossings, polsby_popper
 from ..partition.units import merge_parts
 from .graph import ReviewGraph
@@ -61,7 +62,14 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
     grid_comm = pd.Series(np.arange(len(comm_ids)), index=comm_ids) \
         .reindex(grids["community_id"].astype(str)).to_numpy()
     n_comm = len(comm_ids)
-    comm_geom = dissolve_cells(np.asarray(geoms), grid_comm, n_comm)
+    homes = _homes_after(plan, graph, row_grid, cells, cell_grid)
+    homes["community_id"] = grids.set_index("grid_id")["community_id"] \
+        .reindex(homes["grid_id"]).to_numpy()
+    # communities tile the area as the partition made them: their grids and the ground of
+    # their shops and offices (each in the community of the grid its shop now lies in)
+    shop_geom, shop_comm = _shop_ground(part, homes, comm_ids)
+    comm_geom = dissolve_cells(np.r_[np.asarray(geoms), shop_geom],
+                               np.r_[grid_comm, shop_comm], n_comm)
     communities = communities.set_geometry(
         gpd.GeoSeries(list(comm_geom), index=communities.index, crs=communities.crs))
     communities["households"] = np.bincount(grid_comm, weights=grids["households"],
@@ -71,9 +79,29 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
                                                                 cfg.community_max)
     communities["polsby_popper"] = polsby_popper(comm_geom)
 
+    homes = merge_parts(homes)
+    cuts = find_compound_cuts(homes, part.cut_homes)
+    grids["compound_cuts"] = cuts_per_grid(cuts, grids["grid_id"].to_numpy())
+
+    cell_frame = part.cells.copy()
+    cell_frame["grid_id"] = graph.grid_ids[cell_grid]
+    unresolved = unresolved_notes(grids, communities, int(hh.sum()), cfg)
+    unresolved["grids"] += cut_notes(cuts)
+    return dataclasses.replace(
+        part, homes=homes, grids=grids, communities=communities,
+        special_grids=part.special_grids.copy(), cells=cell_frame, unresolved=unresolved,
+        compound_cuts=cuts,
+        seconds=dict(part.seconds),
+        method=f"{part.method}; then {moved} reviewed move{'s' if moved != 1 else ''} "
+               f"applied by hand")
+
+
+def _homes_after(plan, graph: ReviewGraph, row_grid: np.ndarray, cells: np.ndarray,
+                 cell_grid: np.ndarray) -> pd.DataFrame:
+    """``plan.homes`` with each row's grid after the moves (parts not merged yet)."""
     homes = plan.homes.copy()
     home_grid = pd.Series(homes["grid_id"].astype(str).to_numpy())
-    home_grid.iloc[rows["homes_row"].to_numpy()] = graph.grid_ids[row_grid]
+    home_grid.iloc[graph.rows["homes_row"].to_numpy()] = graph.grid_ids[row_grid]
     other = np.flatnonzero(homes["households"].to_numpy() <= 0)
     if len(other):
         # as the partition does: a home without households lies in the grid of the nearest cell
@@ -82,19 +110,20 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
                                                      all_matches=False)
         home_grid.iloc[other[near[0]]] = graph.grid_ids[cell_grid[near[1]]]
     homes["grid_id"] = home_grid.to_numpy()
-    homes["community_id"] = grids.set_index("grid_id")["community_id"] \
-        .reindex(homes["grid_id"]).to_numpy()
-    homes = merge_parts(homes)
+    return homes
 
-    cell_frame = part.cells.copy()
-    cell_frame["grid_id"] = graph.grid_ids[cell_grid]
-    unresolved = unresolved_notes(grids, communities, int(hh.sum()), cfg)
-    return dataclasses.replace(
-        part, homes=homes, grids=grids, communities=communities,
-        special_grids=part.special_grids.copy(), cells=cell_frame, unresolved=unresolved,
-        seconds=dict(part.seconds),
-        method=f"{part.method}; then {moved} reviewed move{'s' if moved != 1 else ''} "
-               f"applied by hand")
+
+def _shop_ground(part: Partition, homes: pd.DataFrame, comm_ids: np.ndarray):
+    """The cells of the shops and offices and the position (in ``comm_ids``) of the community
+    each now belongs to; none for a partition made without them."""
+    sc = part.special_cells
+    if sc is None or not len(sc):
+        return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
+    comm_of_home = homes.drop_duplicates("home_index").set_index("home_index")["community_id"]
+    where = pd.Series(np.arange(len(comm_ids)), index=comm_ids.astype(str))
+    comm = where.reindex(comm_of_home.reindex(sc["home_index"]).astype(str)).to_numpy()
+    ok = ~np.isnan(comm)
+    return np.asarray(sc.geometry.values)[ok], comm[ok].astype(np.int64)
 
 
 def _unique_homes(home_index: pd.Series, group: np.ndarray, n: int) -> np.ndarray:
