@@ -579,3 +579,13 @@ def test_a_count_with_thousands_separators_reads_as_the_same_number(n):
     df = pd.DataFrame({"households": [f"{n:,}", f"{n}", f"{n:,}".replace(",", "，")]})
     # households stay text until City checks every source's counts, so errors quote them
     assert pd.to_numeric(parse_counts(df)["households"]).tolist() == [n, n, n]
+
+
+def test_a_sheet_asked_of_a_csv_is_refused_not_ignored(tmp_path):
+    src = tmp_path / "homes.csv"
+    src.write_text("lon,lat,households\n117.0,36.6,400\n117.001,36.6,400\n", encoding="utf-8")
+    r = run("plan", src, "--sheet", "2024", "--out", tmp_path / "out")
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "homes.csv" in lines[0] and "--sheet '2024'" in lines[0]
+    assert not (tmp_path / "out").exists()

@@ -124,7 +124,12 @@ def read_table(path: Path, *, encoding: str | None = None, columns: dict | None 
     others are kept."""
     name = path.name.lower()
     layer = None
-    if name.endswith((".xlsx", ".xlsm", ".xls", ".ods")):
+    excel = name.endswith((".xlsx", ".xlsm", ".xls", ".ods"))
+    if sheet is not None and not excel:
+        # a sheet asked of a CSV is a mistake about the file, not a detail to drop
+        raise InputError(f"--sheet {sheet!r} names an Excel sheet: expected an .xlsx, .xls "
+                         f"or .ods file, or no --sheet", file=path)
+    if excel:
         df, layer = _read_excel(path, sheet)
     elif name.endswith((".parquet", ".geoparquet")):
         try:

@@ -154,7 +154,7 @@ def read_points(path, *, crs, coords: str = "wgs84", layer: str = "candidates",
 def _check_file(path: Path) -> None:
     if not path.exists():
         raise InputError("no such file: expected an OSM, GeoPackage, GeoJSON, Shapefile, "
-                         "GeoParquet or CSV file", file=path)
+                         "GeoParquet, CSV or Excel file", file=path)
     if path.is_dir():
         raise InputError("is a folder: expected a file", file=path)
     if path.stat().st_size == 0:
