@@ -95,6 +95,10 @@ def test_force_writes_beside_the_users_files_and_replaces_only_its_own(tmp_path)
     before = tree(data)
     r = invoke("plan", data / "homes.csv", "--out", data, "--force", "--geojson")
     assert r.exit_code == 0, r.output
+    # no stations: the distance to one is unbounded, written as null (GeoJSON has no
+    # Infinity), not dropped from the features
+    feats = json.loads((data / "geojson" / "homes.geojson").read_text())["features"]
+    assert feats and all(f["properties"]["dist_m"] is None for f in feats)
     after = tree(data)
     assert {k: after[k] for k in before} == before          # the user's files as they were
     marker = json.loads((data / MARKER).read_text())

@@ -50,8 +50,14 @@ def write_geojson(plan, folder) -> list[Path]:
     out = []
     for name, gdf in plan_layers(plan).items():
         path = folder / f"{name}.geojson"
-        plain_columns(gdf.to_crs(4326)).to_file(path, driver="GeoJSON", engine="pyogrio",
-                                         RFC7946="YES")
+        plain = plain_columns(gdf.to_crs(4326))
+        for col in plain.columns:
+            # a missing or unbounded figure (a share of no households, the distance to a
+            # station where there is none) is null in GeoJSON, which has no NaN or Infinity;
+            # GDAL would drop the property from the feature with a warning
+            if plain[col].dtype.kind == "f" and not np.isfinite(plain[col]).all():
+                plain[col] = plain[col].where(np.isfinite(plain[col])).astype("Float64")
+        plain.to_file(path, driver="GeoJSON", engine="pyogrio", RFC7946="YES")
         out.append(path)
     return out
 
