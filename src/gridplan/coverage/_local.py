@@ -26,7 +26,11 @@ def seed_rng(seed):
 
 @njit(cache=True, nogil=True)
 def remove(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, score, w,
-           cov, conf, unc, unc_pos, cost, fs, stamp, step):
+           cov, gone, unc, unc_pos, cost, fs, stamp, step, rx, rs):
+    """Take column ``j`` out. ``rx``: per row, the XOR of the chosen columns covering it
+    (the one column, when one covers it); ``rs``: per row, the event that last changed
+    its columns; ``gone``: per column, the event that took it out (for configuration
+    checking, see ``addable``)."""
     in_s[j] = False
     p = sol_pos[j]
     last = sol[st[0] - 1]
@@ -35,9 +39,14 @@ def remove(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, scor
     fs[0] -= cost[j]
     score[j] = -score[j]
     stamp[j] = step
+    ev = st[4]
+    st[4] += 1
+    gone[j] = ev
     for q in range(col_ptr[j], col_ptr[j + 1]):
         i = col_rows[q]
         cov[i] -= 1
+        rx[i] ^= j
+        rs[i] = ev
         if cov[i] == 0:
             unc[st[1]], unc_pos[i] = i, st[1]
             st[1] += 1
@@ -45,25 +54,22 @@ def remove(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, scor
                 c = row_cols[r]
                 if c != j:
                     score[c] += w[i]
-                    conf[c] = 1
-        else:
-            for r in range(row_ptr[i], row_ptr[i + 1]):
-                c = row_cols[r]
-                conf[c] = 1
-                if cov[i] == 1 and in_s[c]:
-                    score[c] -= w[i]
-    conf[j] = 0  # not again until a neighbour changes
+        elif cov[i] == 1:
+            score[rx[i]] -= w[i]
 
 
 @njit(cache=True, nogil=True)
 def add(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, score, w,
-        cov, conf, unc, unc_pos, cost, fs, stamp, step):
+        cov, gone, unc, unc_pos, cost, fs, stamp, step, rx, rs):
+    """Put column ``j`` in (see ``remove``)."""
     in_s[j] = True
     sol[st[0]], sol_pos[j] = j, st[0]
     st[0] += 1
     fs[0] += cost[j]
     score[j] = -score[j]
     stamp[j] = step
+    ev = st[4]
+    st[4] += 1
     for q in range(col_ptr[j], col_ptr[j + 1]):
         i = col_rows[q]
         cov[i] += 1
@@ -76,13 +82,22 @@ def add(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, score, 
                 c = row_cols[r]
                 if c != j:
                     score[c] -= w[i]
-                    conf[c] = 1
-        else:
-            for r in range(row_ptr[i], row_ptr[i + 1]):
-                c = row_cols[r]
-                conf[c] = 1
-                if cov[i] == 2 and in_s[c] and c != j:
-                    score[c] += w[i]
+        elif cov[i] == 2:
+            score[rx[i]] += w[i]
+        rx[i] ^= j
+        rs[i] = ev
+
+
+@njit(cache=True, nogil=True)
+def addable(c, col_ptr, col_rows, gone, rs):
+    """Configuration checking: a column taken out comes back only once a column sharing
+    a row with it has changed since."""
+    if gone[c] < 0:
+        return True
+    for q in range(col_ptr[c], col_ptr[c + 1]):
+        if rs[col_rows[q]] > gone[c]:
+            return True
+    return False
 
 
 @njit(cache=True, nogil=True)
@@ -104,8 +119,9 @@ def worst_in(sol, st, score, cost, stamp, tabu):
 
 @njit(cache=True, nogil=True)
 def steps(n_steps, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, score,
-          w, cov, conf, unc, unc_pos, cost, fs, stamp, best_s):
-    """``n_steps`` swaps; st = [size, uncovered, tabu, step]; fs = [cost, best cost].
+          w, cov, gone, unc, unc_pos, cost, fs, stamp, best_s, rx, rs):
+    """``n_steps`` swaps; st = [size, uncovered, tabu, step, event]; fs = [cost, best
+    cost].
     Writes the cheapest cover met into ``best_s``; returns whether one was met."""
     improved = False
     tol = 1e-9 * max(1.0, abs(fs[0]))  # fs[1] may be inf
@@ -123,16 +139,16 @@ def steps(n_steps, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st,
                 return improved
             j = worst_in(sol, st, score, cost, stamp, -1)
             remove(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st,
-                   score, w, cov, conf, unc, unc_pos, cost, fs, stamp, step)
+                   score, w, cov, gone, unc, unc_pos, cost, fs, stamp, step, rx, rs)
         # weighted costs: only covers cheaper than the best are worth reaching
         while st[0] > 0 and fs[0] >= fs[1] - tol:
             j = worst_in(sol, st, score, cost, stamp, st[2])
             remove(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st,
-                   score, w, cov, conf, unc, unc_pos, cost, fs, stamp, step)
+                   score, w, cov, gone, unc, unc_pos, cost, fs, stamp, step, rx, rs)
         if st[0] > 0:
             j = worst_in(sol, st, score, cost, stamp, st[2])
             remove(j, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st,
-                   score, w, cov, conf, unc, unc_pos, cost, fs, stamp, step)
+                   score, w, cov, gone, unc, unc_pos, cost, fs, stamp, step, rx, rs)
         # add the best column (by row weight gained per unit of cost, oldest on ties)
         # over a random uncovered row, among those whose neighbourhood changed since
         # they were dropped (configuration checking)
@@ -141,14 +157,15 @@ def steps(n_steps, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st,
         for r in range(row_ptr[i], row_ptr[i + 1]):
             c = row_cols[r]
             v = score[c] / cost[c]
-            if conf[c] == 1 and (v > bv or (v == bv and stamp[c] < stamp[best])):
+            if (v > bv or (v == bv and stamp[c] < stamp[best])) and addable(
+                    c, col_ptr, col_rows, gone, rs):
                 best, bv = c, v
             if v > av or (v == av and stamp[c] < stamp[anyc]):
                 anyc, av = c, v
         if best < 0:
             best = anyc
         add(best, col_ptr, col_rows, row_ptr, row_cols, in_s, sol, sol_pos, st, score,
-            w, cov, conf, unc, unc_pos, cost, fs, stamp, step)
+            w, cov, gone, unc, unc_pos, cost, fs, stamp, step, rx, rs)
         st[2] = best
         # weigh the rows left uncovered up: their columns gain
         for k in range(st[1]):
@@ -235,11 +252,13 @@ def local_search(a: sp.csr_matrix, cost: np.ndarray, start: np.ndarray, deadline
     row_of = np.repeat(np.arange(n), np.diff(row_ptr))
     mine = in_s[row_cols] & np.isin(row_of, only)
     np.subtract.at(score, row_cols[mine], 1.0)
-    conf = np.ones(m, np.int64)
+    gone = np.full(m, -1, np.int64)
+    rx = np.bitwise_xor.reduceat(np.where(in_s[row_cols], row_cols, 0), row_ptr[:-1])
+    rs = np.full(n, -1, np.int64)
     stamp = np.zeros(m, np.int64)
     unc = np.zeros(n, np.int64)
     unc_pos = np.zeros(n, np.int64)
-    st = np.array([len(start), 0, -1, 0], np.int64)
+    st = np.array([len(start), 0, -1, 0, 0], np.int64)
     fs = np.array([float(cost[start].sum()), np.inf])
     best_s = in_s.copy()
     seed_rng(int(seed))
@@ -250,8 +269,8 @@ def local_search(a: sp.csr_matrix, cost: np.ndarray, start: np.ndarray, deadline
         if now >= deadline:
             break
         steps(min(chunk, limit - int(st[3])), col_ptr, col_rows, row_ptr, row_cols,
-              in_s, sol, sol_pos, st, score, w, cov, conf, unc, unc_pos, cost, fs, stamp,
-              best_s)
+              in_s, sol, sol_pos, st, score, w, cov, gone, unc, unc_pos, cost, fs, stamp,
+              best_s, rx, rs)
         if (st[0] == 0 and st[1] == 0) or fs[1] <= floor + 1e-9 * max(1.0, abs(floor)):
             break
         # swaps cost from a microsecond (200 x 1,000) to a millisecond (4,095 x 715):
