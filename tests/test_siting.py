@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from gridplan.coverage import (build_walk_network, coverage_sets, site_from_matrix,
                                site_stations, walk_distances)
-from gridplan.coverage import _solve, _windows
+from gridplan.coverage import _local, _solve, _windows
 from gridplan.errors import InputError
 
 RADIUS = 300.0
@@ -119,6 +119,10 @@ def _failed_cft(*args, **kwargs):
     return None, -np.inf
 
 
+def _failed_local(a, cost, start, deadline, **kwargs):
+    return np.asarray(start), 0
+
+
 def _failed_highs_child(conn, *args):
     conn.send(dict(_failed_highs(), final=True))
     conn.close()
@@ -135,6 +139,7 @@ def test_greedy_fallback_gives_a_feasible_answer_when_the_milp_fails(monkeypatch
     monkeypatch.setattr(_solve, "run", _failed_milp)
     _fail_highs(monkeypatch)
     monkeypatch.setattr(_solve, "cft_cover", _failed_cft)
+    monkeypatch.setattr(_local, "local_search", _failed_local)
     monkeypatch.setattr(_windows, "run", _failed_milp)
     rng = np.random.default_rng(4)
     homes, w = rng.uniform(0, 4000, (600, 2)), rng.integers(1, 50, 600)
@@ -304,6 +309,7 @@ def test_windows_improve_the_cover_when_the_heuristic_and_the_whole_milp_give_no
         monkeypatch):
     _fail_highs(monkeypatch)
     monkeypatch.setattr(_solve, "cft_cover", _failed_cft)
+    monkeypatch.setattr(_local, "local_search", _failed_local)
     homes, w, cand = _greedy_trap()
     r = site_stations(homes, w, cand, radius_m=500, time_limit_s=4)
     reach = coverage_sets(homes, cand, 500).toarray()
@@ -316,6 +322,8 @@ def test_windows_improve_the_cover_when_the_heuristic_and_the_whole_milp_give_no
 def test_the_cft_heuristic_improves_the_cover_when_the_whole_milp_gives_nothing(
         monkeypatch):
     _fail_highs(monkeypatch)
+    # the local search still compiling: CFT runs again and again meanwhile
+    monkeypatch.setattr(_local, "when_ready", lambda: lambda: False)
     homes, w, cand = _greedy_trap()
     reach = coverage_sets(homes, cand, 500)
     r = site_from_matrix(reach, households=w, time_limit_s=3)

@@ -87,9 +87,12 @@ def highs_cover_model(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, see
                       presolve: bool = True):
     """A ``highspy.Highs`` holding the set-covering MILP, ready to ``run()``.
 
-    No start and no cutoff: HiGHS 1.16 checks a start (setSolution) in the presolved model
-    without the columns presolve dropped, and then "proved" rail507 optimal at 98 (the
-    optimum is 96); its ``objective_bound`` still let worse covers through."""
+    No start and no cutoff. With presolve on, HiGHS 1.16 given a start (setSolution)
+    "proved" rail507 optimal at 98 (the optimum is 96), and a 33 x 93 model optimal at the
+    start's 16 with its own dual bound at 14 (the optimum is 15; tests/test_siting_local.py):
+    not found among HiGHS' reported issues. A start with presolve off, or presolve on
+    without a start (as here), gives the optimum. ``objective_bound`` is no cutoff: set
+    below the optimum, HiGHS still returns the optimum."""
     import highspy
     n, m = a.shape
     csc = a.tocsc().astype(np.float64)

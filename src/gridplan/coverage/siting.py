@@ -168,8 +168,9 @@ def site_from_matrix(reach, *, households=None, costs=None, existing=None,
     most ``add`` in all reaching the most households (maximal covering, MCLP). Homes no site
     reaches are reported in ``uncoverable``. The model is reduced exactly (identical and
     dominated sites and homes out), split into independent parts, and each part solved by
-    greedy, the Caprara-Fischetti-Toth heuristic (``pycft``) and HiGHS within the time
-    limit; the cheapest answer is kept, with the best lower bound found.
+    greedy, the Caprara-Fischetti-Toth heuristic (``pycft``), a row-weighting local search
+    (equal costs) and HiGHS within the time limit; the cheapest answer is kept, with the
+    best lower bound found.
 
     Parameters
     ----------
