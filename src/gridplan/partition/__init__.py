@@ -343,7 +343,8 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
         # grids first, over the whole district (the tight bound gets all the room there is),
         # then communities as unions of whole grids, so nesting holds by construction
         grid_split, adj = split_apart(adj, pools, w, uxy, lo, hi,
-                                      repair_time_s=config.repair_time_s, loose=loose)
+                                      repair_time_s=config.repair_time_s, loose=loose,
+                                      repair_nodes=config.repair_nodes)
         grid_parts, grid_notes, new_w = grid_split.parts, grid_split.notes, grid_split.weight
         update = None
     else:
@@ -578,8 +579,11 @@ def explain_notes(notes: dict, names: list, w: np.ndarray, config) -> dict:
                        f"up to {note['total']}")
         else:
             done = ("no regrouping exists (proven by exact search)" if note["proven"] else
-                    f"no regrouping was found in {note['seconds']} s of exact search "
-                    f"(not proven impossible; a larger repair_time_s may find one)")
+                    f"the safety cap repair_time_s ran out after {note['seconds']} s of exact "
+                    f"search (not proven impossible; this grid may differ on another machine)"
+                    if note.get("capped") else
+                    f"no regrouping was found within the exact search's budget "
+                    f"(not proven impossible; a larger repair_nodes may find one)")
             out[gi] = (f"the {note['parts']} grids around it ({note['nodes']} units, "
                        f"{note['total']} households) were searched for connected grids of "
                        f"{lo}–{hi}: {done}")

@@ -63,7 +63,8 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
     out of range gets the links of the first of ``pools`` that has any from its units, and
     is repaired with the neighbours they reach (a few rounds).
 
-    ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``loose``).
+    ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``repair_nodes``,
+    ``loose``).
 
     Returns
     -------

@@ -189,16 +189,20 @@ class BoundedSplitter:
     lo, hi : int
         Bounds of a part's weight.
     repair_time_s : float
-        Seconds for re-solving parts still out of range exactly with their neighbours
-        (:func:`gridplan.partition.exact.repair_exact`); 0 skips it.
+        Wall-clock cap on re-solving parts still out of range exactly with their neighbours
+        (:func:`gridplan.partition.exact.repair_exact`; a safety net); 0 skips it.
+    repair_nodes : int
+        Branch-and-bound nodes per exact re-solve (the repair's deterministic budget).
     loose : Loose, optional
         Nodes that are parts of one home whose households the exact repair may move between
         them, within bounds (``SplitResult.weight``).
     """
 
     def __init__(self, adjacency: sparse.csr_matrix, weight: np.ndarray, xy: np.ndarray,
-                 lo: int, hi: int, repair_time_s: float = 0.0, loose: Loose | None = None):
+                 lo: int, hi: int, repair_time_s: float = 0.0, loose: Loose | None = None,
+                 repair_nodes: int = 200):
         self.repair_time_s = float(repair_time_s)
+        self.repair_nodes = int(repair_nodes)
         self.loose = loose
         self.adj = adjacency.tocsr()
         self.w = np.asarray(weight, dtype=np.int64)
@@ -227,7 +231,8 @@ class BoundedSplitter:
         if self.repair_time_s <= 0 or all(self._in_range(p) for p in parts):
             return parts, {}
         parts, notes, self.w = repair_exact(self.adj, self.w, parts, self.lo, self.hi,
-                                            self.repair_time_s, loose=self.loose)
+                                            self.repair_time_s, loose=self.loose,
+                                            node_limit=self.repair_nodes)
         return parts, notes
 
     # -- recursion ------------------------------------------------------------------------
