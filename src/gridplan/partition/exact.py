@@ -10,8 +10,10 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-#: Most nodes in one re-solved block (the MILP has about (2 + 6) × nodes × parts variables).
-MAX_BLOCK_NODES = 45
+#: Most nodes in one re-solved block (the MILP has about (2 + 6) × nodes × parts variables;
+#: HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts, and no count of
+#: branch-and-bound nodes bounds that, so the block size does).
+MAX_BLOCK_NODES = 30
 #: Times the block round an out-of-range part grows: its first ring of neighbouring parts,
 #: then GROW_PARTS more at a time.
 MAX_STEPS = 8
