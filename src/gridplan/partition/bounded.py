@@ -220,7 +220,7 @@ class BoundedSplitter:
         parts = []
         for comp in self._components(nodes):
             parts.extend(self._split_region(comp))
-        parts = self._repair(parts)
+        parts = self._repair(*self._repair_exact(parts))
         parts, notes = self._repair_exact(parts)
         return SplitResult(parts=parts, unresolved=self._explain(parts), notes=notes,
                            weight=self.w)
@@ -495,16 +495,21 @@ class BoundedSplitter:
     def repair(self, parts: list) -> SplitResult:
         """Bring out-of-range parts of an existing partition into range, touching only them
         and the neighbours they must borrow from (the annual update)."""
-        parts = self._repair([np.asarray(p) for p in parts])
+        parts = self._repair(*self._repair_exact([np.asarray(p) for p in parts]))
         parts, notes = self._repair_exact(parts)
         return SplitResult(parts=parts, unresolved=self._explain(parts), notes=notes,
                            weight=self.w)
 
-    def _repair(self, parts: list) -> list:
+    def _repair(self, parts: list, notes: dict | None = None) -> list:
         """Merge each out-of-range part with neighbours and split the union again, keeping the
-        change only when it brings more households into range."""
+        change only when it brings more households into range. A part the exact repair
+        proved stuck (``notes``: walled in, or its block searched to the end) is left alone."""
+        # by identity (the dict holds the arrays, so no id is reused while it lives)
+        stuck = {id(parts[i]): parts[i] for i, n in (notes or {}).items()
+                 if n["kind"] in ("walled", "component") or n.get("proven")}
         for _ in range(REPAIR_ROUNDS):
-            bad = [i for i, p in enumerate(parts) if not self._in_range(p)]
+            bad = [i for i, p in enumerate(parts)
+                   if not self._in_range(p) and id(p) not in stuck]
             if not bad:
                 break
             label = np.full(len(self.w), -1)

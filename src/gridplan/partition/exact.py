@@ -10,10 +10,11 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-#: Most nodes in one re-solved block (the MILP has about (2 + 6) × nodes × parts variables;
-#: HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts, and no count of
-#: branch-and-bound nodes bounds that, so the block size does).
-MAX_BLOCK_NODES = 30
+#: Most nodes in one re-solved block, and in one given to the MILP (about (2 + 6) × nodes ×
+#: parts variables): HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts,
+#: and no count of branch-and-bound nodes bounds that, so the block size does.
+MAX_BLOCK_NODES = 45
+MILP_BLOCK_NODES = 30
 #: Times the block round an out-of-range part grows: its first ring of neighbouring parts,
 #: then GROW_PARTS more at a time.
 MAX_STEPS = 8
@@ -24,6 +25,10 @@ MAX_SETS = 20_000
 #: no connected set of the block brings into range makes the block infeasible for every
 #: count of parts, and HiGHS can take seconds at its root node to find that out.
 BLOCK_SETS = 2_000
+#: Connected sets a search of one block may try (:func:`search_block`), and how many sets
+#: holding one node it ranks before trying them: its budget, the same on any machine.
+SEARCH_SETS = 40_000
+SEARCH_CANDIDATES = 400
 
 
 @dataclass
@@ -212,6 +217,118 @@ def solve_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, k: int,
     if res.status == 2:
         return "infeasible", None, None
     return "unknown", None, None
+
+
+def search_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, lo: int, hi: int,
+                 max_sets: int = SEARCH_SETS) -> tuple[str, np.ndarray | None]:
+    """Partition a small graph of fixed weights into connected parts within [lo, hi], by
+    exact search.
+
+    The node with the fewest free neighbours (then the heaviest) takes a part first: every
+    connected set holding it within [lo, hi] is a candidate, those keeping the most of its
+    current part (``keep``) first; a candidate stands only when every piece of what is left
+    can still be divided into parts within range. Depth first, so a feasible block is
+    usually solved at the first try; an infeasible one is proven when no candidate list was
+    cut short. Much faster than the MILP on blocks of whole compounds, and bounded by a count
+    of sets, not by the clock.
+
+    Returns
+    -------
+    (status, labels)
+        ``'ok'`` with each node's part (numbered by first node), ``'infeasible'`` (proven),
+        or ``'unknown'`` (the budget of ``max_sets`` ran out, or a candidate list was cut).
+    """
+    n = len(w)
+    wl = [int(x) for x in w]
+    adj = adj.tocsr()
+    nbr = [0] * n
+    for u in range(n):
+        for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist():
+            if v != u:
+                nbr[u] |= 1 << v
+    keepl = [int(x) for x in keep]
+    budget = [max_sets]
+    cut = [False]
+
+    def bits(m):
+        while m:
+            low = m & -m
+            yield low.bit_length() - 1
+            m ^= low
+
+    def weight(m):
+        return sum(wl[i] for i in bits(m))
+
+    def pieces_ok(m):
+        while m:
+            seed = m & -m
+            seen, front = seed, seed
+            while front:
+                grow = 0
+                for i in bits(front):
+                    grow |= nbr[i]
+                front = grow & m & ~seen
+                seen |= front
+            t = weight(seen)
+            if -(-t // hi) > t // lo:
+                return False
+            m &= ~seen
+        return True
+
+    def candidates(u, free):
+        out = []
+        # reverse search: each connected set holding u, once (frontier minus excluded)
+        stack = [(1 << u, wl[u], nbr[u] & free, 0)]
+        while stack:
+            members, wt, front, excl = stack.pop()
+            if wt >= lo:
+                out.append(members)
+                if len(out) > SEARCH_CANDIDATES:
+                    cut[0] = True
+                    return out
+            budget[0] -= 1
+            if budget[0] < 0:
+                return out
+            front &= ~excl
+            done = 0
+            for v in bits(front):
+                nw = wt + wl[v]
+                if nw <= hi:
+                    grown = members | (1 << v)
+                    stack.append((grown, nw, (front | nbr[v]) & free & ~grown,
+                                  excl | done))
+                done |= 1 << v
+        return out
+
+    def solve(free):
+        if not free:
+            return []
+        u = min(bits(free), key=lambda i: (bin(nbr[i] & free).count("1"), -wl[i], i))
+        cand = candidates(u, free)
+        home = keepl[u]
+        cand.sort(key=lambda m: (-sum(wl[i] for i in bits(m) if keepl[i] == home), m))
+        for m in cand:
+            if budget[0] < 0:
+                return None
+            rest = free & ~m
+            if not pieces_ok(rest):
+                continue
+            got = solve(rest)
+            if got is not None:
+                return [m] + got
+        return None
+
+    full = (1 << n) - 1
+    if not pieces_ok(full):
+        return "infeasible", None
+    parts = solve(full)
+    if parts is None:
+        return ("unknown" if budget[0] < 0 or cut[0] else "infeasible"), None
+    lab = np.empty(n, dtype=np.int64)
+    for g, m in enumerate(sorted(parts, key=lambda m: m & -m)):
+        for i in bits(m):
+            lab[i] = g
+    return "ok", lab
 
 
 def no_set_in_range(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray, u: int, lo: int,
@@ -404,6 +521,21 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
             sub_loose = loose.take(nodes)
             if _walled_inside(sub, w[nodes], lo, hi, sub_loose):
                 tried = (len(block), len(nodes), total, True)
+                continue
+            if (sub_loose.home < 0).all():
+                # whole compounds and buildings: the exact search, fast and bounded by count
+                status, lab = search_block(sub, w[nodes], keep, lo, hi)
+                tried = (len(block), len(nodes), total, status == "infeasible")
+                if status == "ok":
+                    kk = int(lab.max()) + 1
+                    names = order[:kk] + [next_label + i for i in range(max(0, kk - len(order)))]
+                    next_label += max(0, kk - len(order))
+                    label[nodes] = np.asarray(names, dtype=np.int64)[lab]
+                    fixed = True
+                    break
+                if status == "infeasible":
+                    continue
+            if len(nodes) > MILP_BLOCK_NODES:
                 continue
             infeasible = 0
             for kk in ks:
