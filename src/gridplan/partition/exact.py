@@ -10,9 +10,10 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-#: Most nodes in one re-solved block, and in one given to the MILP (about (2 + 6) × nodes ×
-#: parts variables): HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts,
-#: and no count of branch-and-bound nodes bounds that, so the block size does.
+#: Most nodes in one re-solved block, and in a block of whole compounds given to the MILP
+#: when the exact search could not decide it (about (2 + 6) × nodes × parts variables):
+#: HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts, and no count of
+#: branch-and-bound nodes bounds that, so the block size does.
 MAX_BLOCK_NODES = 45
 MILP_BLOCK_NODES = 30
 #: Times the block round an out-of-range part grows: its first ring of neighbouring parts,
@@ -522,9 +523,12 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
             if _walled_inside(sub, w[nodes], lo, hi, sub_loose):
                 tried = (len(block), len(nodes), total, True)
                 continue
-            if (sub_loose.home < 0).all():
-                # whole compounds and buildings: the exact search, fast and bounded by count
-                status, lab = search_block(sub, w[nodes], keep, lo, hi)
+            # the exact search first, fast and bounded by a count of sets; parts whose
+            # households may move keep their current ones in it, so only its 'ok' counts
+            # for them, and the MILP (which moves them) decides the rest
+            fixed_only = bool((sub_loose.home < 0).all())
+            status, lab = search_block(sub, w[nodes], keep, lo, hi)
+            if fixed_only or status == "ok":
                 tried = (len(block), len(nodes), total, status == "infeasible")
                 if status == "ok":
                     kk = int(lab.max()) + 1
@@ -535,7 +539,7 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
                     break
                 if status == "infeasible":
                     continue
-            if len(nodes) > MILP_BLOCK_NODES:
+            if len(nodes) > (MILP_BLOCK_NODES if fixed_only else MAX_BLOCK_NODES):
                 continue
             infeasible = 0
             for kk in ks:
