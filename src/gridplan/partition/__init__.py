@@ -544,6 +544,7 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
             else None)
     home = gen["home_index"].to_numpy()
     part, part_of = gen["part"].to_numpy(), gen["part_of"].to_numpy()
+    rows_per_unit = np.bincount(unit, minlength=n_units)
     out = []
     for u in range(n_units):
         r = first[u]
@@ -552,7 +553,7 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
             continue
         label = (name[r].strip() if name_ok[r] and name[r].strip()
                  else f"home row {int(home[r]) + 1}")
-        if part[r] > 0:
+        if part[r] > 0 and rows_per_unit[u] < part_of[r]:   # not all of the home's parts
             label += f" part {int(part[r])}/{int(part_of[r])}"
         out.append(label)
     return out

@@ -503,10 +503,12 @@ class BoundedSplitter:
     def _repair(self, parts: list, notes: dict | None = None) -> list:
         """Merge each out-of-range part with neighbours and split the union again, keeping the
         change only when it brings more households into range. A part the exact repair
-        proved stuck (``notes``: walled in, or its block searched to the end) is left alone."""
+        proved can never be in range (``notes``: walled in, or a block no set of parts divides)
+        is left alone; one whose ring of grids has no partition in range is not, as moving
+        its shortfall to a neighbour may still bring more households into range."""
         # by identity (the dict holds the arrays, so no id is reused while it lives)
         stuck = {id(parts[i]): parts[i] for i, n in (notes or {}).items()
-                 if n["kind"] in ("walled", "component") or n.get("proven")}
+                 if n["kind"] in ("walled", "component")}
         for _ in range(REPAIR_ROUNDS):
             bad = [i for i, p in enumerate(parts)
                    if not self._in_range(p) and id(p) not in stuck]
