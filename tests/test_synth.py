@@ -332,3 +332,21 @@ def test_beike_compounds_are_mostly_smaller_than_a_grid_but_hold_most_households
 def test_an_unknown_compound_distribution_is_an_input_error_naming_it():
     with pytest.raises(InputError, match="compounds"):
         synth(1000, 0, compounds="shenzhen")
+
+
+@pytest.mark.slow
+def test_synth_command_draws_the_registers_compounds_unless_asked_for_harbin(tmp_path):
+    import subprocess
+    import sys
+    counts = {}
+    for extra in ([], ["--compounds", "harbin"]):
+        out = tmp_path / f"d{len(extra)}.gpkg"
+        done = subprocess.run([sys.executable, "-m", "gridplan.cli", "synth", "--households",
+                               "20000", "--out", str(out), *extra],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        homes = gpd.read_file(out, layer="homes")
+        per = homes[homes["compound"].notna()].groupby("compound")["households"].sum()
+        counts[tuple(extra)] = np.median(per)
+    # the registers' median compound is below a grid; Harbin's listing is three grids
+    assert counts[()] < 500 < counts[("--compounds", "harbin")]
