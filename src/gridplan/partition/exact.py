@@ -1,4 +1,4 @@
-"""Exact repair: out-of-range parts re-solved with their neighbours as a MILP, or proven stuck."""
+"""Exact repair: out-of-range parts re-solved with their neighbours (search, MILP) or proven stuck."""
 
 from __future__ import annotations
 
