@@ -6,9 +6,10 @@ arterials 400–600 m apart, blocks of 150–300 m, compound sizes drawn from a 
 (by default 102,363 Beike compounds in 64 cities, 2020, where most compounds are smaller than a
 grid and most households live in compounds larger than one, with the buildings per compound
 the registers show; ``compounds="harbin"``: the large Harbin compounds of a Lianjia listing,
-2019, built of big towers; see ``realdata/README.md``), towers and mid-rise slabs at 20,000–40,000 households per km² of compound block, and existing stations that leave a quarter
-of the people beyond 500 m. The numbers below are the generator's, not a plan's: they live here, not in
-``PlanConfig``.
+2019, built of big towers; see ``realdata/README.md``), mid-rise slabs and towers at
+12,000–25,000 households per km² of compound block (Harbin's towers: 25,000–40,000), and
+existing stations that leave a quarter of the people beyond 500 m. The numbers below are the
+generator's, not a plan's: they live here, not in ``PlanConfig``.
 """
 
 from __future__ import annotations
