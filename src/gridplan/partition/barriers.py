@@ -60,9 +60,8 @@ def join_where_needed(adj: sparse.csr_matrix, extra: sparse.csr_matrix, weight: 
 def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.ndarray,
                 lo: int, hi: int, **splitter) -> tuple[SplitResult, sparse.csr_matrix]:
     """Split the units into connected grids within [lo, hi] on ``adj``; a grid that still ends
-    out of range gets the links of the first of ``pools`` that has any from the units of its
-    block (the units connected to it), and is repaired with the neighbours they reach (a few
-    rounds).
+    out of range gets the links of the first of ``pools`` that has any from its units, and
+    is repaired with the neighbours they reach (a few rounds).
 
     ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``repair_nodes``,
     ``loose``).
@@ -86,10 +85,8 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
         out = np.flatnonzero((sums < lo) | (sums > hi))
         if not len(out):
             break
-        # every unit of a block holding an out-of-range grid may reach across: the grid's own
-        # units may all lie inside the block, away from the arterial or shops it must cross
-        _, block = csgraph.connected_components(adj, directed=False)
-        mine = np.isin(block, block[np.concatenate([parts[i] for i in out])])
+        mine = np.zeros(len(w), dtype=bool)
+        mine[np.concatenate([parts[i] for i in out])] = True
         for k, pool in enumerate(pools):
             if not pool.nnz:
                 continue
