@@ -104,6 +104,7 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
             break
         mine = np.zeros(len(w), dtype=bool)
         mine[np.concatenate([parts[i] for i in out])] = True
+        before = adj
         for k, pool in enumerate(pools):
             if not pool.nnz:
                 continue
@@ -118,8 +119,21 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
                 break
         else:
             break
-        result = BoundedSplitter(adj, w, xy, lo, hi, **splitter).repair(parts)
+        repaired = BoundedSplitter(adj, w, xy, lo, hi, **splitter).repair(parts)
+        # links through shops' ground leave a grid in pieces: a repair that brings no more
+        # grids into range is not worth them (the next round tries the next pool)
+        if _out_of_range(repaired, w, lo, hi) < len(out):
+            result = repaired
+        else:
+            adj = before
     return result, adj
+
+
+def _out_of_range(result: SplitResult, w: np.ndarray, lo: int, hi: int) -> int:
+    if result.weight is not None:
+        w = np.asarray(result.weight, dtype=np.int64)
+    sums = np.array([w[p].sum() for p in result.parts])
+    return int(((sums < lo) | (sums > hi)).sum())
 
 
 def links_within(pools: list, label: np.ndarray) -> sparse.csr_matrix:
