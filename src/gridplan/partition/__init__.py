@@ -343,7 +343,7 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     if keep is None:
         # grids first, over the whole district (the tight bound gets all the room there is),
         # then communities as unions of whole grids, so nesting holds by construction
-        grid_split, adj = split_apart(adj, pools, w, uxy, lo, hi,
+        grid_split, adj = split_apart(adj, pools, w, uxy, lo, hi, few=(1,),
                                       repair_time_s=config.repair_time_s, loose=loose,
                                       repair_nodes=config.repair_nodes)
         grid_parts, grid_notes, new_w = grid_split.parts, grid_split.notes, grid_split.weight

@@ -13,7 +13,7 @@ from .cells import CLASSES, CellGraph
 #: Lines a grid does not cross unless the homes on one side cannot make grids on their own.
 KEEP_APART = ("arterial", "water")
 #: Rounds of joining groups that failed to make grids in range with their neighbours.
-JOIN_ROUNDS = 4
+JOIN_ROUNDS = 8
 
 
 def links_across(graph: CellGraph, unit: np.ndarray, n_units: int, adj: sparse.csr_matrix,
@@ -75,10 +75,13 @@ def _one_link_each(use, la, lb, bad, total, lo, hi, ra, rb) -> np.ndarray:
 
 
 def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.ndarray,
-                lo: int, hi: int, **splitter) -> tuple[SplitResult, sparse.csr_matrix]:
+                lo: int, hi: int, few: tuple = (), **splitter
+                ) -> tuple[SplitResult, sparse.csr_matrix]:
     """Split the units into connected grids within [lo, hi] on ``adj``; a grid that still ends
     out of range gets the links of the first of ``pools`` that has any from its units, and
-    is repaired with the neighbours they reach (a few rounds).
+    is repaired with the neighbours they reach (a few rounds). From the pools whose positions
+    ``few`` lists (links through shops' ground, which leave a grid in pieces), each such grid
+    gets one link a round: to the neighbouring grid with the most room.
 
     ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``repair_nodes``,
     ``loose``).
@@ -110,6 +113,8 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
                 continue
             new = (mine[pool.row] | mine[pool.col]) & \
                 (np.asarray(adj[pool.row, pool.col]).ravel() == 0)
+            if k in few and new.any():
+                new = _one_link_per_grid(new, pool.row, pool.col, parts, sums, out, lo)
             if new.any():
                 adj = (adj + sparse.csr_matrix((pool.data[new], (pool.row[new], pool.col[new])),
                                                shape=adj.shape)).tocsr()
@@ -127,6 +132,24 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
         else:
             adj = before
     return result, adj
+
+
+def _one_link_per_grid(new, ra, rb, parts, sums, out, lo) -> np.ndarray:
+    """Of the links ``new`` marks, one per grid ``out`` (both directions): to the neighbouring
+    grid with the most households when it has too few, the fewest when too many."""
+    grid = np.empty(int(max(ra.max(), rb.max())) + 1, dtype=np.int64)
+    for i, p in enumerate(parts):
+        grid[p] = i
+    is_out = np.zeros(len(parts), dtype=bool)
+    is_out[out] = True
+    cand = np.flatnonzero(new)
+    ga, gb = grid[ra[cand]], grid[rb[cand]]
+    mine, other = np.where(is_out[ga], ga, gb), np.where(is_out[ga], gb, ga)
+    room = np.where(sums[mine] < lo, sums[other], -sums[other])
+    order = np.lexsort((cand, -room, mine))
+    pick = cand[order[np.r_[0, np.flatnonzero(np.diff(mine[order])) + 1]]]
+    key = np.minimum(ra, rb) * np.int64(len(grid)) + np.maximum(ra, rb)
+    return np.isin(key, key[pick]) & new
 
 
 def _out_of_range(result: SplitResult, w: np.ndarray, lo: int, hi: int) -> int:
