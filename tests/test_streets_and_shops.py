@@ -168,8 +168,8 @@ def test_special_grids_hold_no_household_and_residential_grids_stay_in_range(dis
     assert p.communities["in_range"].all()
     # a grid joined across shops' ground (homes cut off by shops that cannot make grids
     # alone) is in pieces, and says so; on the registers' small compounds of synth's default
-    # this happens more often than on Harbin's big ones (seed 5: 7 of 51 grids), which is
-    # left for a later issue
+    # this happens more often than on Harbin's big ones (seed 5: 2 of 51 grids, one link
+    # through shops' ground each)
     pieces = set(p.grids.loc[p.grids.geom_type != "Polygon", "grid_id"])
     said = {i for u in p.unresolved["grids"] if "several pieces" in u["reason"] for i in u["ids"]}
     assert pieces == said
