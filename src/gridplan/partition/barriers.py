@@ -81,7 +81,8 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
     out of range gets the links of the first of ``pools`` that has any from its units, and
     is repaired with the neighbours they reach (a few rounds). From the pools whose positions
     ``few`` lists (links through shops' ground, which leave a grid in pieces), each such grid
-    gets one link a round: to the neighbouring grid with the most room.
+    gets one link a round: to the neighbouring grid with the most room; once a round of them
+    brings no grid into range, all of that pool's links as before.
 
     ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``repair_nodes``,
     ``loose``).
@@ -131,6 +132,8 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
             result = repaired
         else:
             adj = before
+            # one link a grid was not enough: the pool's other links, all of them, next round
+            few = tuple(f for f in few if f != k)
     return result, adj
 
 
