@@ -16,7 +16,7 @@ import gridplan as gp
 from gridplan.synth import synth
 from gridplan.city import make_city
 from gridplan.partition import BoundedSplitter
-from gridplan.partition.exact import no_set_in_range, solve_block
+from gridplan.partition.exact import no_set_in_range, search_block, solve_block
 
 from .test_partition import check_invariants, reported_ids
 
@@ -266,3 +266,48 @@ def test_every_grid_of_a_district_with_real_compound_sizes_is_in_range():
     g = p.grids
     assert g["households"].sum() == 20_000
     assert g["in_range"].all(), g.loc[~g["in_range"], ["grid_id", "households"]]
+
+
+def test_exact_search_finds_the_only_partition_of_a_path_and_proves_when_there_is_none():
+    # 200-150-200-150-200-150 on a path: only 350 + 350 + 350 holds 300–500 (runs of two)
+    w = np.array([200, 150, 200, 150, 200, 150])
+    n = len(w)
+    adj = sparse.diags([np.ones(n - 1), np.ones(n - 1)], [-1, 1], shape=(n, n)).tocsr()
+    status, lab = search_block(adj, w, -np.ones(n, dtype=int), 300, 500)
+    assert status == "ok"
+    assert sorted(np.bincount(lab, weights=w).tolist()) == [350, 350, 350]
+    # 200-200-150-150-200-150: 400 + 300 + 350 is the only way; 200-150-200-200-150: none
+    w = np.array([200, 200, 150, 150, 200, 150])
+    status, lab = search_block(adj, w, -np.ones(n, dtype=int), 300, 500)
+    assert status == "ok" and sorted(np.bincount(lab, weights=w).tolist()) == [300, 350, 400]
+    w = np.array([200, 150, 200, 200, 150])
+    m = len(w)
+    adj = sparse.diags([np.ones(m - 1), np.ones(m - 1)], [-1, 1], shape=(m, m)).tocsr()
+    assert search_block(adj, w, -np.ones(m, dtype=int), 300, 500)[0] == "infeasible"
+
+
+def _grids_of(p):
+    h = p.homes.sort_values(["home_index", "part"])
+    return list(zip(h["home_index"], h["part"], h["households"], h["grid_id"]))
+
+
+@pytest.mark.parametrize("seed", [3, 8])
+def test_the_same_register_gives_the_same_grids_on_any_machine(seed, monkeypatch):
+    # the exact repair is bounded by counts, not by the clock: planned twice, and under a
+    # wall-clock cap ten times shorter that does not bind, every home ends in the same grid
+    from gridplan.partition import exact
+    calls = []
+    search = exact.search_block
+    monkeypatch.setattr(exact, "search_block",
+                        lambda *a, **k: calls.append(1) or search(*a, **k))
+    rng = np.random.default_rng(seed)
+    n = 150
+    hh = real_households(rng, n)
+    buildings = np.maximum(np.exp(rng.normal(np.log(5), 1.2, n)).round(), 1).astype(int)
+    city = register(rng.uniform(0, 120 * np.sqrt(n), (n, 2)), hh, buildings=buildings)
+    first = partition(city, CFG)
+    assert calls, "the exact repair never ran: the test would prove nothing"
+    again = partition(city, CFG)
+    capped = partition(city, CFG.replace(repair_time_s=CFG.repair_time_s / 10))
+    assert _grids_of(first) == _grids_of(again) == _grids_of(capped)
+    assert first.grids["polsby_popper"].tolist() == capped.grids["polsby_popper"].tolist()

@@ -136,11 +136,13 @@ def test_a_move_that_would_split_its_grid_is_refused_with_the_reason(plan, graph
                         "from_grid": m.from_grid, "to_grid": m.to_grid, "reason": why}]
     assert f"would split grid {m.from_grid} into 2 pieces" in why
     assert (e.grids["households"].to_numpy() == plan.grids["households"].to_numpy()).all()
-    # it really would: the grid's other homes fall apart without it
+    # it really would: the grid's other homes fall apart without it (and without the other
+    # homes of its compound, which move with it)
     rows = graph.rows
+    i = np.flatnonzero(((rows["home_index"] == m.home_index) & (rows["part"] == m.part))
+                       .to_numpy())[0]
     keep = np.flatnonzero((rows["grid"].to_numpy() == list(graph.grid_ids).index(m.from_grid))
-                          & ~((rows["home_index"] == m.home_index)
-                              & (rows["part"] == m.part)).to_numpy())
+                          & (graph.group != graph.group[i]))
     cells = plan.partition.cells
     mine = np.isin(graph.cell_row, keep)
     union = shapely.union_all(cells.geometry.values[mine])

@@ -20,8 +20,8 @@ BEIKE_P25, BEIKE_MEDIAN, BEIKE_P75, BEIKE_P95 = 72, 252, 714, 2118
 
 
 @lru_cache(maxsize=None)
-def district(households: int = 60_000, seed: int = 0) -> City:
-    return synth(households, seed)
+def district(households: int = 60_000, seed: int = 0, compounds: str = "beike") -> City:
+    return synth(households, seed, compounds=compounds)
 
 
 def towers(homes):
@@ -73,9 +73,12 @@ def test_households_are_exactly_the_number_asked_for(households):
     assert (city.homes["households"] >= 0).all()
 
 
-def test_a_60k_district_is_two_to_three_km_across():
+def test_a_60k_district_is_two_to_three_and_a_half_km_across():
+    # the registers' compounds are mostly mid-rise slabs, less dense than Harbin's towers
     for seed in range(3):
         x0, y0, x1, y1 = district(60_000, seed).boundary.bounds
+        assert 2.0e3 <= max(x1 - x0, y1 - y0) <= 3.5e3
+        x0, y0, x1, y1 = district(60_000, seed, "harbin").boundary.bounds
         assert 1.8e3 <= max(x1 - x0, y1 - y0) <= 3.2e3
 
 
@@ -92,8 +95,8 @@ def test_a_negative_seed_is_an_input_error_naming_it():
 
 # --- compounds and buildings -------------------------------------------------------------------
 
-def test_compound_sizes_follow_the_harbin_distribution():
-    homes = district(200_000, 0).homes
+def test_harbin_compound_sizes_follow_the_harbin_distribution():
+    homes = district(200_000, 0, "harbin").homes
     per_compound = homes[homes["compound"].notna()].groupby("compound")["households"].sum()
     assert len(per_compound) > 50
     p10, median, p90 = np.percentile(per_compound, [10, 50, 90])
@@ -103,8 +106,8 @@ def test_compound_sizes_follow_the_harbin_distribution():
     assert per_compound.max() > 5_000  # most compounds are bigger than a grid; some much bigger
 
 
-def test_towers_have_realistic_floors_entrances_households_and_footprints():
-    t = towers(district(200_000, 0).homes)
+def test_harbin_towers_have_realistic_floors_entrances_households_and_footprints():
+    t = towers(district(200_000, 0, "harbin").homes)
     assert len(t) > 200
     assert t["households"].between(100, 300).all()
     assert t["levels"].between(18, 33).all()
@@ -144,12 +147,14 @@ def test_shops_and_offices_are_commercial_with_no_households():
     assert (homes.loc[homes["kind"] == "residential", "households"] > 0).all()
 
 
-def test_compound_blocks_hold_25k_to_40k_households_per_km2():
-    for seed in range(3):
-        blocks = district(60_000, seed).meta["blocks"]
-        built = blocks[blocks["use"] == "compound"]
-        density = built["households"].sum() / (built.area.sum() / 1e6)
-        assert 25_000 <= density <= 40_000, (seed, density)
+def test_compound_blocks_hold_12k_to_40k_households_per_km2():
+    # Harbin's tower compounds 25–40k; the registers' mix, mostly six-floor slabs, 12–25k
+    for compounds, low, high in (("harbin", 25_000, 40_000), ("beike", 12_000, 25_000)):
+        for seed in range(3):
+            blocks = district(60_000, seed, compounds).meta["blocks"]
+            built = blocks[blocks["use"] == "compound"]
+            density = built["households"].sum() / (built.area.sum() / 1e6)
+            assert low <= density <= high, (compounds, seed, density)
 
 
 def test_some_blocks_are_left_empty_for_parks_and_schools():
@@ -284,8 +289,26 @@ def test_a_million_households_generate_in_under_a_minute():
 
 
 def _beike_compounds(households=200_000, seed=0):
-    homes = synth(households, seed, compounds="beike").homes
+    homes = district(households, seed).homes
     return homes[homes["compound"].notna()].groupby("compound")["households"].sum()
+
+
+def test_default_compounds_have_the_buildings_real_registers_have():
+    # the two Jinan registers (buildings p50 3, p75 7–9, p95 22–28; households per building
+    # p50 40, p75 60–62) and the 64 cities of realdata/README.md (buildings p50 5, p95 36;
+    # households per building p25/50/75/95 27 / 45 / 84 / 244)
+    homes = district(200_000, 0).homes
+    homes = homes[homes["compound"].notna() & (homes["households"] > 0)]
+    per = homes.groupby("compound").agg(households=("households", "sum"),
+                                        buildings=("households", "size"))
+    b50, b75, b95 = np.percentile(per["buildings"], [50, 75, 95])
+    assert 3 <= b50 <= 5 and 6 <= b75 <= 14 and 20 <= b95 <= 40
+    ratio = per["households"] / per["buildings"]
+    r50, r75, r95 = np.percentile(ratio, [50, 75, 95])
+    assert 35 <= r50 <= 55 and 50 <= r75 <= 90 and 140 <= r95 <= 250
+    # large compounds are cut into units of about one building, as real ones would be
+    big = per[per["households"] > 1000]
+    assert 10 <= np.median(big["buildings"]) <= 35
 
 
 def test_beike_compound_sizes_follow_the_64_city_distribution():
@@ -309,3 +332,21 @@ def test_beike_compounds_are_mostly_smaller_than_a_grid_but_hold_most_households
 def test_an_unknown_compound_distribution_is_an_input_error_naming_it():
     with pytest.raises(InputError, match="compounds"):
         synth(1000, 0, compounds="shenzhen")
+
+
+@pytest.mark.slow
+def test_synth_command_draws_the_registers_compounds_unless_asked_for_harbin(tmp_path):
+    import subprocess
+    import sys
+    counts = {}
+    for extra in ([], ["--compounds", "harbin"]):
+        out = tmp_path / f"d{len(extra)}.gpkg"
+        done = subprocess.run([sys.executable, "-m", "gridplan.cli", "synth", "--households",
+                               "20000", "--out", str(out), *extra],
+                              capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        homes = gpd.read_file(out, layer="homes")
+        per = homes[homes["compound"].notna()].groupby("compound")["households"].sum()
+        counts[tuple(extra)] = np.median(per)
+    # the registers' median compound is below a grid; Harbin's listing is three grids
+    assert counts[()] < 500 < counts[("--compounds", "harbin")]

@@ -364,7 +364,11 @@ def batch_cmd(regions, out, workers, scheduler, coords, config_path, force, **op
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", type=click.Path(path_type=Path), required=True,
               help="GeoPackage to write (layers homes, streets, water, stations, boundary).")
-def synth_cmd(households, seed, out):
+# issue 15: the compounds' distribution (the 64 cities' registers by default)
+@click.option("--compounds", type=click.Choice(["beike", "harbin"]), default="beike",
+              show_default=True, help="Households per compound: 'beike' (102,363 compounds in "
+              "64 cities, most smaller than a grid) or 'harbin' (large compounds of towers).")
+def synth_cmd(households, seed, out, compounds):
     """Generate a seeded, realistic Chinese district."""
     from .synth import synth
     try:
@@ -373,7 +377,7 @@ def synth_cmd(households, seed, out):
         if out.suffix.lower() != ".gpkg":
             raise InputError("expected a .gpkg path to write", file=out)
         t = time.perf_counter()
-        city = synth(households=households, seed=seed)
+        city = synth(households=households, seed=seed, compounds=compounds)
         from .io.write import atomic_file
         try:
             out.parent.mkdir(parents=True, exist_ok=True)

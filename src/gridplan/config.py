@@ -76,10 +76,16 @@ class PlanConfig:
         Share of a building's estimated households (an even share of its compound's) the
         partition may move to or from it.
     repair_time_s : float
-        Seconds for re-solving out-of-range grids exactly with the grids around them.
+        Wall-clock cap on re-solving out-of-range grids exactly with the grids around them
+        (0 skips the exact repair). A safety net: the repair's work is bounded by counts
+        (``repair_nodes`` and fixed block sizes), so a plan is the same on any machine unless
+        this cap runs out; a grid it leaves out of range says so in its reason.
     allow_compound_split : bool
         Let a compound that fits in one grid be cut by building when that is the only way
         to bring the grids around it into range; every cut is listed.
+    repair_nodes : int
+        Branch-and-bound nodes one exact re-solve of a neighbourhood may explore: the
+        repair's deterministic work budget.
     seed : int
         Seed for every random choice; the same seed gives the same plan.
     crs : str or None
@@ -152,11 +158,15 @@ class PlanConfig:
     # share: a compound register gives only households and buildings, so each building's
     # households are an even share, an estimate; the partition may move this share of it
     building_households_tolerance: float = 0.5
-    # seconds: budget of the exact re-solve of out-of-range grids with their neighbours
-    repair_time_s: float = 6.0
+    # seconds: wall-clock safety cap of the exact re-solve of out-of-range grids with their
+    # neighbours (its work is bounded by repair_nodes, so a plan does not depend on the clock)
+    repair_time_s: float = 60.0
     # let a compound that fits in one grid be cut by building when nothing else brings the
     # grids around it into range (every cut is listed)
     allow_compound_split: bool = False
+    # branch-and-bound nodes per exact re-solve of a neighbourhood (HiGHS): the repair's
+    # deterministic work budget, the same on any machine
+    repair_nodes: int = 200
 
     def __post_init__(self):
         self.validate()
@@ -238,6 +248,9 @@ class PlanConfig:
         need(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0,
              "repair_time_s", "a number of seconds >= 0")
         need(isinstance(self.allow_compound_split, bool), "allow_compound_split", "true or false")
+        v = self.repair_nodes
+        need(isinstance(v, int) and not isinstance(v, bool) and v > 0,
+             "repair_nodes", "a whole number > 0")
 
     def replace(self, **changes) -> "PlanConfig":
         """A copy with some knobs changed; unknown names raise InputError."""

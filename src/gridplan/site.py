@@ -125,7 +125,7 @@ def site(city: City, config: PlanConfig | None = None, *, candidates=None, netwo
     >>> city = gp.synth(households=6_000, seed=1)
     >>> s = gp.site(city, add_stations=2, radius_m=300)
     >>> len(s.proposed), s.summary["share_after"]
-    (2, 1.0)
+    (1, 1.0)
     """
     config = (config or PlanConfig()).replace(**knobs) if knobs else (config or PlanConfig())
     if not isinstance(city, City):

@@ -3,12 +3,13 @@
 The embedded default city. It is built in local metres around a real place (Jinan, Shandong,
 UTM zone 50N) so every layer can be mapped in WGS84, and it follows the numbers real plans meet:
 arterials 400–600 m apart, blocks of 150–300 m, compound sizes drawn from a real distribution
-(by default the large Harbin compounds of a Lianjia listing, 2019; ``compounds="beike"`` draws
-from 102,363 Beike compounds in 64 cities, 2020, where most compounds are smaller than a grid and
-most households live in compounds larger than one; see ``realdata/README.md``), towers and
-mid-rise slabs at 20,000–40,000 households per km² of compound block, and existing stations that leave a quarter
-of the people beyond 500 m. The numbers below are the generator's, not a plan's: they live here, not in
-``PlanConfig``.
+(by default 102,363 Beike compounds in 64 cities, 2020, where most compounds are smaller than a
+grid and most households live in compounds larger than one, with the buildings per compound
+the registers show; ``compounds="harbin"``: the large Harbin compounds of a Lianjia listing,
+2019, built of big towers; see ``realdata/README.md``), mid-rise slabs and towers at
+12,000–25,000 households per km² of compound block (Harbin's towers: 25,000–40,000), and
+existing stations that leave a quarter of the people beyond 500 m. The numbers below are the
+generator's, not a plan's: they live here, not in ``PlanConfig``.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ COMPOUND_DISTRIBUTIONS = {
     "harbin": ((0.0, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 1.0),
                (73, 383, 531, 919, 1595, 2586, 3962, 5377, 11510)),
 }
-#: Chance that a compound is built of towers rather than mid-rise slabs, by its households.
+#: Chance that a compound is built of towers rather than mid-rise slabs, by its households
+#: ('harbin'; 'beike' has its own below, with the towers real registers have).
 TOWER_CHANCE_BY_HOUSEHOLDS = ((300, 1500), (0.45, 1.0))
 #: A block holds one compound up to this many times its typical capacity, and shares with the
 #: next small compounds while their total stays within its typical capacity; at most this many.
@@ -100,8 +102,21 @@ class _Kind(NamedTuple):
 
 
 TOWER = _Kind((100, 300), (20.0, 30.0), (15.0, 20.0), 32.0, 64.0, (18, 33), 200.0)
+#: The towers of the 64-city registers: households per building p25/50/75/95 = 27 / 45 / 84 /
+#: 244 over all compounds, about 60 in compounds of 500–1,000 and 110–140 above 2,000 (the
+#: two Jinan registers), so most towers are 11–26 floors of two entrances, not 30-floor blocks.
+TOWER_BEIKE = _Kind((60, 240), (20.0, 30.0), (15.0, 20.0), 32.0, 64.0, (11, 33), 110.0)
 MIDRISE = _Kind((30, 60), (50.0, 70.0), (12.0, 12.0), 10.0, 20.0, (6, 6), 45.0)
 LOWRISE = _Kind((10, 40), (25.0, 40.0), (9.0, 11.0), 8.0, 10.0, (2, 4), 25.0)
+#: Chance that a 'beike' compound is built of towers, by its households: real registers build
+#: small compounds of slabs and large ones mostly of towers.
+TOWER_BEIKE_CHANCE_BY_HOUSEHOLDS = ((150, 500, 1500, 4000), (0.05, 0.3, 0.6, 0.9))
+#: A 'beike' tower compound's typical households per tower, drawn per compound (log-uniform),
+#: so households per building spread as in the registers instead of clustering on one value.
+TOWER_BEIKE_PER_BUILDING = (70.0, 170.0)
+#: Each distribution's tower and the chance a compound is built of it.
+TOWERS = {"beike": (TOWER_BEIKE, TOWER_BEIKE_CHANCE_BY_HOUSEHOLDS),
+          "harbin": (TOWER, TOWER_CHANCE_BY_HOUSEHOLDS)}
 OFFICE = _Kind((0, 0), (30.0, 45.0), (20.0, 28.0), 30.0, 40.0, (12, 30), 0.0)
 #: Flats per landing of a tower entrance (一梯两户 to 一梯四户), and households an entrance
 #: serves, to derive a tower's entrances and floors from its households.
@@ -139,7 +154,7 @@ _DIGITS = "零一二三四五六七八九"
 
 
 def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None = None,
-          compounds: str = "harbin") -> City:
+          compounds: str = "beike") -> City:
     """Generate a realistic Chinese urban district with exactly ``households`` households.
 
     Parameters
@@ -150,10 +165,11 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
         Seed of the one random generator; the same seed gives the identical city.
     config : PlanConfig, optional
         Passed to ``make_city``; ``radius_m`` is the radius the existing stations are placed for.
-    compounds : {'harbin', 'beike'}
-        Distribution of households per compound: 'harbin' (the default today: large compounds
-        only) or 'beike' (64 cities: most compounds smaller than a grid, most households in
-        compounds larger than one; the regime real registers are in).
+    compounds : {'beike', 'harbin'}
+        Distribution of households per compound: 'beike' (the default; 64 cities: most
+        compounds smaller than a grid, most households in compounds larger than one, slabs and
+        towers of the registers' households per building; the regime real registers are in)
+        or 'harbin' (large compounds only, of towers of 100–300 households).
 
     Returns
     -------
@@ -187,7 +203,7 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
     while True:
         try:
             district = _District(np.random.default_rng(seed), households, half_m,
-                                 COMPOUND_DISTRIBUTIONS[compounds])
+                                 COMPOUND_DISTRIBUTIONS[compounds], TOWERS[compounds])
             district.fill()
             break
         except _Exhausted:  # the laid-out area was too small: lay out more, same seed
@@ -195,7 +211,7 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
     homes, streets, water, stations, boundary, blocks = district.layers(config.radius_m)
     city = make_city(homes, streets, water, stations, boundary, config=config,
                      source=f"synth(households={households}, seed={seed}"
-                            + ("" if compounds == "harbin" else f", compounds={compounds!r}") + ")")
+                            + ("" if compounds == "beike" else f", compounds={compounds!r}") + ")")
     city.meta["blocks"] = blocks.to_crs(city.crs)
     return city
 
@@ -378,23 +394,27 @@ class _Buildings:
 class _District:
     """The layout state: grid, river, queue of compounds, and what has been built."""
 
-    def __init__(self, rng: np.random.Generator, households: int, half_m: float, distribution):
+    def __init__(self, rng: np.random.Generator, households: int, half_m: float, distribution,
+                 towers=(TOWER, TOWER_CHANCE_BY_HOUSEHOLDS)):
         self.rng = rng
+        self.tower = towers[0]
         self.ax, self.xstrips = _axis(rng, half_m)
         self.ay, self.ystrips = _axis(rng, half_m)
         radius = math.sqrt(households / GROSS_DENSITY_FLOOR_PER_KM2 * 1e6 / math.pi)
         self.river = _River(rng, self.ax[0], self.ax[-1], radius)
         self.lowrise_left = int(round(households * LOWRISE_HOUSEHOLD_SHARE))
         sizes = _compound_sizes(households - self.lowrise_left, rng, distribution)
-        p_tower = np.interp(sizes, *TOWER_CHANCE_BY_HOUSEHOLDS)
+        p_tower = np.interp(sizes, *towers[1])
         towers = rng.random(len(sizes)) < p_tower
+        per_building = (np.exp(rng.uniform(*np.log(TOWER_BEIKE_PER_BUILDING), len(sizes)))
+                        if self.tower is TOWER_BEIKE else np.full(len(sizes), np.nan))
         words = rng.integers(len(_NAME_WORDS), size=len(sizes))
         suffixes = rng.integers(len(_COMPOUND_SUFFIXES), size=len(sizes))
         self.names_used: dict[str, int] = {}
         self.queue = []
-        for s, tower, w, x in zip(sizes, towers, words, suffixes):
+        for s, tower, w, x, pb in zip(sizes, towers, words, suffixes, per_building):
             self.queue.append(self._compound(int(s), bool(tower),
-                                             _NAME_WORDS[w] + _COMPOUND_SUFFIXES[x]))
+                                             _NAME_WORDS[w] + _COMPOUND_SUFFIXES[x], pb))
         self.aspect = rng.uniform(*DISTRICT_ASPECT)
         self.superblocks: list[_Superblock] = []
         self.buildings = _Buildings()
@@ -404,15 +424,16 @@ class _District:
 
     # --- compounds -------------------------------------------------------------------------
 
-    def _compound(self, households: int, tower: bool, name: str) -> dict:
-        kind = TOWER if tower else MIDRISE
+    def _compound(self, households: int, tower: bool, name: str,
+                  per_building: float = np.nan) -> dict:
+        kind = self.tower if tower else MIDRISE
         if households < kind.households[0]:
             kind = MIDRISE if households >= MIDRISE.households[0] else LOWRISE
         n = self.names_used.get(name, 0) + 1
         self.names_used[name] = n
         cid = f"c{sum(self.names_used.values()):05d}"
         return {"id": cid, "name": name if n == 1 else f"{name}{_cn(n)}期",
-                "households": households, "kind": kind}
+                "households": households, "kind": kind, "per_building": per_building}
 
     # --- filling ---------------------------------------------------------------------------
 
@@ -580,7 +601,8 @@ class _District:
             c = self.queue[0]
             typical = sum(self._caps(blocks[j], c["kind"])[0] for j in run)
             first = min(int(typical), c["households"] - PHASE_MIN_HOUSEHOLDS)
-            rest = self._compound(c["households"] - first, c["kind"] is TOWER, c["name"])
+            rest = self._compound(c["households"] - first, c["kind"] is self.tower, c["name"],
+                                  c["per_building"])
             c["households"] = first
             self.queue.insert(1, rest)
             pick = 0
@@ -599,7 +621,7 @@ class _District:
             b = blocks[i]
             self._build(b, "compound")
             for g, rect in zip(group, self._stack(b, group)):
-                n = self._buildings_for(g["households"], g["kind"], _capacity(rect, g["kind"]))
+                n = self._buildings_for(g, _capacity(rect, g["kind"]))
                 self._place(b, rect, g, _split_exact(g["households"], n, *g["kind"].households,
                                                      self.rng))
             return i + 1
@@ -610,7 +632,7 @@ class _District:
             if typical * BLOCK_STRETCH >= c["households"]:
                 break
         slots = np.array([_capacity(self._frame(blocks[j])[1], c["kind"]) for j in take])
-        n = self._buildings_for(c["households"], c["kind"], int(slots.sum()))
+        n = self._buildings_for(c, int(slots.sum()))
         share = n * slots / slots.sum()
         per_block = np.floor(share).astype(np.int64)
         short = n - int(per_block.sum())
@@ -626,11 +648,14 @@ class _District:
                 self._merge(sb, blocks[take[k - 1]], b, c["name"])
         return take[-1] + 1
 
-    def _buildings_for(self, households: int, kind: _Kind, slots: int) -> int:
+    def _buildings_for(self, c: dict, slots: int) -> int:
+        households, kind = c["households"], c["kind"]
+        typical = (c["per_building"] if kind is self.tower and np.isfinite(c["per_building"])
+                   else kind.typical_households)
         low, high = kind.households
         n_min = -(-households // high)
         n_max = max(households // low, 1)
-        return int(np.clip(round(households / kind.typical_households), n_min, min(n_max, slots)))
+        return int(np.clip(round(households / typical), n_min, min(n_max, slots)))
 
     def _stack(self, b: _Block, group: list) -> list | None:
         """Parcels for a group of compounds sharing a block, stacked south to north; None when
@@ -666,7 +691,7 @@ class _District:
         pick = np.sort(self.rng.choice(len(cx), n, replace=False))
         cx, cy = cx[pick], cy[pick]
         rng = self.rng
-        if kind is TOWER:
+        if kind is self.tower:
             served = rng.uniform(*TOWER_HOUSEHOLDS_PER_ENTRANCE, n)
             entrances = np.clip(np.round(households / served), 2, 4).astype(np.int64)
             flats = rng.integers(TOWER_FLATS_PER_LANDING[0], TOWER_FLATS_PER_LANDING[1] + 1, n)

@@ -13,7 +13,7 @@ from .cells import CLASSES, CellGraph
 #: Lines a grid does not cross unless the homes on one side cannot make grids on their own.
 KEEP_APART = ("arterial", "water")
 #: Rounds of joining groups that failed to make grids in range with their neighbours.
-JOIN_ROUNDS = 4
+JOIN_ROUNDS = 8
 
 
 def links_across(graph: CellGraph, unit: np.ndarray, n_units: int, adj: sparse.csr_matrix,
@@ -34,12 +34,14 @@ def links_across(graph: CellGraph, unit: np.ndarray, n_units: int, adj: sparse.c
 
 
 def join_where_needed(adj: sparse.csr_matrix, extra: sparse.csr_matrix, weight: np.ndarray,
-                      lo: int, hi: int) -> sparse.csr_matrix:
+                      lo: int, hi: int, fewest: bool = False) -> sparse.csr_matrix:
     """Add to ``adj`` the links of ``extra`` that leave a group of connected units, for every
     group whose households no set of parts within [lo, hi] adds up to; again until none.
 
     So a group walled in by arterials, water or shops joins its neighbours across them only
-    when it cannot make grids alone.
+    when it cannot make grids alone. With ``fewest``, each such group gets one link a round
+    (one whose two groups together can make grids, if any): a grid joined through shops'
+    ground is in pieces, and every link the grids may use is one more grid that can be.
     """
     ex = extra.tocoo()
     ra, rb, val = ex.row, ex.col, ex.data
@@ -51,19 +53,39 @@ def join_where_needed(adj: sparse.csr_matrix, extra: sparse.csr_matrix, weight: 
         use = (bad[label[ra]] | bad[label[rb]]) & (label[ra] != label[rb])
         if not use.any():
             break
+        if fewest:
+            use = _one_link_each(use, label[ra], label[rb], bad, total, lo, hi, ra, rb)
         adj = (adj + sparse.csr_matrix((val[use], (ra[use], rb[use])), shape=adj.shape)).tocsr()
         adj.sort_indices()
         ra, rb, val = ra[~use], rb[~use], val[~use]
     return adj
 
 
+def _one_link_each(use, la, lb, bad, total, lo, hi, ra, rb) -> np.ndarray:
+    """Of the links ``use`` marks, the first of each bad group (preferring one whose two groups
+    together can make grids), both directions."""
+    cand = np.flatnonzero(use)
+    group = np.where(bad[la[cand]], la[cand], lb[cand])
+    fits = divisible(total[la[cand]] + total[lb[cand]], lo, hi)
+    order = np.lexsort((cand, ~fits, group))
+    first = order[np.r_[0, np.flatnonzero(np.diff(group[order])) + 1]]
+    pick = cand[first]
+    key = np.minimum(ra, rb) * np.int64(max(ra.max(), rb.max()) + 1) + np.maximum(ra, rb)
+    return np.isin(key, key[pick]) & use
+
+
 def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.ndarray,
-                lo: int, hi: int, **splitter) -> tuple[SplitResult, sparse.csr_matrix]:
+                lo: int, hi: int, few: tuple = (), **splitter
+                ) -> tuple[SplitResult, sparse.csr_matrix]:
     """Split the units into connected grids within [lo, hi] on ``adj``; a grid that still ends
     out of range gets the links of the first of ``pools`` that has any from its units, and
-    is repaired with the neighbours they reach (a few rounds).
+    is repaired with the neighbours they reach (a few rounds). From the pools whose positions
+    ``few`` lists (links through shops' ground, which leave a grid in pieces), each such grid
+    gets one link a round: to the neighbouring grid with the most room; once a round of them
+    brings no grid into range, all of that pool's links as before.
 
-    ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``loose``).
+    ``splitter`` goes to :class:`BoundedSplitter` (``repair_time_s``, ``repair_nodes``,
+    ``loose``).
 
     Returns
     -------
@@ -86,11 +108,14 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
             break
         mine = np.zeros(len(w), dtype=bool)
         mine[np.concatenate([parts[i] for i in out])] = True
+        before = adj
         for k, pool in enumerate(pools):
             if not pool.nnz:
                 continue
             new = (mine[pool.row] | mine[pool.col]) & \
                 (np.asarray(adj[pool.row, pool.col]).ravel() == 0)
+            if k in few and new.any():
+                new = _one_link_per_grid(new, pool.row, pool.col, parts, sums, out, lo)
             if new.any():
                 adj = (adj + sparse.csr_matrix((pool.data[new], (pool.row[new], pool.col[new])),
                                                shape=adj.shape)).tocsr()
@@ -100,8 +125,41 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
                 break
         else:
             break
-        result = BoundedSplitter(adj, w, xy, lo, hi, **splitter).repair(parts)
+        repaired = BoundedSplitter(adj, w, xy, lo, hi, **splitter).repair(parts)
+        # links through shops' ground leave a grid in pieces: a repair that brings no more
+        # grids into range is not worth them (the next round tries the next pool)
+        if _out_of_range(repaired, w, lo, hi) < len(out):
+            result = repaired
+        else:
+            adj = before
+            # one link a grid was not enough: the pool's other links, all of them, next round
+            few = tuple(f for f in few if f != k)
     return result, adj
+
+
+def _one_link_per_grid(new, ra, rb, parts, sums, out, lo) -> np.ndarray:
+    """Of the links ``new`` marks, one per grid ``out`` (both directions): to the neighbouring
+    grid with the most households when it has too few, the fewest when too many."""
+    grid = np.empty(int(max(ra.max(), rb.max())) + 1, dtype=np.int64)
+    for i, p in enumerate(parts):
+        grid[p] = i
+    is_out = np.zeros(len(parts), dtype=bool)
+    is_out[out] = True
+    cand = np.flatnonzero(new)
+    ga, gb = grid[ra[cand]], grid[rb[cand]]
+    mine, other = np.where(is_out[ga], ga, gb), np.where(is_out[ga], gb, ga)
+    room = np.where(sums[mine] < lo, sums[other], -sums[other])
+    order = np.lexsort((cand, -room, mine))
+    pick = cand[order[np.r_[0, np.flatnonzero(np.diff(mine[order])) + 1]]]
+    key = np.minimum(ra, rb) * np.int64(len(grid)) + np.maximum(ra, rb)
+    return np.isin(key, key[pick]) & new
+
+
+def _out_of_range(result: SplitResult, w: np.ndarray, lo: int, hi: int) -> int:
+    if result.weight is not None:
+        w = np.asarray(result.weight, dtype=np.int64)
+    sums = np.array([w[p].sum() for p in result.parts])
+    return int(((sums < lo) | (sums > hi)).sum())
 
 
 def links_within(pools: list, label: np.ndarray) -> sparse.csr_matrix:

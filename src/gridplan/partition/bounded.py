@@ -189,16 +189,20 @@ class BoundedSplitter:
     lo, hi : int
         Bounds of a part's weight.
     repair_time_s : float
-        Seconds for re-solving parts still out of range exactly with their neighbours
-        (:func:`gridplan.partition.exact.repair_exact`); 0 skips it.
+        Wall-clock cap on re-solving parts still out of range exactly with their neighbours
+        (:func:`gridplan.partition.exact.repair_exact`; a safety net); 0 skips it.
+    repair_nodes : int
+        Branch-and-bound nodes per exact re-solve (the repair's deterministic budget).
     loose : Loose, optional
         Nodes that are parts of one home whose households the exact repair may move between
         them, within bounds (``SplitResult.weight``).
     """
 
     def __init__(self, adjacency: sparse.csr_matrix, weight: np.ndarray, xy: np.ndarray,
-                 lo: int, hi: int, repair_time_s: float = 0.0, loose: Loose | None = None):
+                 lo: int, hi: int, repair_time_s: float = 0.0, loose: Loose | None = None,
+                 repair_nodes: int = 200):
         self.repair_time_s = float(repair_time_s)
+        self.repair_nodes = int(repair_nodes)
         self.loose = loose
         self.adj = adjacency.tocsr()
         self.w = np.asarray(weight, dtype=np.int64)
@@ -216,7 +220,7 @@ class BoundedSplitter:
         parts = []
         for comp in self._components(nodes):
             parts.extend(self._split_region(comp))
-        parts = self._repair(parts)
+        parts = self._repair(*self._repair_exact(parts))
         parts, notes = self._repair_exact(parts)
         return SplitResult(parts=parts, unresolved=self._explain(parts), notes=notes,
                            weight=self.w)
@@ -227,7 +231,8 @@ class BoundedSplitter:
         if self.repair_time_s <= 0 or all(self._in_range(p) for p in parts):
             return parts, {}
         parts, notes, self.w = repair_exact(self.adj, self.w, parts, self.lo, self.hi,
-                                            self.repair_time_s, loose=self.loose)
+                                            self.repair_time_s, loose=self.loose,
+                                            node_limit=self.repair_nodes)
         return parts, notes
 
     # -- recursion ------------------------------------------------------------------------
@@ -490,16 +495,23 @@ class BoundedSplitter:
     def repair(self, parts: list) -> SplitResult:
         """Bring out-of-range parts of an existing partition into range, touching only them
         and the neighbours they must borrow from (the annual update)."""
-        parts = self._repair([np.asarray(p) for p in parts])
+        parts = self._repair(*self._repair_exact([np.asarray(p) for p in parts]))
         parts, notes = self._repair_exact(parts)
         return SplitResult(parts=parts, unresolved=self._explain(parts), notes=notes,
                            weight=self.w)
 
-    def _repair(self, parts: list) -> list:
+    def _repair(self, parts: list, notes: dict | None = None) -> list:
         """Merge each out-of-range part with neighbours and split the union again, keeping the
-        change only when it brings more households into range."""
+        change only when it brings more households into range. A part the exact repair
+        proved can never be in range (``notes``: walled in, or a block no set of parts divides)
+        is left alone; one whose ring of grids has no partition in range is not, as moving
+        its shortfall to a neighbour may still bring more households into range."""
+        # by identity (the dict holds the arrays, so no id is reused while it lives)
+        stuck = {id(parts[i]): parts[i] for i, n in (notes or {}).items()
+                 if n["kind"] in ("walled", "component")}
         for _ in range(REPAIR_ROUNDS):
-            bad = [i for i, p in enumerate(parts) if not self._in_range(p)]
+            bad = [i for i, p in enumerate(parts)
+                   if not self._in_range(p) and id(p) not in stuck]
             if not bad:
                 break
             label = np.full(len(self.w), -1)

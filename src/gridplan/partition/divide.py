@@ -321,7 +321,8 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     across, through = links_across(graph, unit, n_units, adj), \
         through_special(all_graph, len(res), unit, n_units)
     community_adj = adj + through
-    adj = join_where_needed(join_where_needed(adj - across, across, w, lo, hi), through, w, lo, hi)
+    adj = join_where_needed(join_where_needed(adj - across, across, w, lo, hi), through, w, lo, hi,
+                            fewest=True)
     pools = [across, through]
     ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
     uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
@@ -346,8 +347,9 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     if keep is None:
         # grids first, over the whole district (the tight bound gets all the room there is),
         # then communities as unions of whole grids, so nesting holds by construction
-        grid_split, adj = split_apart(adj, pools, w, uxy, lo, hi,
-                                      repair_time_s=config.repair_time_s, loose=loose)
+        grid_split, adj = split_apart(adj, pools, w, uxy, lo, hi, few=(1,),
+                                      repair_time_s=config.repair_time_s, loose=loose,
+                                      repair_nodes=config.repair_nodes)
         grid_parts, grid_notes, new_w = grid_split.parts, grid_split.notes, grid_split.weight
         update = None
     else:
@@ -558,6 +560,7 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
             else None)
     home = gen["home_index"].to_numpy()
     part, part_of = gen["part"].to_numpy(), gen["part_of"].to_numpy()
+    rows_per_unit = np.bincount(unit, minlength=n_units)
     out = []
     for u in range(n_units):
         r = first[u]
@@ -566,7 +569,7 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
             continue
         label = (name[r].strip() if name_ok[r] and name[r].strip()
                  else f"home row {int(home[r]) + 1}")
-        if part[r] > 0:
+        if part[r] > 0 and rows_per_unit[u] < part_of[r]:   # not all of the home's parts
             label += f" part {int(part[r])}/{int(part_of[r])}"
         out.append(label)
     return out
@@ -593,8 +596,11 @@ def explain_notes(notes: dict, names: list, w: np.ndarray, config) -> dict:
                        f"up to {note['total']}")
         else:
             done = ("no regrouping exists (proven by exact search)" if note["proven"] else
-                    f"no regrouping was found in {note['seconds']} s of exact search "
-                    f"(not proven impossible; a larger repair_time_s may find one)")
+                    f"the safety cap repair_time_s ran out after {note['seconds']} s of exact "
+                    f"search (not proven impossible; this grid may differ on another machine)"
+                    if note.get("capped") else
+                    f"no regrouping was found within the exact search's budget "
+                    f"(not proven impossible; a larger repair_nodes may find one)")
             out[gi] = (f"the {note['parts']} grids around it ({note['nodes']} units, "
                        f"{note['total']} households) were searched for connected grids of "
                        f"{lo}–{hi}: {done}")

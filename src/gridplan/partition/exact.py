@@ -1,4 +1,4 @@
-"""Exact repair: out-of-range parts re-solved with their neighbours as a MILP, or proven stuck."""
+"""Exact repair: out-of-range parts re-solved with their neighbours (search, MILP) or proven stuck."""
 
 from __future__ import annotations
 
@@ -10,19 +10,26 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-#: Most nodes in one re-solved block (the MILP has about (2 + 6) × nodes × parts variables).
+#: Most nodes in one re-solved block, and in a block of whole compounds given to the MILP
+#: when the exact search could not decide it (about (2 + 6) × nodes × parts variables):
+#: HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts, and no count of
+#: branch-and-bound nodes bounds that, so the block size does.
 MAX_BLOCK_NODES = 45
+MILP_BLOCK_NODES = 30
 #: Times the block round an out-of-range part grows: its first ring of neighbouring parts,
 #: then GROW_PARTS more at a time.
 MAX_STEPS = 8
 GROW_PARTS = 2
-#: Seconds one MILP may take: SOLVE_STEP_S more at each growth step, up to SOLVE_S (the whole
-#: repair shares ``time_s``). A feasible block is usually solved fast; proving a block
-#: infeasible is slow and rarely worth it when a wider block may succeed.
-SOLVE_S = 2.0
-SOLVE_STEP_S = 0.4
 #: Connected sets holding one node enumerated at most, to prove none of them is in range.
 MAX_SETS = 20_000
+#: The same, when checking each node of a block before its MILP: a node of the block that
+#: no connected set of the block brings into range makes the block infeasible for every
+#: count of parts, and HiGHS can take seconds at its root node to find that out.
+BLOCK_SETS = 2_000
+#: Connected sets a search of one block may try (:func:`search_block`), and how many sets
+#: holding one node it ranks before trying them: its budget, the same on any machine.
+SEARCH_SETS = 40_000
+SEARCH_CANDIDATES = 400
 
 
 @dataclass
@@ -41,7 +48,8 @@ class Loose:
 
 
 def solve_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, k: int, lo: int,
-                hi: int, time_limit_s: float, loose: Loose | None = None
+                hi: int, time_limit_s: float, loose: Loose | None = None,
+                node_limit: int | None = None
                 ) -> tuple[str, np.ndarray | None, np.ndarray | None]:
     """Partition a small graph into ``k`` connected parts within [lo, hi].
 
@@ -65,15 +73,19 @@ def solve_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, k: int,
     lo, hi : int
         Bounds of a part's weight.
     time_limit_s : float
+        Wall-clock cap (a safety net: ``node_limit`` is the budget that gives the same
+        answer on any machine).
     loose : Loose, optional
         Nodes whose households may be redistributed among the parts of one home, each
         within its bounds (the home's total in the block stays).
+    node_limit : int, optional
+        Branch-and-bound nodes HiGHS may explore.
 
     Returns
     -------
     (status, labels, weights)
         ``'ok'`` with each node's part and weight, ``'infeasible'`` (proven: no such
-        partition), or ``'unknown'`` (time ran out first).
+        partition), or ``'unknown'`` (the node limit or the time cap came first).
     """
     n = len(w)
     free = np.full(n, -1) if loose is None else np.asarray(loose.home)
@@ -191,9 +203,11 @@ def solve_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, k: int,
     mine = (keep >= 0) & (keep < k)
     c[xi(np.flatnonzero(mine), keep[mine])] = -np.asarray(w, dtype=float)[mine]
     integrality = np.r_[np.ones(2 * nx), np.zeros(m * k), np.ones(nf * k)]
+    options = {"time_limit": max(time_limit_s, 0.05), "disp": False}
+    if node_limit is not None:
+        options["node_limit"] = int(node_limit)
     res = milp(c, constraints=LinearConstraint(a_mat, np.concatenate(lb), np.concatenate(ub)),
-               integrality=integrality, bounds=Bounds(np.zeros(nv), upper),
-               options={"time_limit": max(time_limit_s, 0.05), "disp": False})
+               integrality=integrality, bounds=Bounds(np.zeros(nv), upper), options=options)
     if res.x is not None and res.status in (0, 1):
         lab = np.argmax(res.x[:nx].reshape(n, k), axis=1)
         weight = np.asarray(w, dtype=np.int64).copy()
@@ -204,6 +218,118 @@ def solve_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, k: int,
     if res.status == 2:
         return "infeasible", None, None
     return "unknown", None, None
+
+
+def search_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, lo: int, hi: int,
+                 max_sets: int = SEARCH_SETS) -> tuple[str, np.ndarray | None]:
+    """Partition a small graph of fixed weights into connected parts within [lo, hi], by
+    exact search.
+
+    The node with the fewest free neighbours (then the heaviest) takes a part first: every
+    connected set holding it within [lo, hi] is a candidate, those keeping the most of its
+    current part (``keep``) first; a candidate stands only when every piece of what is left
+    can still be divided into parts within range. Depth first, so a feasible block is
+    usually solved at the first try; an infeasible one is proven when no candidate list was
+    cut short. Much faster than the MILP on blocks of whole compounds, and bounded by a count
+    of sets, not by the clock.
+
+    Returns
+    -------
+    (status, labels)
+        ``'ok'`` with each node's part (numbered by first node), ``'infeasible'`` (proven),
+        or ``'unknown'`` (the budget of ``max_sets`` ran out, or a candidate list was cut).
+    """
+    n = len(w)
+    wl = [int(x) for x in w]
+    adj = adj.tocsr()
+    nbr = [0] * n
+    for u in range(n):
+        for v in adj.indices[adj.indptr[u]:adj.indptr[u + 1]].tolist():
+            if v != u:
+                nbr[u] |= 1 << v
+    keepl = [int(x) for x in keep]
+    budget = [max_sets]
+    cut = [False]
+
+    def bits(m):
+        while m:
+            low = m & -m
+            yield low.bit_length() - 1
+            m ^= low
+
+    def weight(m):
+        return sum(wl[i] for i in bits(m))
+
+    def pieces_ok(m):
+        while m:
+            seed = m & -m
+            seen, front = seed, seed
+            while front:
+                grow = 0
+                for i in bits(front):
+                    grow |= nbr[i]
+                front = grow & m & ~seen
+                seen |= front
+            t = weight(seen)
+            if -(-t // hi) > t // lo:
+                return False
+            m &= ~seen
+        return True
+
+    def candidates(u, free):
+        out = []
+        # reverse search: each connected set holding u, once (frontier minus excluded)
+        stack = [(1 << u, wl[u], nbr[u] & free, 0)]
+        while stack:
+            members, wt, front, excl = stack.pop()
+            if wt >= lo:
+                out.append(members)
+                if len(out) > SEARCH_CANDIDATES:
+                    cut[0] = True
+                    return out
+            budget[0] -= 1
+            if budget[0] < 0:
+                return out
+            front &= ~excl
+            done = 0
+            for v in bits(front):
+                nw = wt + wl[v]
+                if nw <= hi:
+                    grown = members | (1 << v)
+                    stack.append((grown, nw, (front | nbr[v]) & free & ~grown,
+                                  excl | done))
+                done |= 1 << v
+        return out
+
+    def solve(free):
+        if not free:
+            return []
+        u = min(bits(free), key=lambda i: (bin(nbr[i] & free).count("1"), -wl[i], i))
+        cand = candidates(u, free)
+        home = keepl[u]
+        cand.sort(key=lambda m: (-sum(wl[i] for i in bits(m) if keepl[i] == home), m))
+        for m in cand:
+            if budget[0] < 0:
+                return None
+            rest = free & ~m
+            if not pieces_ok(rest):
+                continue
+            got = solve(rest)
+            if got is not None:
+                return [m] + got
+        return None
+
+    full = (1 << n) - 1
+    if not pieces_ok(full):
+        return "infeasible", None
+    parts = solve(full)
+    if parts is None:
+        return ("unknown" if budget[0] < 0 or cut[0] else "infeasible"), None
+    lab = np.empty(n, dtype=np.int64)
+    for g, m in enumerate(sorted(parts, key=lambda m: m & -m)):
+        for i in bits(m):
+            lab[i] = g
+    return "ok", lab
 
 
 def no_set_in_range(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray, u: int, lo: int,
@@ -256,19 +382,38 @@ def no_set_in_range(indptr: np.ndarray, indices: np.ndarray, w: np.ndarray, u: i
     return True
 
 
+def _walled_inside(sub: sparse.csr_matrix, w: np.ndarray, lo: int, hi: int,
+                   loose: Loose) -> bool:
+    """Whether some node of a block belongs to no connected set of the block within
+    [lo, hi] (so no partition of the block into parts within range exists); heaviest nodes
+    first, as they are the ones walled in."""
+    for u in np.argsort(-np.asarray(w), kind="stable").tolist():
+        if no_set_in_range(sub.indptr, sub.indices, w, u, lo, hi, BLOCK_SETS, loose) is True:
+            return True
+    return False
+
+
 def _nbrs(indptr, indices, u) -> list:
     return indices[indptr[u]:indptr[u + 1]].tolist()
 
 
 def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi: int,
-                 time_s: float, loose: Loose | None = None) -> tuple[list, dict, np.ndarray]:
+                 time_s: float, loose: Loose | None = None, node_limit: int = 200
+                 ) -> tuple[list, dict, np.ndarray]:
     """Re-solve each out-of-range part with rings of its neighbours until it is in range.
 
     Before searching, a part is checked for a proof that it cannot be in range: its
     connected component's total is not divisible into parts within [lo, hi], or one of its
     nodes belongs to no connected set within [lo, hi] (walled in by neighbours too big to
     join). Otherwise the part and its neighbouring parts are re-partitioned exactly
-    (:func:`solve_block`), with a wider ring while no partition is found and time is left.
+    (:func:`solve_block`), with a wider ring while no partition is found.
+
+    The work is bounded by counts, not by the clock, so the same input gives the same
+    parts on any machine: at most MAX_STEPS rings of at most MAX_BLOCK_NODES nodes, two
+    counts of parts per ring, ``node_limit`` branch-and-bound nodes per MILP, and a block
+    with a node that no connected set of the block brings into range is ruled out before
+    any MILP. ``time_s`` is only a safety net on the wall clock: when it runs out, the
+    parts not yet repaired stay as they are and their notes say so (``capped``).
 
     ``loose`` marks parts of one home whose households may move (see :class:`Loose`): they
     move between the grids that share the home, first over the whole district
@@ -281,8 +426,9 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
         part still out of range a note: ``{'kind': 'walled',
         'node': u, 'neighbours': [...]}``, ``{'kind': 'component', 'nodes': n, 'total': T}``,
         or ``{'kind': 'searched', 'parts': p, 'nodes': n, 'total': T, 'proven': bool,
-        'seconds': s}`` (``proven``: no regrouping of those parts exists, every count of
-        parts was ruled out).
+        'seconds': s, 'capped': bool}`` (``proven``: no regrouping of those parts exists,
+        every count of parts was ruled out; ``capped``: the wall-clock cap ``time_s`` cut
+        the search short, so this part may differ on another machine).
     """
     n = len(w)
     w = np.asarray(w, dtype=np.int64).copy()
@@ -330,10 +476,11 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
             continue
         block = {gi}
         tried = None
-        fixed = False
+        fixed = capped = False
         t0 = time.perf_counter()
         for step in range(MAX_STEPS):
             if time.perf_counter() >= deadline:
+                capped = True
                 break
             nodes_in = np.flatnonzero(np.isin(label, list(block)))
             labs = label[indices[np.concatenate(
@@ -370,16 +517,39 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
                 firsts.setdefault(lab, i)
             order = sorted(firsts, key=firsts.get)
             keep = np.array([order.index(lab) for lab in old.tolist()], dtype=np.int64)
-            sub = adj[nodes][:, nodes]
+            sub = adj[nodes][:, nodes].tocsr()
             ks = sorted(range(kmin, kmax + 1), key=lambda kk: (abs(kk - len(block)), kk))[:2]
+            sub_loose = loose.take(nodes)
+            if _walled_inside(sub, w[nodes], lo, hi, sub_loose):
+                tried = (len(block), len(nodes), total, True)
+                continue
+            # the exact search first, fast and bounded by a count of sets; parts whose
+            # households may move keep their current ones in it, so only its 'ok' counts
+            # for them, and the MILP (which moves them) decides the rest
+            fixed_only = bool((sub_loose.home < 0).all())
+            status, lab = search_block(sub, w[nodes], keep, lo, hi)
+            if fixed_only or status == "ok":
+                tried = (len(block), len(nodes), total, status == "infeasible")
+                if status == "ok":
+                    kk = int(lab.max()) + 1
+                    names = order[:kk] + [next_label + i for i in range(max(0, kk - len(order)))]
+                    next_label += max(0, kk - len(order))
+                    label[nodes] = np.asarray(names, dtype=np.int64)[lab]
+                    fixed = True
+                    break
+                if status == "infeasible":
+                    continue
+            if len(nodes) > (MILP_BLOCK_NODES if fixed_only else MAX_BLOCK_NODES):
+                continue
             infeasible = 0
             for kk in ks:
                 left = deadline - time.perf_counter()
                 if left <= 0:
+                    capped = True
                     break
-                status, lab, new_w = solve_block(sub, w[nodes], keep, kk, lo, hi,
-                                                 min(SOLVE_S, SOLVE_STEP_S * (step + 1), left),
-                                                 loose=loose.take(nodes))
+                status, lab, new_w = solve_block(sub, w[nodes], keep, kk, lo, hi, left,
+                                                 loose=sub_loose, node_limit=node_limit)
+                capped |= status == "unknown" and time.perf_counter() >= deadline
                 infeasible += status == "infeasible"
                 tried = (len(block), len(nodes), total, infeasible == kmax - kmin + 1)
                 if status == "ok":
@@ -396,8 +566,9 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
         if not fixed:
             p_count, n_count, total, proven = tried or (len(block), len(members), t, False)
             by_node[int(members[0])] = {"kind": "searched", "parts": p_count, "nodes": n_count,
-                                        "total": total, "proven": bool(proven),
-                                        "seconds": round(time.perf_counter() - t0, 2)}
+                                        "total": total, "proven": bool(proven) and not capped,
+                                        "seconds": round(time.perf_counter() - t0, 2),
+                                        "capped": capped}
     out = [np.flatnonzero(label == i) for i in range(next_label)]
     keep_idx = [i for i, p in enumerate(out) if len(p)]
     out = [out[i] for i in keep_idx]

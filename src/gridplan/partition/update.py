@@ -78,7 +78,8 @@ def update_parts(old: gpd.GeoDataFrame, adj, w: np.ndarray, uxy: np.ndarray, con
         n, lab = csgraph.connected_components(sub, directed=False)
         parts.extend(nodes[lab == i] for i in range(n))
     splitter = BoundedSplitter(adj, w, uxy, config.min_households, config.max_households,
-                               repair_time_s=config.repair_time_s, loose=loose)
+                               repair_time_s=config.repair_time_s, loose=loose,
+                               repair_nodes=config.repair_nodes)
     repaired = splitter.repair(parts)
     parts = repaired.parts
     w = repaired.weight
