@@ -311,3 +311,26 @@ def test_the_same_register_gives_the_same_grids_on_any_machine(seed, monkeypatch
     capped = partition(city, CFG.replace(repair_time_s=CFG.repair_time_s / 10))
     assert _grids_of(first) == _grids_of(again) == _grids_of(capped)
     assert first.grids["polsby_popper"].tolist() == capped.grids["polsby_popper"].tolist()
+
+
+def test_a_block_proven_infeasible_is_not_solved_again(monkeypatch):
+    # the repair meets the same block round after round; a proof holds for the block, so
+    # the MILP runs once (a feasible block is solved each time: its answer depends on keep)
+    from gridplan.partition import exact
+    w = np.array([200, 150, 200, 150, 200, 151])
+    n = len(w)
+    adj = sparse.diags([np.ones(n - 1), np.ones(n - 1)], [-1, 1], shape=(n, n)).tocsr()
+    calls = []
+    real = exact._solve_block
+    monkeypatch.setattr(exact, "_solve_block", lambda *a, **k: calls.append(1) or real(*a, **k))
+    for _ in range(3):
+        assert exact.solve_block(adj, w, -np.ones(n, dtype=int), 4, 300, 500, 5.0)[0] == \
+            "infeasible"
+    assert len(calls) == 1
+    for _ in range(2):
+        assert exact.solve_block(adj, w, -np.ones(n, dtype=int), 3, 300, 500, 5.0)[0] == "ok"
+    assert len(calls) == 3
+    w2 = w.copy()
+    w2[0] = 300                     # another block: solved, not taken from the proof above
+    exact.solve_block(adj, w2, -np.ones(n, dtype=int), 4, 300, 500, 5.0)
+    assert len(calls) == 4

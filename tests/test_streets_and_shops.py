@@ -168,8 +168,7 @@ def test_special_grids_hold_no_household_and_residential_grids_stay_in_range(dis
     assert p.communities["in_range"].all()
     # a grid joined across shops' ground (homes cut off by shops that cannot make grids
     # alone) is in pieces, and says so; on the registers' small compounds of synth's default
-    # this happens more often than on Harbin's big ones (seed 5: 2 of 51 grids, one link
-    # through shops' ground each)
+    # this happens more often than on Harbin's big ones (seed 5: 7 of 51 grids)
     pieces = set(p.grids.loc[p.grids.geom_type != "Polygon", "grid_id"])
     said = {i for u in p.unresolved["grids"] if "several pieces" in u["reason"] for i in u["ids"]}
     assert pieces == said
@@ -199,16 +198,19 @@ def test_communities_hold_their_shops_ground_and_tile_the_district(district):
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
-def test_a_synthetic_grid_is_in_pieces_only_where_shops_ground_joins_them_and_rarely(seed):
+def test_a_synthetic_grid_is_in_pieces_only_where_shops_ground_joins_them(seed):
     # synth's default (the registers' compounds, with street-front shops) can wall homes in
-    # with shops' ground that cannot make grids alone; they join a neighbour through one link
-    # of it, so a grid in pieces is rare, reported, and its pieces are joined by the special
-    # grids it touches (not by another grid: a compound's buildings stay together)
+    # with shops' ground that cannot make grids alone; they join a neighbour through it, so a
+    # grid in pieces is reported, and its pieces are joined by the special grids it touches
+    # (not by another grid: a compound's buildings stay together). How often it happens is
+    # not pinned here: opening one link of shops' ground a round made it rarer on synth
+    # (20,000 households, seed 5: 7 → 2) but left a Helsinki grid across a river, so it
+    # was taken back; benchmarks/points_with_streets.py and partition_city_scale.py count them
     city = gp.synth(households=20_000, seed=seed)
     p = partition(city)
     grids = p.grids
     pieces = grids[shapely.get_num_geometries(grids.geometry.values) > 1]
-    assert len(pieces) <= len(grids) / 20
+    assert len(pieces) < len(grids) / 5
     said = {i for u in p.unresolved["grids"] if "several pieces" in u["reason"] for i in u["ids"]}
     assert set(pieces["grid_id"]) == said
     special = shapely.get_parts(p.special_grids.geometry.values)   # a shop row at a time

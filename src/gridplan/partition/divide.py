@@ -321,8 +321,7 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     across, through = links_across(graph, unit, n_units, adj), \
         through_special(all_graph, len(res), unit, n_units)
     community_adj = adj + through
-    adj = join_where_needed(join_where_needed(adj - across, across, w, lo, hi), through, w, lo, hi,
-                            fewest=True)
+    adj = join_where_needed(join_where_needed(adj - across, across, w, lo, hi), through, w, lo, hi)
     pools = [across, through]
     ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
     uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
