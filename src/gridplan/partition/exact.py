@@ -11,10 +11,11 @@ from scipy import sparse
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
-#: Most nodes in one re-solved block, and in a block of whole compounds given to the MILP
-#: when the exact search could not decide it (about (2 + 6) × nodes × parts variables):
-#: HiGHS can spend seconds at the root of a block of 32 nodes and 5 parts, and no count of
-#: branch-and-bound nodes bounds that, so the block size does.
+#: Most nodes in one re-solved block, and in a block given to the MILP when the exact search
+#: could not decide it (about (2 + 6) × nodes × parts variables): HiGHS can spend seconds at
+#: the root of a block of 32 nodes and 5 parts, and no count of branch-and-bound nodes bounds
+#: that, so the block size does. Blocks with building parts too: two of 36 nodes took 19 and
+#: 23 s each and ended without an answer (a 60,000-household compound register with streets).
 MAX_BLOCK_NODES = 45
 MILP_BLOCK_NODES = 30
 #: Times the block round an out-of-range part grows: its first ring of neighbouring parts,
@@ -599,7 +600,7 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
                     break
                 if status == "infeasible":
                     continue
-            if len(nodes) > (MILP_BLOCK_NODES if fixed_only else MAX_BLOCK_NODES):
+            if len(nodes) > MILP_BLOCK_NODES:
                 continue
             infeasible = 0
             for kk in ks:
