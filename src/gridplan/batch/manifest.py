@@ -30,11 +30,6 @@ def settings_hash(config: PlanConfig, coords: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def write_json_atomic(path: Path, data) -> None:
-    """Write JSON through a temporary file in the same folder, then rename it into place."""
-    write_json(data, path, atomic=True)
-
-
 def read_marker(folder: Path) -> dict | None:
     """The completion marker of a region folder, or None when the folder is not complete."""
     try:
@@ -140,9 +135,9 @@ class Manifest:
         self.regions[name] = {**self.regions.get(name, {}), **entry}
 
     def save(self) -> None:
-        write_json_atomic(self.path, {
+        write_json({
             "gridplan": self.version,
             "config_hash": self.config_hash,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "regions": self.regions,
-        })
+        }, self.path, atomic=True)

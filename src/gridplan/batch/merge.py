@@ -9,9 +9,9 @@ import pandas as pd
 import pyogrio
 
 from ..coverage.measure import household_share, share_figure
-from ..io.write import atomic_file, plain_columns
+from ..io.write import atomic_file, plain_columns, write_json
 from ..summary import versions
-from .manifest import REGIONS, write_json_atomic
+from .manifest import REGIONS
 
 #: Layers merged from every region, with the id columns that get the region's name in front.
 MERGED_LAYERS = {
@@ -150,5 +150,5 @@ def merge_batch(out: Path, results: list[dict], extra: dict) -> dict:
         **extra,
         "versions": versions(),
     }
-    write_json_atomic(out / "summary.json", summary)
+    write_json(summary, out / "summary.json", atomic=True)
     return summary

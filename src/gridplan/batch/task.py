@@ -14,7 +14,8 @@ from pathlib import Path
 
 from ..config import PlanConfig
 from ..errors import InputError
-from .manifest import MARKER, REGIONS, publish_folder, write_json_atomic
+from ..io.write import write_json
+from .manifest import MARKER, REGIONS, publish_folder
 from .regions import Region, load_region
 
 
@@ -114,6 +115,6 @@ def _plan_and_publish(region: Region, regions_dir: Path, stage: Path, config: Pl
               "seconds": round(time.perf_counter() - t, 3),
               "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
               "folder": f"{REGIONS}/{region.name}"}
-    write_json_atomic(stage / MARKER, result)
+    write_json(result, stage / MARKER, atomic=True)
     publish_folder(stage, regions_dir / region.name)
     return result

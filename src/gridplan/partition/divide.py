@@ -20,7 +20,7 @@ from .barriers import join_where_needed, links_across, links_within, split_apart
 from .cells import (barrier_lines, cell_graph, separate_duplicates, street_blocks, subgraph,
                     tessellate, unit_adjacency)
 from .exact import Loose
-from .quality import crossings, polsby_popper, size_cv
+from .quality import crossings, polsby_popper
 from .special import special_grids, special_points, special_rows, through_special
 from .units import building_counts, merge_parts, split_parts, unit_ids
 from .update import label_units, update_parts
@@ -168,8 +168,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                 cut_homes = np.zeros(0, dtype=np.int64)
     parts, hh, res, gen, x, y, cells, graph = (st["parts"], st["hh"], st["res"], st["gen"],
                                                st["x"], st["y"], st["cells"], st["graph"])
-    unit, n_units, adj, w, ux, uy = (st["unit"], st["n_units"], st["adj"], st["w"], st["ux"],
-                                     st["uy"])
+    unit, n_units, w, ux, uy = st["unit"], st["n_units"], st["w"], st["ux"], st["uy"]
     uxy, community_adj, spc, all_cells = st["uxy"], st["community_adj"], st["spc"], st["all_cells"]
     grid_parts, grid_notes, update = st["grid_parts"], st["grid_notes"], st["update"]
     t1 = time.perf_counter() - seconds["split"]
@@ -596,10 +595,10 @@ def explain_notes(notes: dict, names: list, w: np.ndarray, config) -> dict:
         else:
             done = ("no regrouping exists (proven by exact search)" if note["proven"] else
                     f"the safety cap repair_time_s ran out after {note['seconds']} s of exact "
-                    f"search (not proven impossible; this grid may differ on another machine)"
+                    "search (not proven impossible; this grid may differ on another machine)"
                     if note.get("capped") else
-                    f"no regrouping was found within the exact search's budget "
-                    f"(not proven impossible; a larger repair_nodes may find one)")
+                    "no regrouping was found within the exact search's budget "
+                    "(not proven impossible; a larger repair_nodes may find one)")
             out[gi] = (f"the {note['parts']} grids around it ({note['nodes']} units, "
                        f"{note['total']} households) were searched for connected grids of "
                        f"{lo}–{hi}: {done}")

@@ -59,7 +59,8 @@ _INFEASIBLE_MAX = 4096
 def _block_key(adj, w, k, lo, hi, loose) -> bytes:
     h = hashlib.blake2b(digest_size=20)
     csr = sparse.csr_matrix(adj)
-    csr.sort_indices()
+    if not csr.has_sorted_indices:
+        csr = csr.sorted_indices()      # a copy: the caller's matrix stays as it was
     for a in (csr.indptr, csr.indices, np.asarray(w)):
         h.update(np.ascontiguousarray(a, dtype=np.int64).tobytes())
         h.update(b"|")
