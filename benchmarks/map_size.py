@@ -112,7 +112,7 @@ def measure(households: int, seed: int, chromium: str) -> dict:
         row["browser"] = load_times(Path(tmp) / "map_inline.html", chromium)
         path = Path(tmp) / "review.html"
         t = time.perf_counter()
-        from gridplan.review_edit import write_review
+        from gridplan.outputs.review import write_review
         write_review(p, path)
         row["review_build_s"] = round(time.perf_counter() - t, 2)
         row["review_mb"] = round(path.stat().st_size / 1e6, 3)

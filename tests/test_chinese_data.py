@@ -25,8 +25,8 @@ from gridplan.errors import InputError
 from gridplan.io import load, read_points
 from gridplan.io.charsets import decode_bytes
 from gridplan.io.columns import parse_counts
-from gridplan.review_map.labels import labels
-from gridplan.review_map.panels import summary_rows
+from gridplan.outputs.map.labels import labels
+from gridplan.outputs.map.panels import summary_rows
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 JINAN = sorted(REALDATA.glob("jinan_*_compounds_bd09.csv"))

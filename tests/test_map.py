@@ -21,11 +21,11 @@ import pytest
 import shapely
 
 import gridplan as gp
-from gridplan.report import write_plan
-from gridplan.review_map import ground as G
-from gridplan.review_map import layers as L
-from gridplan.review_map.labels import labels
-from gridplan.review_map.panels import summary_rows
+from gridplan.outputs.save import write_plan
+from gridplan.outputs.map import ground as G
+from gridplan.outputs.map import layers as L
+from gridplan.outputs.map.labels import labels
+from gridplan.outputs.map.panels import summary_rows
 
 from .conftest import small_city
 

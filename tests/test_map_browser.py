@@ -385,7 +385,7 @@ def test_screenshots_of_real_plans_at_district_and_street_zoom(browser, tmp_path
     points, BD-09), as a reviewer opens them and at street zoom; saved to
     maps/screenshots/ for a look (artefacts, not in the repository)."""
     from gridplan.cli import DEMO_HOUSEHOLDS
-    from gridplan.review_edit import write_review
+    from gridplan.outputs.review import write_review
     city = {"demo": lambda: gp.synth(households=DEMO_HOUSEHOLDS, seed=0),
             "helsinki": _helsinki, "jinan": _jinan}[name]()
     p = gp.plan(city)

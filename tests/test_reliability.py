@@ -27,15 +27,15 @@ from gridplan import InputError
 from gridplan.city import make_city
 from gridplan.cli import cli
 from gridplan.config import PlanConfig
-from gridplan.review_edit import review_graph
-from gridplan.review_edit.edits import Move
+from gridplan.outputs.review import review_graph
+from gridplan.outputs.review.edits import Move
 # _distance is the rules' own measure of how far a count lies outside the range: the
 # property test checks the moves against that very measure, not a copy of it
-from gridplan.review_edit.rules import Moves, _distance, check_moves
+from gridplan.outputs.review.rules import Moves, _distance, check_moves
 
 from .test_cli import assert_one_line_error, run, small_csv
 
-MARKER = ".gridplan"        # gridplan.outfolder.MARKER, spelled out: these tests ran before it
+MARKER = ".gridplan"        # gridplan.outputs.folder.MARKER, spelled out: these tests ran before it
 
 
 def tree(folder: Path) -> dict:
@@ -237,7 +237,7 @@ def test_sigterm_while_writing_leaves_no_temporary_folder(tmp_path):
 
 def test_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
     # _host: the test forges the temporary names another gridplan run on this host makes
-    from gridplan.outfolder import _host, clean_stale
+    from gridplan.outputs.folder import _host, clean_stale
     out = tmp_path / "out"
     dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                           capture_output=True, text=True).stdout.strip()
@@ -685,7 +685,7 @@ def neighbour_moves(g, rng, n, edit0=1):
 @pytest.mark.parametrize("seed", range(4))
 def test_moves_are_refused_and_applied_exactly_as_before_the_linear_replay(review, seed,
                                                                           monkeypatch):
-    import gridplan.review_edit.rules as rules
+    import gridplan.outputs.review.rules as rules
     monkeypatch.setattr(rules, "CHECKPOINT_EVERY", 7)     # many saved states, many resumes
     rng = np.random.default_rng(seed)
     moves = neighbour_moves(review, rng, 120)

@@ -17,7 +17,7 @@ import shapely
 
 import gridplan as gp
 from gridplan.io.datum import wgs84_to_gcj02
-from gridplan.review_edit import review_graph, write_review
+from gridplan.outputs.review import review_graph, write_review
 
 from .browser import TILE_HOSTS, browser, real_errors, require_chromium  # noqa: F401
 from .conftest import small_city

@@ -15,10 +15,10 @@ import shapely
 import gridplan as gp
 from gridplan import InputError
 from gridplan.partition.quality import polsby_popper
-from gridplan.review_edit import read_edits, review_graph, review_page
-from gridplan.review_edit.edits import Move
-from gridplan.review_edit.rules import check_moves
-from gridplan.review_edit.words import WORDS
+from gridplan.outputs.review import read_edits, review_graph, review_page
+from gridplan.outputs.review.edits import Move
+from gridplan.outputs.review.rules import check_moves
+from gridplan.outputs.review.words import WORDS
 
 from .conftest import small_city
 

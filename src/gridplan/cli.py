@@ -189,7 +189,7 @@ def _input_lines(s: dict) -> list[str]:
 
 def _basemap_usable(ctx, param, value):
     """Fail before planning when Tianditu is asked for without a key."""
-    from .review_map.basemaps import check_basemap, tianditu_key
+    from .outputs.map.basemaps import check_basemap, tianditu_key
     return check_basemap(value, tianditu_key())
 
 
@@ -221,14 +221,14 @@ def _edit_lines(edits: dict | None) -> list[str]:
 
 def _save(plan, out, lang, basemap, cdn, geojson, review=False, force=False, inputs=()) -> None:
     """Write the plan's files, the CSV tables among them."""
-    from .report import write_plan
+    from .outputs.save import write_plan
     write_plan(plan, out, map_options={"lang": lang, "basemap": basemap, "cdn": cdn},
                tables=True, geojson=geojson, review=review, force=force, inputs=inputs)
 
 
 def _check_out(out, force, *inputs) -> tuple:
     """Refuse an unusable ``--out`` before the work starts; the inputs it must not replace."""
-    from .outfolder import check_out
+    from .outputs.folder import check_out
     inputs = tuple(p for p in inputs if p is not None)
     check_out(out, force=force, inputs=inputs)
     return inputs
@@ -273,7 +273,7 @@ def plan_cmd(input_path, out, coords, stations, network, keep, review, edits_pat
                             candidates, config_path)
         edits = None
         if edits_path is not None:      # a bad edits file fails before the planning starts
-            from .review_edit import read_edits
+            from .outputs.review import read_edits
             edits = read_edits(edits_path, max_mb=config.edits_max_mb,
                                max_count=config.edits_max_count)
         city, cand = _load_inputs(input_path, coords, stations, network, candidates, config,
@@ -415,7 +415,7 @@ def demo_cmd(out, households, seed, lang, basemap, cdn, geojson, force):
 
 
 def main(argv=None):
-    from .outfolder import terminate_like_interrupt
+    from .outputs.folder import terminate_like_interrupt
     terminate_like_interrupt()      # SIGTERM cleans up as Ctrl-C does
     # a library's warning about the bad input would come before its one line: held back,
     # and shown only when the command does not end in that line (exit code 2)

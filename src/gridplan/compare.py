@@ -46,8 +46,8 @@ class Comparison:
 
     def map(self, left: str | None = None, right: str | None = None, **kwargs):
         """Two plans side by side on synchronised review maps, the first two by default.
-        Keyword arguments go to :func:`gridplan.review_map.dual_map` (``lang``, ...)."""
-        from .review_map.side_by_side import dual_map
+        Keyword arguments go to :func:`gridplan.outputs.map.dual_map` (``lang``, ...)."""
+        from .outputs.map.side_by_side import dual_map
         names = list(self.plans)
         left = left or names[0]
         right = right or (names[1] if len(names) > 1 else names[0])

@@ -156,8 +156,8 @@ class Plan:
         return summarize(self)
 
     def map(self, **kwargs):
-        """The review map as a ``folium.Map`` (see :func:`gridplan.review_map.plan_map`)."""
-        from .review_map import plan_map
+        """The review map as a ``folium.Map`` (see :func:`gridplan.outputs.map.plan_map`)."""
+        from .outputs.map import plan_map
         return plan_map(self, **kwargs)
 
     def save(self, out, *, force: bool = False) -> None:
@@ -165,14 +165,14 @@ class Plan:
         atomically: the folder appears complete or not at all. A folder holding files
         gridplan did not write is refused unless ``force`` (then only gridplan's own files
         are replaced)."""
-        from .report import write_plan
+        from .outputs.save import write_plan
         write_plan(self, out, force=force)
 
     def apply_edits(self, path) -> "Plan":
         """This plan with the moves and comments of a review session (``edits.geojson``
         from ``review.html``); moves that break a hard rule are refused and reported in
-        ``summary["edits"]``. See :func:`gridplan.review_edit.apply_edits`."""
-        from .review_edit import apply_edits
+        ``summary["edits"]``. See :func:`gridplan.outputs.review.apply_edits`."""
+        from .outputs.review import apply_edits
         return apply_edits(self, path)
 
     def replan(self, config: PlanConfig | None = None, **knobs) -> "Plan":

@@ -74,10 +74,10 @@ class Siting:
     def save(self, out, *, force: bool = False, inputs=()) -> None:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
         ``summary.json`` to the folder ``out``, atomically (the same folder rules as
-        :func:`gridplan.report.write_plan`)."""
-        from .export import CSV_ENCODING, table
+        :func:`gridplan.outputs.save.write_plan`)."""
+        from .outputs.tables import CSV_ENCODING, table
         from .io.write import output_crs, write_gpkg, write_json
-        from .outfolder import atomic_folder
+        from .outputs.folder import atomic_folder
         crs = output_crs(self.city, self.config)
         with atomic_folder(out, force=force, inputs=inputs) as tmp:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,

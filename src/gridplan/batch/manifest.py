@@ -15,7 +15,7 @@ from pathlib import Path
 from ..config import PlanConfig
 from ..errors import InputError
 from ..io.write import write_json
-from ..outfolder import owned_names
+from ..outputs.folder import owned_names
 
 #: Written last into a region's folder, before the folder takes its final name.
 MARKER = "complete.json"
@@ -46,7 +46,7 @@ def is_current(marker: dict | None, input_hash: str, config_hash: str, version: 
 
 
 #: The temporary names a batch makes in ``regions/`` (staging folders, older copies, and the
-#: temporary folders of :func:`gridplan.outfolder.atomic_folder`).
+#: temporary folders of :func:`gridplan.outputs.folder.atomic_folder`).
 _TEMP = re.compile(r"\..+\.(stage|tmp|old)|\..+\.old-\d+(-\d+)?")
 #: The temporary files a batch makes in its own folder (merge and manifest).
 _BATCH_TEMP = re.compile(r"\.plan\..+\.gpkg|\.(summary|manifest)\.json\..+\.tmp")

@@ -15,7 +15,7 @@ from tqdm import tqdm
 
 from ..config import PlanConfig
 from ..errors import InputError
-from ..outfolder import BATCH_NAMES, check_out, prepare_batch_folder
+from ..outputs.folder import BATCH_NAMES, check_out, prepare_batch_folder
 from ..progress import on_terminal
 from .manifest import (REGIONS, Manifest, clean_batch_folder, clean_regions_folder, is_current,
                        read_marker, settings_hash)

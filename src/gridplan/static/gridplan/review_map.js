@@ -212,7 +212,7 @@
       return layer;
     },
 
-    // Tile layers from gridplan.review_map.basemaps.basemap_specs: [{key, name, url, attr,
+    // Tile layers from gridplan.outputs.map.basemaps.basemap_specs: [{key, name, url, attr,
     // subdomains, max_zoom, gcj02, show, parts: [spec] (one base of several tile layers)}].
     tileLayers: function (specs) {
       return specs.map(function (s) {
@@ -226,7 +226,7 @@
     },
 
     /**
-     * The ground under a plan (gridplan.review_map.ground.ground_data): streets by rank, water
+     * The ground under a plan (gridplan.outputs.map.ground.ground_data): streets by rank, water
      * and rail, buildings coloured by their grid. Drawn in their own panes between the grid
      * fills and the other overlays, never catching the mouse (a grid's tooltip shows through).
      * Local streets and paths appear from data.minor_zoom, buildings from

@@ -3,7 +3,7 @@
  * edits.geojson. Plain JavaScript on the vendored Leaflet; the data sits in the page as JSON
  * (#gp-data) and nothing is fetched.
  *
- * The rules are gridplan's (gridplan.review_edit.rules): a home moves only to a grid it
+ * The rules are gridplan's (gridplan.outputs.review.rules): a home moves only to a grid it
  * touches, a compound that fits in one grid moves whole, and the grid it leaves must keep a
  * home and stay in as many pieces as it was. Counts outside the range turn red; gridplan
  * refuses a move that leaves a grid outside the range at the end of the session. */

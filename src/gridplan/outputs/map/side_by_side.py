@@ -65,7 +65,7 @@ def dual_map(left, right, left_name: str = "A", right_name: str = "B", *,
     height_px : int
         Height of the maps in pixels.
     **map_options
-        Passed to :func:`gridplan.review_map.plan_map` for both (``lang``, ``basemap``, ...).
+        Passed to :func:`gridplan.outputs.map.plan_map` for both (``lang``, ``basemap``, ...).
 
     Returns
     -------

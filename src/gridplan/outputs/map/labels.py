@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ...errors import InputError
 
 LANGS = ("zh", "en")
 

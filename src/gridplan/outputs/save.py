@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .export import plan_layers, write_geojson, write_tables
-from .io.write import output_crs, write_gpkg, write_json
-from .outfolder import atomic_folder
+from .tables import plan_layers, write_geojson, write_tables
+from ..io.write import output_crs, write_gpkg, write_json
+from .folder import atomic_folder
 
 
 def write_layers(plan, path: Path) -> None:
-    """The layers of ``plan`` (:func:`gridplan.export.plan_layers`) as the GeoPackage
+    """The layers of ``plan`` (:func:`gridplan.outputs.tables.plan_layers`) as the GeoPackage
     ``path``, in the output CRS."""
     write_gpkg(plan_layers(plan), path, plan.city.crs, output_crs(plan.city, plan.config))
 
@@ -22,14 +22,14 @@ def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = Fal
     """Write plan.gpkg, summary.json and map.html into ``out`` through a temporary folder,
     so ``out`` is never left half-written; with ``tables`` also grids.csv and
     communities.csv, with ``geojson`` also ``geojson/<layer>.geojson`` (WGS84), with
-    ``review`` also ``review.html`` (:func:`gridplan.review_edit.write_review`).
+    ``review`` also ``review.html`` (:func:`gridplan.outputs.review.write_review`).
 
-    ``map_options`` go to :func:`gridplan.review_map.plan_map` (lang, basemap, cdn, …).
+    ``map_options`` go to :func:`gridplan.outputs.map.plan_map` (lang, basemap, cdn, …).
     ``out`` must be new, empty or gridplan's own; ``force`` writes beside other files,
-    replacing only gridplan's (see :func:`gridplan.outfolder.atomic_folder`); ``inputs`` are
+    replacing only gridplan's (see :func:`gridplan.outputs.folder.atomic_folder`); ``inputs`` are
     never replaced.
     """
-    from .review_map import plan_map        # folium: loaded when a map is written
+    from .map import plan_map        # folium: loaded when a map is written
     with atomic_folder(out, force=force, inputs=inputs) as tmp:
         write_layers(plan, tmp / "plan.gpkg")
         write_json(plan.summary, tmp / "summary.json")
@@ -39,7 +39,7 @@ def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = Fal
         if geojson:
             write_geojson(plan, tmp / "geojson")
         if review:
-            from .review_edit import write_review
+            from .review import write_review
             opts = map_options or {}
             write_review(plan, tmp / "review.html", lang=opts.get("lang", "zh"),
                          basemap=opts.get("basemap", "osm"),

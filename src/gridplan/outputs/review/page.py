@@ -11,13 +11,13 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from ..partition import dissolve_cells
-from ..review_map import basemaps as B
-from ..review_map.assets import LIBRARIES, OWN_CSS as MAP_CSS, OWN_JS as MAP_JS, \
+from ...partition import dissolve_cells
+from ..map import basemaps as B
+from ..map.assets import LIBRARIES, OWN_CSS as MAP_CSS, OWN_JS as MAP_JS, \
     inline_script, library_tags, static_text
-from ..review_map.ground import NO_GRID, ground_data
-from ..review_map.labels import labels as map_labels
-from ..review_map.layers import simplify_coverage
+from ..map.ground import NO_GRID, ground_data
+from ..map.labels import labels as map_labels
+from ..map.layers import simplify_coverage
 from .graph import ReviewGraph, review_graph
 from .words import words as page_words
 
@@ -89,8 +89,8 @@ def review_data(plan, *, lang: str = "zh", basemap: str = "osm",
         (columns per movable home or part: home_index, part, households, grid, lon, lat,
         area_m2, perimeter_m, radius / walk coverage flags, compound, group, name),
         ``cells`` (one shape per unit), ``pairs`` (a, b, shared_m), ``bases`` (basemaps,
-        :func:`gridplan.review_map.basemaps.basemap_specs`), ``ground``
-        (:func:`gridplan.review_map.ground.ground_data`, or None) and ``map_words`` (the
+        :func:`gridplan.outputs.map.basemaps.basemap_specs`), ``ground``
+        (:func:`gridplan.outputs.map.ground.ground_data`, or None) and ``map_words`` (the
         names of those layers).
     """
     cfg = plan.config
@@ -164,7 +164,7 @@ def review_page(plan, *, lang: str = "zh", basemap: str = "osm",
     counts update at once, red outside the range; a move that would split the grid it leaves,
     or go to a grid it does not touch, is refused; a compound that fits in one grid moves
     whole), comments on grids and homes, and exports the session as ``edits.geojson`` (or
-    imports one to continue). :func:`gridplan.review_edit.apply_edits` brings it back.
+    imports one to continue). :func:`gridplan.outputs.review.apply_edits` brings it back.
 
     Parameters
     ----------

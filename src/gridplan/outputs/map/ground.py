@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..propose import home_points
+from ...propose import home_points
 
 #: Simplification of streets, barriers and footprints for display, metres.
 GROUND_SIMPLIFY_M = 1.0

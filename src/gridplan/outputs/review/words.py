@@ -3,7 +3,7 @@ gridplan's own reasons in ``summary.json``)."""
 
 from __future__ import annotations
 
-from ..errors import InputError
+from ...errors import InputError
 
 LANGS = ("zh", "en")
 

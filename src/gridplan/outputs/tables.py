@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from .io.write import output_crs, plain_columns
+from ..io.write import output_crs, plain_columns
 
 #: Decimal places of lon/lat in the CSV tables (about 0.1 m).
 CSV_PRECISION = 6

@@ -18,7 +18,7 @@ def apply_edits(plan, source):
     """``plan`` with the moves and comments of a review session.
 
     Moves are checked in order against the hard rules (see
-    :func:`gridplan.review_edit.rules.check_moves`): the home and both grids exist, the home
+    :func:`gridplan.outputs.review.rules.check_moves`): the home and both grids exist, the home
     touches the grid it joins and takes its whole compound along, the grid it leaves stays in
     one piece, and every grid ends within the household range (or no farther from it than it
     started). Moves that keep them are fixed; grids and communities are rebuilt around them
@@ -33,7 +33,7 @@ def apply_edits(plan, source):
         plan, so ``gridplan plan INPUT --edits FILE`` works on a fresh run).
     source : str, Path, dict or Edits
         ``edits.geojson`` exported from ``review.html`` (see
-        :func:`gridplan.review_edit.read_edits`), or what it returned.
+        :func:`gridplan.outputs.review.read_edits`), or what it returned.
 
     Returns
     -------

@@ -168,7 +168,7 @@ def special_layer(plan, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
 
 
 def _residential_points(plan) -> tuple[pd.DataFrame, np.ndarray]:
-    from ..propose import home_points
+    from ...propose import home_points
     res = plan.homes[plan.homes["households"] > 0]
     return res, (home_points(res) if len(res) else np.zeros((0, 2)))
 
@@ -241,7 +241,7 @@ def proposed_layer(plan) -> gpd.GeoDataFrame:
 def uncovered_layer(plan) -> gpd.GeoDataFrame:
     """Homes beyond the radius of every station, as points."""
     u = plan.uncovered
-    from ..propose import home_points
+    from ...propose import home_points
     xy = home_points(u) if len(u) else np.zeros((0, 2))
     return gpd.GeoDataFrame({
         "households": u["households"].astype(int).to_numpy(),

@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..partition import Partition, dissolve_cells, unresolved_notes
-from ..partition.divide import cut_notes, cuts_per_grid, find_compound_cuts
-from ..partition.quality import crossings, polsby_popper
-from ..partition.units import merge_parts
+from ...partition import Partition, dissolve_cells, unresolved_notes
+from ...partition.divide import cut_notes, cuts_per_grid, find_compound_cuts
+from ...partition.quality import crossings, polsby_popper
+from ...partition.units import merge_parts
 from .graph import ReviewGraph
 
 

@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import InputError
+from ...errors import InputError
 
 #: The ``type`` of each kind of edit.
 KINDS = ("move", "comment")
@@ -95,7 +95,7 @@ def read_edits(source, *, max_mb: float | None = None, max_count: int | None = N
         field or holds a wrong value: the error names the file, the feature (``row``, from 1)
         and the field (``column``).
     """
-    from ..config import PlanConfig
+    from ...config import PlanConfig
     max_mb = PlanConfig.edits_max_mb if max_mb is None else max_mb
     max_count = PlanConfig.edits_max_count if max_count is None else max_count
     if isinstance(source, dict):

@@ -13,7 +13,7 @@ import socket
 import tempfile
 from pathlib import Path
 
-from .errors import InputError
+from ..errors import InputError
 
 #: The file inside every folder gridplan writes: it lists the names gridplan put there, so a
 #: later run replaces those and nothing else.
@@ -93,8 +93,8 @@ def _gridplan_summary(path: Path) -> bool:
 
 def write_marker(folder: Path, names) -> None:
     """Record ``names`` as gridplan's in ``folder`` (through a temporary file)."""
-    from . import __version__
-    from .io.write import atomic_file
+    from .. import __version__
+    from ..io.write import atomic_file
     with atomic_file(Path(folder) / MARKER, prefix=f"{MARKER}.{os.getpid()}.") as tmp:
         tmp.write_text(json.dumps({"written_by": "gridplan", "gridplan": __version__,
                                    "files": sorted(set(names) - {MARKER})}, indent=1) + "\n",

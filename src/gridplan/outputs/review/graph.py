@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..partition.cells import CellGraph, barrier_lines, cell_graph
+from ...partition.cells import CellGraph, barrier_lines, cell_graph
 
 
 @dataclass

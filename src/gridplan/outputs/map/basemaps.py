@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import folium
 import xyzservices.providers as xyz
 
-from ..errors import InputError
+from ...errors import InputError
 
 BASEMAPS = ("osm", "amap", "tianditu")
 #: Environment variable that holds a Tianditu key (``tk``); Tianditu serves no tiles without one.
@@ -67,7 +67,7 @@ def basemap_specs(words: dict, *, shown: str, lang: str, key: str | None) -> lis
     Parameters
     ----------
     words : dict
-        Labels from :func:`gridplan.review_map.labels.labels`.
+        Labels from :func:`gridplan.outputs.map.labels.labels`.
     shown : {'osm', 'amap', 'tianditu'}
     lang : {'zh', 'en'}
         Tianditu's annotation layer follows it.
