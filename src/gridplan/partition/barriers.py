@@ -100,7 +100,8 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
             new = (mine[pool.row] | mine[pool.col]) & \
                 (np.asarray(adj[pool.row, pool.col]).ravel() == 0)
             if k in few and new.any():
-                new = _one_link_per_grid(new, pool.row, pool.col, parts, sums, out, lo)
+                new = _one_link_per_grid(new, pool.row, pool.col, parts, sums, out, lo,
+                                          pool.shape[0])
             if new.any():
                 adj = (adj + sparse.csr_matrix((pool.data[new], (pool.row[new], pool.col[new])),
                                                shape=adj.shape)).tocsr()
@@ -122,10 +123,11 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
     return result, adj
 
 
-def _one_link_per_grid(new, ra, rb, parts, sums, out, lo) -> np.ndarray:
+def _one_link_per_grid(new, ra, rb, parts, sums, out, lo, n_units: int) -> np.ndarray:
     """Of the links ``new`` marks, one per grid ``out`` (both directions): to the neighbouring
     grid with the most households when it has too few, the fewest when too many."""
-    grid = np.empty(int(max(ra.max(), rb.max())) + 1, dtype=np.int64)
+    # sized by the units, not by the pool's links: a unit past the last linked one is in a grid too
+    grid = np.empty(n_units, dtype=np.int64)
     for i, p in enumerate(parts):
         grid[p] = i
     is_out = np.zeros(len(parts), dtype=bool)
