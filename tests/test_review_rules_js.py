@@ -52,22 +52,22 @@ PP_TOLERANCE = {"synth": 1.5e-3, "jinan": 5e-3}
 # Replay edits as the page's import does, then redo the moves it kept one by one for the
 # counts after each; `steer` is a second session the cases are drawn against.
 DRIVER = r"""
-var R = gridplanReview.rules(D), s = gridplanReview.session(R);
-var steer = gridplanReview.session(R);
+var R = gridplanReviewPage.rules(D), s = gridplanReviewPage.session(R);
+var steer = gridplanReviewPage.session(R);
 function replay(fc) {
-  var out = gridplanReview.files.replay(R, s, fc);
-  var again = gridplanReview.session(R), counts = [];
+  var out = gridplanReviewPage.files.replay(R, s, fc);
+  var again = gridplanReviewPage.session(R), counts = [];
   s.moves.forEach(function (m) {
     again.move(m.unit, m.to, {});
     counts.push(again.S.map(function (x) { return x.households; }));
   });
   return {refused: out.refused, moves: out.moves, counts: counts, stats: s.S,
           worse: s.worse().map(function (g) { return R.grids.id[g]; }),
-          collection: gridplanReview.files.collection(R, s, '')};
+          collection: gridplanReviewPage.files.collection(R, s, '')};
 }
 function singles(list) {
   return list.map(function (p) {
-    var out = gridplanReview.files.replay(R, s, {type: 'FeatureCollection', features: [
+    var out = gridplanReviewPage.files.replay(R, s, {type: 'FeatureCollection', features: [
       {type: 'Feature', geometry: null, properties: p}]});
     return {refused: out.refused, counts: s.S.map(function (x) { return x.households; })};
   });

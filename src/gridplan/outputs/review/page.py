@@ -207,7 +207,8 @@ def review_page(plan, *, lang: str = "zh", basemap: str = "osm",
         f'<script type="application/json" id="gp-data">{blob}</script>',
         # the review map's script: base layers, ground layers and the GCJ-02 shift
         inline_script(static_text(MAP_JS)),
-        *(inline_script(static_text(path)) for path in OWN_JS),
+        # the page's own, its files in one element, each headed by its name
+        inline_script("\n".join(f"/* {path} */\n{static_text(path)}" for path in OWN_JS)),
         "</body>",
         "</html>",
     ])

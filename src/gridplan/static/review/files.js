@@ -2,9 +2,9 @@
  * gridplan.outputs.review.read_edits reads, and a collection replayed into the session under
  * the same checks as gridplan.outputs.review.rules.check_moves, in the same order. Only
  * download and read touch the browser. */
-var gridplanReview = gridplanReview || {};
+var gridplanReviewPage = gridplanReviewPage || {};
 
-gridplanReview.files = (function () {
+gridplanReviewPage.files = (function () {
   'use strict';
 
   function point(lon, lat) { return {type: 'Point', coordinates: [lon, lat]}; }

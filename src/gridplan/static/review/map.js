@@ -1,10 +1,10 @@
 /* gridplan review page, the map: grids, homes, moved cells and count labels on the vendored
  * Leaflet, with the review map's basemaps and ground (window.gridplan, review_map.js). */
-var gridplanReview = gridplanReview || {};
+var gridplanReviewPage = gridplanReviewPage || {};
 
 /** Draw the session ``s`` of the rules ``R`` in the element #gp-map. ``view`` gives the
  * selection ({grid, unit}) and takes the clicks: {selection(), onGridClick(g), onHomeClick(i)}. */
-gridplanReview.map = function (R, s, view) {
+gridplanReviewPage.map = function (R, s, view) {
   'use strict';
   var D = R.data, U = R.units, GR = R.grids, N = R.N, i;
   var map = L.map('gp-map', {zoomSnap: 0.25, preferCanvas: false});

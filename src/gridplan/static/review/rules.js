@@ -4,11 +4,11 @@
  * it leaves must keep a home and stay in as many pieces as it was. No DOM and no Leaflet, so
  * tests/test_review_rules_js.py runs this file in a bare JavaScript engine against the Python
  * rules on the same moves. */
-var gridplanReview = gridplanReview || {};
+var gridplanReviewPage = gridplanReviewPage || {};
 
 /** The rules over the page's data ``D`` (#gp-data); a grid assignment (one grid per unit)
  * is passed in, never kept here. */
-gridplanReview.rules = function (D) {
+gridplanReviewPage.rules = function (D) {
   'use strict';
   var W = D.words, M = D.meta, U = D.units, GR = D.grids;
   var N = U.households.length, NG = GR.id.length;

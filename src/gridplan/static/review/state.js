@@ -1,11 +1,11 @@
 /* gridplan review page, the session: the grid of every unit now and at the start, the moves
  * and comments made, and each grid's figures. No DOM: the page shows it (ui.js), the tests
  * run it in a bare JavaScript engine. */
-var gridplanReview = gridplanReview || {};
+var gridplanReviewPage = gridplanReviewPage || {};
 
-/** A review session over the rules ``R`` (gridplanReview.rules). ``who`` in move and
+/** A review session over the rules ``R`` (gridplanReviewPage.rules). ``who`` in move and
  * addComment is {author, time}. */
-gridplanReview.session = function (R) {
+gridplanReviewPage.session = function (R) {
   'use strict';
   var U = R.units, GR = R.grids, t = R.t;
   var s = {

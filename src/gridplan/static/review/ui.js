@@ -254,4 +254,4 @@
     importEdits: importEdits,
     session: function () { return {moves: s.moves.length, comments: s.comments.length}; }
   };
-})(gridplanReview);
+})(gridplanReviewPage);
