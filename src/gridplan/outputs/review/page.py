@@ -32,7 +32,11 @@ PALETTE = ("#8dd3c7", "#ffffb3", "#bebada", "#80b1d3", "#fdb462", "#b3de69", "#f
 #: The vendored Leaflet the review map uses (see ``gridplan/static/README.md``), and the
 #: page's own script and style.
 LEAFLET = next(lib for lib in LIBRARIES if lib.name == "leaflet")
-OWN_JS, OWN_CSS = "review/review.js", "review/review.css"
+OWN_CSS = "review/review.css"
+#: The page's own scripts, inlined in this order (each uses those before it): the rules and
+#: the session need no browser (tests run them in a bare JavaScript engine).
+OWN_JS = ("review/rules.js", "review/state.js", "review/files.js", "review/map.js",
+          "review/ui.js")
 
 def _display(geoms, crs, precision: int) -> list:
     """Shapes as GeoJSON geometry dicts in WGS84, rounded to ``precision`` decimals."""
@@ -203,7 +207,8 @@ def review_page(plan, *, lang: str = "zh", basemap: str = "osm",
         f'<script type="application/json" id="gp-data">{blob}</script>',
         # the review map's script: base layers, ground layers and the GCJ-02 shift
         inline_script(static_text(MAP_JS)),
-        inline_script(static_text(OWN_JS)),
+        # the page's own, its files in one element, each headed by its name
+        inline_script("\n".join(f"/* {path} */\n{static_text(path)}" for path in OWN_JS)),
         "</body>",
         "</html>",
     ])
