@@ -1,4 +1,4 @@
-"""A plan's results as types (Summary, SitingSummary, Unresolved, Moved), and summary.json from and into them."""
+"""A plan's results as types, and summary.json written from them and read back into them."""
 
 from __future__ import annotations
 
