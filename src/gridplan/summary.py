@@ -474,6 +474,110 @@ class SiteSummary:
         return from_json(cls, data)
 
 
+@dataclass(frozen=True)
+class HouseholdsCheck:
+    """Every household of a batch read, planned and merged exactly once.
+
+    Attributes
+    ----------
+    input, planned, merged : int
+        Households read from the complete regions' inputs, in their plans, in the merged
+        homes layer.
+    ok : bool
+        All three equal.
+    """
+
+    input: int
+    planned: int
+    merged: int
+    ok: bool
+
+
+@dataclass(frozen=True)
+class BatchTotals:
+    """The figures of a whole batch, from its merged layers (``totals`` in its summary.json).
+    A share is None when there is nothing to weigh.
+
+    Attributes
+    ----------
+    regions, complete, failed : int
+    households, homes, grids, communities : int
+        Of the complete regions.
+    grids_within_bounds_share, communities_within_bounds_share : float or None
+    straight_share : float or None
+    walk_share, walk_15min_share : float or None
+        Over the regions where walks were measured.
+    walk_households : int
+        Households of those regions.
+    uncovered_households, proposed_stations : int
+    households_check : HouseholdsCheck
+    """
+
+    regions: int
+    complete: int
+    failed: int
+    households: int
+    homes: int
+    grids: int
+    grids_within_bounds_share: float | None
+    communities: int
+    communities_within_bounds_share: float | None
+    straight_share: float | None
+    walk_share: float | None
+    walk_15min_share: float | None
+    walk_households: int
+    uncovered_households: int
+    proposed_stations: int
+    households_check: HouseholdsCheck
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a batch did: :attr:`gridplan.batch.BatchResult.summary`, written as the batch's
+    ``summary.json``.
+
+    Attributes
+    ----------
+    totals : BatchTotals
+    failed : tuple of dict
+        ``name``, ``input`` and ``error`` of each region that did not complete.
+    regions : tuple of dict
+        One record per region, as its completion marker holds it (name, status, figures or
+        error, ``reused``).
+    merged_layers : dict
+        Rows per layer of the merged plan.gpkg.
+    config : dict
+    coords : str
+    config_hash, scheduler : str
+    tasks_done_seconds : float
+        From the start until every region was done, the merge aside.
+    region_seconds : float
+        The regions planned in this run, summed.
+    versions : dict
+    """
+
+    totals: BatchTotals
+    failed: tuple[dict, ...]
+    regions: tuple[dict, ...]
+    merged_layers: dict
+    config: dict
+    coords: str
+    config_hash: str
+    scheduler: str
+    tasks_done_seconds: float
+    region_seconds: float
+    versions: dict
+
+    def to_json(self) -> dict:
+        """The contents of summary.json (see :func:`to_json`)."""
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "BatchSummary":
+        """A BatchSummary from the contents of a batch's summary.json (see :func:`from_json`)."""
+        return from_json(cls, data)
+
+
 # --- a plan's figures ----------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
