@@ -203,8 +203,7 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     for k in order:
         covered[sets.indices[sets.indptr[k]:sets.indptr[k + 1]]] = True
     gap = float(r.gap) if r.gap is not None and np.isfinite(r.gap) else None
-    return Proposal(proposed.reset_index(drop=True), covered, covered_before=done,
-                    summary=SitingSummary(
+    summary = SitingSummary(
         **info, proposed=int(len(order)), covered_households=int(round(w[covered].sum())),
         coverable_households=int(round(r.coverable_households)),
         uncoverable_households=int(round(w[np.asarray(r.uncoverable, int)].sum())),
@@ -213,7 +212,9 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
         gap=gap, bound=None if not np.isfinite(r.bound) else float(r.bound),
         method=("maximal covering, " if config.add_stations is not None
                 else "set covering, ") + r.method,
-        status=r.status, seconds=round(time.perf_counter() - t, 3)))
+        status=r.status, seconds=round(time.perf_counter() - t, 3))
+    return Proposal(proposed.reset_index(drop=True), covered, covered_before=done,
+                    summary=summary)
 
 
 def _reached(xy, sites, radius_m, net) -> np.ndarray:

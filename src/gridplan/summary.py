@@ -12,7 +12,6 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from .coverage.measure import household_share, share_figure
-from .io.write import output_crs
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
@@ -599,6 +598,7 @@ def versions() -> dict:
 
 def crs_names(city, config) -> tuple[str | None, str | None]:
     """The name of the CRS a plan is computed in, and of the CRS its plan.gpkg is written in."""
+    from .io.write import output_crs       # the writers' libraries load when a plan is saved
     out = output_crs(city, config)
     return (city.crs.to_string() if city.crs else None,
             None if out is None else out.to_string())
