@@ -53,6 +53,13 @@ def test_a_siting_without_candidate_sites_writes_no_solver_figures():
     assert SiteSummary.from_json(d) == s.summary
 
 
+def test_a_summary_missing_a_figure_is_refused_naming_it(small_plan):
+    d = small_plan.summary.to_json()
+    del d["coverage"]["walk_share"]
+    with pytest.raises(gp.InputError, match="no 'walk_share' in CoverageFigures"):
+        Summary.from_json(d)
+
+
 def test_unresolved_notes_are_typed_with_their_reason_and_ids():
     u = Unresolved.from_notes({"grids": [{"reason": "spans a river", "ids": ["G1"],
                                           "households": 420}], "communities": []})

@@ -12,6 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 import numpy as np
 
 from .coverage.measure import household_share, share_figure
+from .errors import InputError
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
@@ -63,7 +64,7 @@ def _plain(value):
 def from_json(cls, data: dict):
     """A result of type ``cls`` from the plain dict summary.json holds (the inverse of
     :func:`to_json`); keys it does not know are ignored, keys it lacks take the field's
-    default.
+    default, and a key without a default that is missing is an InputError naming it.
 
     Parameters
     ----------
@@ -74,12 +75,20 @@ def from_json(cls, data: dict):
     Returns
     -------
     cls
+
+    Raises
+    ------
+    InputError
+        For a key the type needs that ``data`` lacks.
     """
     hints = _hints(cls)
     kw = {}
     for f in dataclasses.fields(cls):
         if f.name in data:
             kw[f.name] = _typed(hints[f.name], data[f.name])
+        elif f.default is dataclasses.MISSING:
+            raise InputError(f"no {f.name!r} in {cls.__name__}: expected a summary.json "
+                             "written by this version of gridplan")
     return cls(**kw)
 
 
