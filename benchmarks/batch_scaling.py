@@ -70,15 +70,15 @@ def run(paths: list[Path], out: Path, workers: int) -> dict:
     sampler.stop.set()
     load_after = os.getloadavg()
     tasks = [r["seconds"] for r in result.regions if r["status"] == "complete"]
-    totals = result.summary["totals"]
+    totals = result.summary.totals
     return {
         "workers": workers,
         "regions": len(result.regions),
         "failed": len(result.failed),
-        "households": totals["households"],
-        "grids": totals["grids"],
-        "grids_within_bounds_share": totals["grids_within_bounds_share"],
-        "households_check_ok": totals["households_check"]["ok"],
+        "households": totals.households,
+        "grids": totals.grids,
+        "grids_within_bounds_share": totals.grids_within_bounds_share,
+        "households_check_ok": totals.households_check.ok,
         "wall_seconds": round(wall, 2),
         "regions_per_minute": round(len(tasks) / wall * 60, 2),
         "task_seconds_mean": round(statistics.mean(tasks), 3),
@@ -89,8 +89,8 @@ def run(paths: list[Path], out: Path, workers: int) -> dict:
         "load_1min_during_mean": round(statistics.mean(sampler.samples), 2)
         if sampler.samples else None,
         "load_1min_during_max": round(max(sampler.samples), 2) if sampler.samples else None,
-        "tasks_done_seconds": result.summary["tasks_done_seconds"],
-        "merge_seconds": round(wall - result.summary["tasks_done_seconds"], 2),
+        "tasks_done_seconds": result.summary.tasks_done_seconds,
+        "merge_seconds": round(wall - result.summary.tasks_done_seconds, 2),
     }
 
 

@@ -18,6 +18,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from gridplan.summary import Summary
+
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
 REALDATA = HERE.parents[1] / "shared" / "realdata"
@@ -53,21 +55,22 @@ def run(path: Path, coords: str, allow_split: bool) -> dict:
         secs = time.perf_counter() - t
         if done.returncode != 0:
             raise SystemExit(f"{path}: gridplan failed: {done.stderr.strip()}")
-        s = json.loads((Path(out) / "summary.json").read_text(encoding="utf-8"))
-    g = s["grids"]
+        s = Summary.from_json(json.loads((Path(out) / "summary.json").read_text(
+            encoding="utf-8")))
+    g = s.grids
     kinds: dict = {}
-    for note in g["unresolved"]:
-        k = kind(note["reason"])
+    for note in g.unresolved:
+        k = kind(note.reason)
         kinds[k] = kinds.get(k, 0) + 1
     return {
         "register": path.name, "allow_compound_split": allow_split,
-        "homes": s["homes"], "households": s["households"], "grids": g["count"],
-        "in_range_share": g["within_bounds_share"],
-        "households_min": g["households_min"], "households_max": g["households_max"],
+        "homes": s.homes, "households": s.households, "grids": g.count,
+        "in_range_share": g.within_bounds_share,
+        "households_min": g.households_min, "households_max": g.households_max,
         "grid_notes_by_kind": kinds,
-        "compounds_above_max_cut": s["homes_split_into_parts"],
-        "compounds_that_fit_cut": len(g.get("compounds_cut") or []),
-        "partition_seconds": s["seconds"]["partition"],
+        "compounds_above_max_cut": s.homes_split_into_parts,
+        "compounds_that_fit_cut": len(g.compounds_cut),
+        "partition_seconds": s.seconds["partition"],
         "process_seconds": round(secs, 2),
         "first_line": done.stdout.splitlines()[1] if done.stdout else "",
     }

@@ -69,7 +69,7 @@ def main():
         checks = {
             "replan_equals_fresh_plan": _same_grids(tight, fresh),
             "grids_in_range_300_400": float(tight.grids["households"].between(300, 400).mean()),
-            "share_after_building_proposed": built.summary["coverage"]["straight_share"],
+            "share_after_building_proposed": built.summary.coverage.straight_share,
             "new_stations_three": int(len(three.proposed)),
         }
     best = {k: round(min(v), 3) for k, v in runs.items()}

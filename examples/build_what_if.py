@@ -35,7 +35,7 @@ plan = gp.plan(city)
 first_s = time.perf_counter() - t
 print(plan)
 print(f"planned in {first_s:.2f} s")
-plan.summary["coverage"]"""),
+plan.summary.coverage"""),
     ("code", """plan.grids[["grid_id", "community_id", "households", "homes", "polsby_popper",
             "share_radius", "share_15min", "station_in_reach"]].head()"""),
     ("md", """The review map: grids coloured by households against the range, communities,

@@ -22,6 +22,7 @@ from gridplan.batch.manifest import (MARKER, clean_regions_folder, is_current, p
 from gridplan.batch.regions import assign_to_boundaries
 from gridplan.batch.task import plan_region
 from gridplan.city import City
+from gridplan.summary import BatchSummary, HouseholdsCheck
 
 SIZES = {"north": (3000, 11), "south": (3600, 12)}
 
@@ -242,13 +243,13 @@ def test_batch_merges_every_household_once_and_reports_the_broken_region(first_r
     assert (grids["grid_id"] == grids["region"] + ":" + grids["local_grid_id"]).all()
     assert int(grids["households"].sum()) == expected
     assert set(homes["grid_id"].dropna()) <= set(grids["grid_id"])
-    summary = json.loads((out / "summary.json").read_text())
-    t = summary["totals"]
-    assert (t["households"], t["complete"], t["failed"]) == (expected, 2, 1)
-    assert t["households_check"] == {"input": expected, "planned": expected, "merged": expected,
-                                     "ok": True}
-    assert t["grids"] == len(grids) == sum(r["grids"] for r in summary["regions"][:2])
-    assert summary["failed"][0]["name"] == "broken"
+    summary = BatchSummary.from_json(json.loads((out / "summary.json").read_text()))
+    t = summary.totals
+    assert (t.households, t.complete, t.failed) == (expected, 2, 1)
+    assert t.households_check == HouseholdsCheck(input=expected, planned=expected,
+                                                 merged=expected, ok=True)
+    assert t.grids == len(grids) == sum(r["grids"] for r in summary.regions[:2])
+    assert summary.failed[0]["name"] == "broken"
     manifest = json.loads((out / "manifest.json").read_text())["regions"]
     assert {k: v["status"] for k, v in manifest.items()} == {
         "north": "complete", "south": "complete", "broken": "failed"}
@@ -268,7 +269,7 @@ def test_rerun_skips_unchanged_regions_and_redoes_a_changed_one(first_run, input
     assert os.stat(out / "regions" / "north" / MARKER).st_mtime_ns == marker["north"]
     assert os.stat(out / "regions" / "south" / MARKER).st_mtime_ns != marker["south"]
     assert not junk.exists()
-    assert result.summary["totals"]["households"] == SIZES["north"][0] + 4200
+    assert result.summary.totals.households == SIZES["north"][0] + 4200
 
 
 def test_a_split_file_plans_each_region_and_the_merge_keeps_every_household(

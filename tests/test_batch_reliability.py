@@ -80,7 +80,7 @@ def test_killing_a_worker_mid_batch_loses_and_doubles_nothing(tmp_path, district
     for name in in_flight:          # planned again, by another worker process
         assert by_name[name]["status"] == "complete"
         assert by_name[name]["worker_pid"] != killed[0]
-    assert result.summary["totals"]["households_check"]["ok"]
+    assert result.summary.totals.households_check.ok
     assert_every_region_once(tmp_path / "out")
 
 

@@ -499,8 +499,8 @@ def test_compound_points_alone_site_stations_in_the_homes_to_reach_the_target(tm
 
 def test_site_alone_on_compound_points_also_sites_in_the_homes(tmp_path):
     s = gp.site(load(write_format(tmp_path, "csv")), target_coverage=0.95, radius_m=200)
-    assert s.summary["siting"]["candidate_sites"] == "homes"
-    assert s.summary["share_after"] >= 0.95
+    assert s.summary.siting.candidate_sites == "homes"
+    assert s.summary.share_after >= 0.95
     assert set(s.proposed["name"]) <= set(NAMES)
 
 
@@ -514,7 +514,7 @@ def test_map_panel_tells_no_stations_from_no_streets():
                                             "stations": city.stations.iloc[:0]}))
     rows = dict(summary_rows(no_stations.summary, words))
     assert rows["Households within 500 m on foot"] == "not measured (no stations)"
-    assert no_stations.summary["coverage"]["walk_not_measured"] == "no stations"
+    assert no_stations.summary.coverage.walk_not_measured == "no stations"
 
 
 # --- the real registers ------------------------------------------------------------------

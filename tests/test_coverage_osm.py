@@ -156,8 +156,8 @@ def test_a_home_2_km_beyond_the_last_street_has_no_walk_and_is_listed(tmp_path):
     assert np.isnan(h["walk_m"].iloc[3]) and h["dist_m"].iloc[3] > 2000
     assert np.isfinite(h["walk_m"].iloc[:3]).all()
     assert np.isnan(h["access_m"].iloc[3]) and h["access_m"].iloc[0] == pytest.approx(20, abs=0.1)
-    cov = plan.summary["coverage"]
-    assert cov["unsnapped_homes"] == 1 and cov["unsnapped_households"] == 90
+    cov = plan.summary.coverage
+    assert cov.unsnapped_homes == 1 and cov.unsnapped_households == 90
     assert plan.unsnapped["home_index"].tolist() == [3]
 
 

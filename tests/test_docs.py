@@ -27,7 +27,7 @@ def test_every_public_name_has_a_docstring(name, obj):
 
 
 @pytest.mark.parametrize("module", ["gridplan.plan", "gridplan.site", "gridplan.compare",
-                                    "gridplan.coverage.siting"])
+                                    "gridplan.coverage.siting", "gridplan.summary"])
 def test_docstring_examples_run(module):
     import importlib
     mod = importlib.import_module(module)

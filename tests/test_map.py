@@ -140,12 +140,12 @@ def test_labels_follow_the_language(plan):
 def test_summary_panel_quotes_the_plan_and_its_staffing(plan, html):
     s = plan.summary
     rows = dict(summary_rows(s, words(plan)))
-    lo, hi = s["staffing"]["community_workers"]
+    lo, hi = s.staffing.community_workers
     assert rows["Community workers (one per 300–400 households)"] == f"{lo:,}–{hi:,}"
     assert rows["Grid workers (one per grid)"] == f"{len(plan.grids):,}"
     assert rows["Households"] == f"{int(plan.grids['households'].sum()):,}"
     assert rows["Households within 500 m (straight)"] == \
-        f"{100 * s['coverage']['straight_share']:.1f}%"
+        f"{100 * s.coverage.straight_share:.1f}%"
     for value in rows.values():                        # the page carries them, JSON-escaped
         assert json.dumps(value)[1:-1] in html
 

@@ -21,7 +21,7 @@ def test_plan_holds_the_household_bounds_on_the_embedded_district(demo_plan):
     assert g["in_range"].all()
     assert g["households"].sum() == demo_plan.city.households == 12_000
     assert demo_plan.communities["in_range"].all()
-    assert demo_plan.summary["grids"]["within_bounds_share"] == 1.0
+    assert demo_plan.summary.grids.within_bounds_share == 1.0
 
 
 def test_homes_get_distances_that_respect_geometry(demo_plan):
@@ -38,9 +38,9 @@ def test_summary_coverage_matches_the_homes(demo_plan):
     s = demo_plan.summary
     h = demo_plan.homes[demo_plan.homes["households"] > 0]
     share = h.loc[h["covered_radius"], "households"].sum() / h["households"].sum()
-    assert s["coverage"]["straight_share"] == pytest.approx(share, abs=1e-4)
-    assert s["coverage"]["walk_share"] <= s["coverage"]["walk_15min_share"]
-    assert s["siting"]["covered_households"] <= s["siting"]["coverable_households"]
+    assert s.coverage.straight_share == pytest.approx(share, abs=1e-4)
+    assert s.coverage.walk_share <= s.coverage.walk_15min_share
+    assert s.siting.covered_households <= s.siting.coverable_households
 
 
 def covered_with_proposed(plan):
@@ -55,23 +55,23 @@ def covered_with_proposed(plan):
 
 
 def test_proposed_stations_close_the_gap(demo_plan):
-    assert covered_with_proposed(demo_plan) == demo_plan.siting["covered_households"]
-    assert demo_plan.siting["covered_households"] == demo_plan.siting["coverable_households"]
+    assert covered_with_proposed(demo_plan) == demo_plan.siting.covered_households
+    assert demo_plan.siting.covered_households == demo_plan.siting.coverable_households
 
 
 def test_knobs_override_the_config(demo_plan):
     p = gp.plan(demo_plan.city, max_households=400)
     assert p.config.max_households == 400
-    assert p.grids["households"].max() <= 400 or p.summary["grids"]["unresolved"]
+    assert p.grids["households"].max() <= 400 or p.summary.grids.unresolved
 
 
 def test_target_coverage_proposes_no_more_than_needed(demo_plan):
     p = gp.plan(demo_plan.city, target_coverage=0.9)
-    full = demo_plan.siting["proposed"]
-    assert 0 < p.siting["proposed"] <= full
-    assert p.summary["coverage"]["straight_share"] < 0.9  # existing stations alone fall short
+    full = demo_plan.siting.proposed
+    assert 0 < p.siting.proposed <= full
+    assert p.summary.coverage.straight_share < 0.9  # existing stations alone fall short
     assert covered_with_proposed(p) >= 0.9 * 12_000
-    assert covered_with_proposed(p) == p.siting["covered_households"]
+    assert covered_with_proposed(p) == p.siting.covered_households
 
 
 def test_unknown_knob_is_an_input_error(demo_plan):

@@ -295,6 +295,7 @@ def _grids_of(p):
 def test_the_same_register_gives_the_same_grids_on_any_machine(seed, monkeypatch):
     # the exact repair is bounded by counts, not by the clock: planned twice, and under a
     # wall-clock cap ten times shorter that does not bind, every home ends in the same grid
+    # exact._solve_block is wrapped: the count of MILP runs is the only sign of the kept proof
     from gridplan.partition import exact
     calls = []
     search = exact.search_block

@@ -56,8 +56,8 @@ def test_set_covering_reaches_every_household_a_candidate_reaches(city):
                    500)
     assert (after == h["covered_after"].to_numpy()).all()
     assert w[after].sum() == pytest.approx(w[reachable].sum())
-    assert s.summary["siting"]["covered_households"] == round(w[after].sum())
-    assert s.summary["share_before"] < s.summary["share_after"]
+    assert s.summary.siting.covered_households == round(w[after].sum())
+    assert s.summary.share_before < s.summary.share_after
     # best first: each station adds no more than the one before it
     added = s.proposed["households_added"].to_numpy()
     assert (np.diff(added) <= 0).all() and added.min() > 0
@@ -91,8 +91,7 @@ def test_add_more_than_needed_proposes_only_what_adds_households(city):
     s = gp.site(city, add_stations=50)
     assert 0 < len(s.proposed) < 50
     assert (s.proposed["households_added"] > 0).all()
-    assert s.summary["siting"]["covered_households"] == s.summary["siting"][
-        "coverable_households"]
+    assert s.summary.siting.covered_households == s.summary.siting.coverable_households
 
 
 def test_walk_metric_counts_households_along_the_streets(city):
@@ -124,10 +123,10 @@ def test_one_station_per_grid_gives_every_grid_a_station_in_reach(city):
 
 def test_target_coverage_stops_at_the_target(city):
     base = gp.site(city)
-    before = base.summary["share_before"]
-    target = round((before + base.summary["share_after"]) / 2, 3)
+    before = base.summary.share_before
+    target = round((before + base.summary.share_after) / 2, 3)
     s = gp.site(city, target_coverage=target)
-    assert s.summary["share_after"] >= target
+    assert s.summary.share_after >= target
     assert 0 < len(s.proposed) <= len(base.proposed)
     w, h = _weights(s.homes), s.homes
     existing = shapely.get_coordinates(city.stations.geometry.values)

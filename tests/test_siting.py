@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from gridplan.coverage import (build_walk_network, coverage_sets, site_from_matrix,
                                site_stations, walk_distances)
+# private: the siting's stages (greedy, windows, local search) pinned one at a time on small
+# matrices, and the HiGHS child made to fail, which site_stations cannot isolate
 from gridplan.coverage import _local, _solve, _windows
 from gridplan.errors import InputError
 

@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gridplan as gp
+# private: the answer is checked against the costed greedy and plain HiGHS on their own, and
+# the whole MILP replaced to reach the windows' budget path
 from gridplan.coverage import _models, _solve
 from gridplan.errors import InputError
 

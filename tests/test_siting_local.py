@@ -13,6 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gridplan as gp
+# private: the local search and the HiGHS model pinned on their own (traps, swaps, warm
+# starts) where site_stations would mix in the other stages
 from gridplan.coverage import _local, _models, _solve
 
 from .test_siting import _fail_highs, _failed_cft

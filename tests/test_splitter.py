@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import sparse
 
 import gridplan as gp
+# _ChunkCheck: the splitter's test of both sides of a cut, checked against a brute force
 from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, chunkable
 
 

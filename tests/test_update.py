@@ -15,9 +15,10 @@ def last_year():
 
 def test_unchanged_city_keeps_every_grid_and_moves_nothing(last_year):
     p = gp.plan(last_year.city, keep=last_year)
-    m = p.summary["grids"]["moved"]
-    assert m["homes"] == 0 and m["households"] == 0
-    assert m["grids_kept"] == len(last_year.grids) and m["grids_new"] == 0
+    m = p.moved
+    assert m == p.summary.grids.moved
+    assert m.homes == 0 and m.households == 0
+    assert m.grids_kept == len(last_year.grids) and m.grids_new == 0
     assert set(p.grids["grid_id"]) == set(last_year.grids["grid_id"])
     assert (p.grids.set_index("grid_id")["community_id"]
             == last_year.grids.set_index("grid_id")["community_id"]).all()
@@ -33,21 +34,21 @@ def test_growth_in_one_grid_is_repaired_locally_with_ids_kept(last_year):
     grown = gp.City(homes=homes, streets=city.streets, water=city.water,
                     stations=city.stations, boundary=city.boundary, source="grown")
     p = gp.plan(grown, keep=last_year)
-    m = p.summary["grids"]["moved"]
+    m = p.moved
     assert p.grids["in_range"].all()
     assert p.grids["households"].sum() == homes["households"].sum()
     # most grids untouched, and far fewer homes moved than a fresh plan would move
-    assert m["grids_kept"] >= len(last_year.grids) - 3
-    assert 0 < m["homes"] < 0.1 * len(homes)
+    assert m.grids_kept >= len(last_year.grids) - 3
+    assert 0 < m.homes < 0.1 * len(homes)
     # the grown grid keeps its id; its extra households go to neighbours with room or to a
     # new grid, never by dropping a grid
-    assert target in set(p.grids["grid_id"]) and m["grids_retired"] == 0
+    assert target in set(p.grids["grid_id"]) and m.grids_retired == 0
     assert len(p.grids) >= len(last_year.grids)
     fresh = gp.plan(grown)
     old = last_year.homes.drop_duplicates("home_index").set_index("home_index")["grid_id"]
     moved_fresh = (fresh.homes.drop_duplicates("home_index").set_index("home_index")["grid_id"]
                    != old).sum()
-    assert m["homes"] < moved_fresh
+    assert m.homes < moved_fresh
 
 
 def test_keep_from_the_command_line(tmp_path, last_year):

@@ -42,7 +42,7 @@ def test_replan_with_a_new_range_equals_a_fresh_plan(city, base):
     _same_frame(again.grids, fresh.grids, ["grid_id", "households", "share_radius",
                                            "share_15min", "station_in_reach"])
     _same_frame(again.homes, fresh.homes, ["grid_id", "dist_m", "walk_m", "covered_15min"])
-    assert again.summary["siting"]["proposed"] == fresh.summary["siting"]["proposed"]
+    assert again.summary.siting.proposed == fresh.summary.siting.proposed
     # the old plan is untouched
     assert base.grids["households"].max() > 400
 
@@ -52,7 +52,7 @@ def test_replan_of_siting_settings_keeps_the_grids_and_distances(base):
     assert again.partition is not base.partition
     assert (again.grids["grid_id"] == base.grids["grid_id"]).all()
     assert again.coverage is base.coverage
-    assert len(again.proposed) <= 2 and again.siting["method"].startswith("maximal covering")
+    assert len(again.proposed) <= 2 and again.siting.method.startswith("maximal covering")
 
 
 def test_replan_with_a_new_radius_measures_again_on_the_same_network(city, base):
@@ -60,7 +60,7 @@ def test_replan_with_a_new_radius_measures_again_on_the_same_network(city, base)
     fresh = gp.plan(city, radius_m=300)
     assert again.coverage.network is base.coverage.network
     _same_frame(again.homes, fresh.homes, ["covered_radius", "covered_radius_walk"])
-    assert again.summary["coverage"]["straight_share"] < base.summary["coverage"]["straight_share"]
+    assert again.summary.coverage.straight_share < base.summary.coverage.straight_share
 
 
 def test_replan_refuses_settings_used_at_load(base):
@@ -81,8 +81,8 @@ def test_with_stations_equals_a_plan_given_those_stations_at_the_start(city, bas
     assert len(more.stations) == len(city.stations) + len(extra)
     assert (more.stations["kind"] == "added").sum() == len(extra)
     # the set-covering stations reach everything a candidate can: nothing is left to propose
-    assert more.summary["coverage"]["straight_share"] > base.summary["coverage"]["straight_share"]
-    assert more.siting["proposed"] == 0
+    assert more.summary.coverage.straight_share > base.summary.coverage.straight_share
+    assert more.siting.proposed == 0
     assert len(base.stations) == len(city.stations)
 
 

@@ -19,6 +19,7 @@ PUBLIC = {
     "Plan": "plan", "PlanConfig": "config", "Siting": "site", "compare": "compare",
     "load": "io", "partition": "partition", "plan": "plan", "propose": "propose",
     "site": "site", "site_from_matrix": "coverage", "synth": "synth",
+    "Summary": "summary",
 }
 #: Public names that are modules themselves.
 MODULES = {"propose"}

@@ -29,28 +29,28 @@ def _config(config_path, **options) -> PlanConfig:
 
 def _report(plan, out: Path) -> None:
     s = plan.summary
-    g, c, cov = s["grids"], s["communities"], s["coverage"]
+    g, c, cov, moved = s.grids, s.communities, s.coverage, s.grids.moved
     lines = [
-        f"{s['households']:,} households in {s['homes']:,} homes",
-        f"{g['count']:,} grids ({g['households_min']}–{g['households_max']} households, "
-        f"{g['within_bounds_share']:.1%} within {g['bounds'][0]}–{g['bounds'][1]}, "
-        f"mean Polsby-Popper {g['polsby_popper_mean']:.2f}) in {c['count']} communities "
-        f"({c['within_bounds_share']:.1%} within {c['bounds'][0]}–{c['bounds'][1]})",
-        f"unresolved: {len(g['unresolved'])} grid notes, {len(c['unresolved'])} community notes",
+        f"{s.households:,} households in {s.homes:,} homes",
+        f"{g.count:,} grids ({g.households_min}–{g.households_max} households, "
+        f"{g.within_bounds_share:.1%} within {g.bounds[0]}–{g.bounds[1]}, "
+        f"mean Polsby-Popper {g.polsby_popper_mean:.2f}) in {c.count} communities "
+        f"({c.within_bounds_share:.1%} within {c.bounds[0]}–{c.bounds[1]})",
+        f"unresolved: {len(g.unresolved)} grid notes, {len(c.unresolved)} community notes",
         *([f"compounds cut by building (--allow-compound-split): "
-           f"{len(g['compounds_cut'])}"] if g.get("compounds_cut") else []),
-        *([f"kept {g['moved']['grids_kept']} grids, {g['moved']['grids_new']} new, "
-           f"{g['moved']['grids_retired']} retired; {g['moved']['homes']} homes "
-           f"({g['moved']['households']} households) moved"] if g.get("moved") else []),
-        f"coverage within {cov['radius_m']:.0f} m: {cov['straight_share']:.1%} straight"
-        + (f", {cov['walk_share']:.1%} walking; within a {cov['walk_15min_m']:.0f} m walk: "
-           f"{cov['walk_15min_share']:.1%}" if cov["walk_share"] is not None else ""),
+           f"{len(g.compounds_cut)}"] if g.compounds_cut else []),
+        *([f"kept {moved.grids_kept} grids, {moved.grids_new} new, "
+           f"{moved.grids_retired} retired; {moved.homes} homes "
+           f"({moved.households} households) moved"] if moved else []),
+        f"coverage within {cov.radius_m:.0f} m: {cov.straight_share:.1%} straight"
+        + (f", {cov.walk_share:.1%} walking; within a {cov.walk_15min_m:.0f} m walk: "
+           f"{cov.walk_15min_share:.1%}" if cov.walk_share is not None else ""),
         *([f"no street within {plan.config.snap_max_m:.0f} m, so no walk: "
-           f"{cov['unsnapped_homes']:,} homes ({cov['unsnapped_households']:,} households), "
-           "layer unsnapped_homes"] if cov.get("unsnapped_homes") else []),
-        f"proposed stations: {s['siting']['proposed']}",
-        *_input_lines(s),
-        *_edit_lines(s.get("edits")),
+           f"{cov.unsnapped_homes:,} homes ({cov.unsnapped_households:,} households), "
+           "layer unsnapped_homes"] if cov.unsnapped_homes else []),
+        f"proposed stations: {s.siting.proposed}",
+        *_input_lines(s.siting, s.crs, s.output_crs, cov.walk_not_measured),
+        *_edit_lines(s.edits),
         f"wrote {out}/plan.gpkg, summary.json, map.html, grids.csv, communities.csv"
         + (", geojson/" if (Path(out) / "geojson").is_dir() else "")
         + (", review.html" if (Path(out) / "review.html").is_file() else ""),
@@ -173,18 +173,18 @@ def _load_inputs(input_path, coords, stations, network, candidates, config, io_k
     return city, cand
 
 
-def _input_lines(s: dict) -> list[str]:
-    """What the plan says about its input: where candidate sites came from, and what
-    coverage could not measure."""
+def _input_lines(siting, crs, output_crs, walk_not_measured=None) -> list[str]:
+    """What a plan or a siting run says about its input: where candidate sites came from
+    (``siting``, a SitingSummary), what coverage could not measure, and the CRS of
+    plan.gpkg when it is not the one computed in."""
     lines = []
-    if s.get("siting", {}).get("candidate_sites") == "homes":
+    if siting.candidate_sites == "homes":
         lines.append("candidate sites: the homes themselves (no streets and no --candidates): "
                      "a proposed station is embedded in a compound")
-    why = s.get("coverage", {}).get("walk_not_measured")
-    if why:
-        lines.append(f"walking distances not measured: {why}")
-    if s.get("output_crs") and s.get("output_crs") != s.get("crs"):
-        lines.append(f"plan.gpkg written in {s['output_crs']}")
+    if walk_not_measured:
+        lines.append(f"walking distances not measured: {walk_not_measured}")
+    if output_crs and output_crs != crs:
+        lines.append(f"plan.gpkg written in {output_crs}")
     return lines
 
 def _basemap_usable(ctx, param, value):
@@ -316,15 +316,15 @@ def site_cmd(input_path, out, stations, network, coords, candidates, config_path
     except InputError as e:
         _fail(e)
     r = s.summary
-    g = r["siting"]
+    g = r.siting
     click.echo("\n".join([
-        f"{r['households']:,} households in {r['homes']:,} homes, {r['stations']} stations",
-        f"proposed {g['proposed']} new stations from {g['candidates']:,} candidates "
-        f"({g['method']}, gap {_pct(g['gap'])}, {g['seconds']:.1f} s)",
-        f"within {g['radius_m']:.0f} m ({g['metric']}): {r['share_before']:.1%} before, "
-        f"{r['share_after']:.1%} after; {g['uncoverable_households']:,} households no "
+        f"{r.households:,} households in {r.homes:,} homes, {r.stations} stations",
+        f"proposed {g.proposed} new stations from {g.candidates:,} candidates "
+        f"({g.method}, gap {_pct(g.gap)}, {g.seconds:.1f} s)",
+        f"within {g.radius_m:.0f} m ({g.metric}): {r.share_before:.1%} before, "
+        f"{r.share_after:.1%} after; {g.uncoverable_households:,} households no "
         f"candidate reaches",
-        *_input_lines(r),
+        *_input_lines(g, r.crs, r.output_crs),
         f"wrote {out}/plan.gpkg, summary.json, proposed_stations.csv"]))
 
 

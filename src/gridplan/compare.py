@@ -8,22 +8,22 @@ import pandas as pd
 
 from .errors import InputError
 
-#: The figures compared, in order: (column, (part, key) of the summary).
+#: The figures compared, in order: (column, its value in a plan's Summary).
 FIGURES = (
-    ("grids", ("grids", "count")),
-    ("grids_in_range", ("grids", "within_bounds_share")),
-    ("range", ("grids", "bounds")),
-    ("communities", ("communities", "count")),
-    ("communities_in_range", ("communities", "within_bounds_share")),
-    ("polsby_popper_mean", ("grids", "polsby_popper_mean")),
-    ("households_cv", ("grids", "households_cv")),
-    ("share_radius", ("coverage", "straight_share")),
-    ("share_radius_walk", ("coverage", "walk_share")),
-    ("share_15min", ("coverage", "walk_15min_share")),
-    ("stations", ("coverage", "stations")),
-    ("new_stations", ("siting", "proposed")),
-    ("grid_workers", ("staffing", "grid_workers")),
-    ("community_workers", ("staffing", "community_workers")),
+    ("grids", lambda s: s.grids.count),
+    ("grids_in_range", lambda s: s.grids.within_bounds_share),
+    ("range", lambda s: s.grids.bounds),
+    ("communities", lambda s: s.communities.count),
+    ("communities_in_range", lambda s: s.communities.within_bounds_share),
+    ("polsby_popper_mean", lambda s: s.grids.polsby_popper_mean),
+    ("households_cv", lambda s: s.grids.households_cv),
+    ("share_radius", lambda s: s.coverage.straight_share),
+    ("share_radius_walk", lambda s: s.coverage.walk_share),
+    ("share_15min", lambda s: s.coverage.walk_15min_share),
+    ("stations", lambda s: s.coverage.stations),
+    ("new_stations", lambda s: s.siting.proposed),
+    ("grid_workers", lambda s: s.staffing.grid_workers),
+    ("community_workers", lambda s: s.staffing.community_workers),
 )
 
 
@@ -95,9 +95,9 @@ def compare(plans: dict) -> Comparison:
             raise InputError(f"{name!r} is a {type(p).__name__}: expected a Plan")
         s = p.summary
         row = {}
-        for col, (part, key) in FIGURES:
-            v = s[part][key]
-            row[col] = "–".join(map(str, v)) if isinstance(v, list) else v
+        for col, figure in FIGURES:
+            v = figure(s)
+            row[col] = "–".join(map(str, v)) if isinstance(v, tuple) else v
         row["seconds"] = round(sum(p.seconds.values()), 3)
         rows[str(name)] = row
     table = pd.DataFrame.from_dict(rows, orient="index")

@@ -17,6 +17,7 @@ from .errors import InputError
 from .partition import Partition, partition
 from .progress import steps
 from .propose import home_points, propose_stations
+from .summary import Moved, SitingSummary, Summary, Unresolved, summarize
 
 
 #: Settings the partition depends on; a re-plan that changes none of them keeps the grids.
@@ -69,13 +70,19 @@ class Plan:
         Homes with no station within the radius (straight line).
     unsnapped : GeoDataFrame
         Homes farther than ``snap_max_m`` from every street (no walk distance).
-    summary : dict
-        The same figures as ``summary.json``.
+    summary : Summary
+        The figures written as ``summary.json`` (``summary.to_json()``).
+    siting : SitingSummary
+        The figures of the siting run (``summary.siting``).
+    unresolved : Unresolved
+        Every rule a grid or community could not keep, with its reason.
+    moved : Moved or None
+        For an annual update (``keep=``): the homes and grids that changed; None otherwise.
     edits : dict or None
         For a plan with a review's edits applied (:meth:`apply_edits`): ``applied`` (moves
         kept), ``refused`` (``[{edit, reason, ...}]``, ``edit`` being the feature's number in
         the file from 1), ``comments`` (attached), ``moves`` (the applied moves),
-        ``homes_moved``, ``households_moved``, ``file``; also ``summary["edits"]``. None
+        ``homes_moved``, ``households_moved``, ``file``; also ``summary.edits``. None
         otherwise.
     """
 
@@ -84,7 +91,7 @@ class Plan:
     partition: Partition
     coverage: Coverage
     proposed: gpd.GeoDataFrame
-    siting: dict
+    siting: SitingSummary
     seconds: dict = field(default_factory=dict)
     candidates: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _isochrones: gpd.GeoDataFrame | None = field(default=None, repr=False)
@@ -150,9 +157,20 @@ class Plan:
         return self._isochrones
 
     @property
-    def summary(self) -> dict:
-        """The plan's figures as a dict: the contents of ``summary.json``."""
-        from .summary import summarize
+    def unresolved(self) -> Unresolved:
+        """Every rule a grid or community could not keep, with its reason and ids."""
+        return Unresolved.from_notes(self.partition.unresolved)
+
+    @property
+    def moved(self) -> Moved | None:
+        """For an annual update (``keep=``): homes and households now in a grid of another
+        id, grid ids kept, new and retired; None for a plan made from scratch."""
+        m = self.partition.moved
+        return None if m is None else Moved(**m)
+
+    @property
+    def summary(self) -> Summary:
+        """The plan's figures, written as ``summary.json`` (``summary.to_json()``)."""
         return summarize(self)
 
     def map(self, **kwargs):
@@ -171,7 +189,7 @@ class Plan:
     def apply_edits(self, path) -> "Plan":
         """This plan with the moves and comments of a review session (``edits.geojson``
         from ``review.html``); moves that break a hard rule are refused and reported in
-        ``summary["edits"]``. See :func:`gridplan.outputs.review.apply_edits`."""
+        ``summary.edits``. See :func:`gridplan.outputs.review.apply_edits`."""
         from .outputs.review import apply_edits
         return apply_edits(self, path)
 
@@ -252,17 +270,17 @@ class Plan:
     def _repr_html_(self) -> str:
         """A notebook cell shows the key figures and the map."""
         s = self.summary
-        g, c, cov = s["grids"], s["communities"], s["coverage"]
-        rows = [("grids", f"{g['count']:,} ({g['within_bounds_share']:.1%} within "
-                          f"{g['bounds'][0]}–{g['bounds'][1]})"),
-                ("communities", f"{c['count']:,} ({c['within_bounds_share']:.1%} within "
-                                f"{c['bounds'][0]}–{c['bounds'][1]})"),
-                ("households", f"{s['households']:,} in {s['homes']:,} homes"),
-                ("compactness", f"mean Polsby-Popper {g['polsby_popper_mean']:.3f}"),
-                (f"within {cov['radius_m']:.0f} m", f"{cov['straight_share']:.1%} straight"
-                 + (f", {cov['walk_share']:.1%} on foot" if cov["walk_share"] is not None
+        g, c, cov = s.grids, s.communities, s.coverage
+        rows = [("grids", f"{g.count:,} ({g.within_bounds_share:.1%} within "
+                          f"{g.bounds[0]}–{g.bounds[1]})"),
+                ("communities", f"{c.count:,} ({c.within_bounds_share:.1%} within "
+                                f"{c.bounds[0]}–{c.bounds[1]})"),
+                ("households", f"{s.households:,} in {s.homes:,} homes"),
+                ("compactness", f"mean Polsby-Popper {g.polsby_popper_mean:.3f}"),
+                (f"within {cov.radius_m:.0f} m", f"{cov.straight_share:.1%} straight"
+                 + (f", {cov.walk_share:.1%} on foot" if cov.walk_share is not None
                     else "")),
-                ("proposed stations", str(s["siting"]["proposed"]))]
+                ("proposed stations", str(s.siting.proposed))]
         table = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
                         for k, v in rows)
         try:
@@ -355,7 +373,7 @@ def plan(city: City, config: PlanConfig | None = None, *, keep=None, candidates=
         3,000–5,000 a community, 500 m, a 15-minute walk at 4 km/h).
     keep : Plan, str, Path or GeoDataFrame, optional
         Last year's plan (a Plan, its plan.gpkg, or its grids): grid and community ids are
-        kept and as few homes as possible move; ``summary["grids"]["moved"]`` says how many.
+        kept and as few homes as possible move; ``plan.moved`` says how many.
     candidates : GeoDataFrame, optional
         Sites where a new station may go (points in the city's CRS, e.g. from
         :func:`gridplan.io.read_points`); by default street intersections and

@@ -14,6 +14,7 @@ import shapely
 from .city import City
 from .config import PlanConfig
 from .errors import InputError
+from .summary import SitingSummary
 
 
 @dataclass
@@ -30,14 +31,14 @@ class Proposal:
         Per row of the homes given: within reach of an existing or proposed station.
     covered_before : ndarray of bool
         Per row of the homes given: within reach of an existing station.
-    summary : dict
+    summary : SitingSummary
         The ``siting`` part of ``summary.json``.
     """
 
     stations: gpd.GeoDataFrame
     covered: np.ndarray
     covered_before: np.ndarray
-    summary: dict
+    summary: SitingSummary
 
 
 def home_points(homes: gpd.GeoDataFrame) -> np.ndarray:
@@ -160,21 +161,21 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     costs = candidate_costs(cand)
     existing = shapely.get_coordinates(city.stations.geometry.values)
     reach_net = net if walk else None
-    info = {"metric": config.siting_metric, "radius_m": config.radius_m,
-            "candidates": int(len(cand)), "add": config.add_stations,
-            "one_station_per_grid": config.one_station_per_grid,
-            "target_coverage": config.target_coverage,
-            "candidate_sites": ("given" if candidates is not None
-                                else "homes" if from_homes else "streets and buildings")}
+    info = dict(metric=config.siting_metric, radius_m=config.radius_m,
+                candidates=int(len(cand)), add=config.add_stations,
+                one_station_per_grid=config.one_station_per_grid,
+                target_coverage=config.target_coverage,
+                candidate_sites=("given" if candidates is not None
+                                 else "homes" if from_homes else "streets and buildings"))
     if not len(cand):
         done = _reached(xy, existing, config.radius_m, reach_net)
         stations = cand.iloc[:0].assign(proposed_rank=[], households_added=[],
                                         households_in_reach=[])
-        return Proposal(stations, done, covered_before=done, summary={
-            **info, "proposed": 0, "covered_households": int(w[done].sum()),
-            "coverable_households": int(w[done].sum()),
-            "uncoverable_households": int(w[~done].sum()), "gap": None,
-            "method": "no candidate sites", "seconds": round(time.perf_counter() - t, 3)})
+        return Proposal(stations, done, covered_before=done, summary=SitingSummary(
+            **info, proposed=0, covered_households=int(w[done].sum()),
+            coverable_households=int(w[done].sum()),
+            uncoverable_households=int(w[~done].sum()), gap=None,
+            method="no candidate sites", seconds=round(time.perf_counter() - t, 3)))
     cxy = shapely.get_coordinates(cand.geometry.values)
     r = cov.site_stations(xy, w, cxy, radius_m=config.radius_m,
                           existing_xy=existing if len(existing) else None,
@@ -202,16 +203,18 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     for k in order:
         covered[sets.indices[sets.indptr[k]:sets.indptr[k + 1]]] = True
     gap = float(r.gap) if r.gap is not None and np.isfinite(r.gap) else None
-    return Proposal(proposed.reset_index(drop=True), covered, covered_before=done, summary={
-        **info, "proposed": int(len(order)), "covered_households": int(round(w[covered].sum())),
-        "coverable_households": int(round(r.coverable_households)),
-        "uncoverable_households": int(round(w[np.asarray(r.uncoverable, int)].sum())),
-        "unreachable_grids": [str(g) for g in r.unreachable_groups],
-        **({} if costs is None else {"cost": float(costs[chosen[order]].sum())}),
-        "gap": gap, "bound": None if not np.isfinite(r.bound) else float(r.bound),
-        "method": ("maximal covering, " if config.add_stations is not None
-                   else "set covering, ") + r.method,
-        "status": r.status, "seconds": round(time.perf_counter() - t, 3)})
+    summary = SitingSummary(
+        **info, proposed=int(len(order)), covered_households=int(round(w[covered].sum())),
+        coverable_households=int(round(r.coverable_households)),
+        uncoverable_households=int(round(w[np.asarray(r.uncoverable, int)].sum())),
+        unreachable_grids=tuple(str(g) for g in r.unreachable_groups),
+        cost=None if costs is None else float(costs[chosen[order]].sum()),
+        gap=gap, bound=None if not np.isfinite(r.bound) else float(r.bound),
+        method=("maximal covering, " if config.add_stations is not None
+                else "set covering, ") + r.method,
+        status=r.status, seconds=round(time.perf_counter() - t, 3))
+    return Proposal(proposed.reset_index(drop=True), covered, covered_before=done,
+                    summary=summary)
 
 
 def _reached(xy, sites, radius_m, net) -> np.ndarray:

@@ -10,8 +10,10 @@ import geopandas as gpd
 
 from .city import City
 from .config import PlanConfig
+from .coverage.measure import household_share, share_figure
 from .errors import InputError
 from .propose import Proposal, propose_stations
+from .summary import SiteSummary, crs_names, versions
 
 
 @dataclass
@@ -28,8 +30,8 @@ class Siting:
         per grid was asked for.
     proposed : GeoDataFrame
         The proposed stations, best first, with the candidates' own columns.
-    summary : dict
-        The contents of ``summary.json``.
+    summary : SiteSummary
+        The figures written as ``summary.json``.
     """
 
     city: City
@@ -50,26 +52,22 @@ class Siting:
         return h[(h["households"] > 0) & ~h["covered_after"]]
 
     @property
-    def summary(self) -> dict:
-        """The figures of the siting run: the contents of ``summary.json``."""
-        from .coverage.measure import household_share, share_figure
-        from .summary import versions
+    def summary(self) -> SiteSummary:
+        """The figures of the siting run: written as ``summary.json``."""
         h = self.homes
         w = h["households"].to_numpy(dtype=float)
-        total = w.sum()
 
         def share(col):
             return share_figure(household_share(w, h[col].to_numpy()))
 
-        from .io.write import output_crs
-        crs = output_crs(self.city, self.config)
-        return {"source": self.city.source, "households": int(total),
-                "crs": self.city.crs.to_string() if self.city.crs else None,
-                "output_crs": None if crs is None else crs.to_string(),
-                "homes": int(len(h)), "stations": int(len(self.city.stations)),
-                "share_before": share("covered_before"), "share_after": share("covered_after"),
-                "siting": self.proposal.summary, "config": self.config.to_dict(),
-                "versions": versions(), "seconds": self.seconds}
+        crs, out_crs = crs_names(self.city, self.config)
+        return SiteSummary(source=self.city.source, households=int(w.sum()), crs=crs,
+                           output_crs=out_crs, homes=int(len(h)),
+                           stations=int(len(self.city.stations)),
+                           share_before=share("covered_before"),
+                           share_after=share("covered_after"), siting=self.proposal.summary,
+                           config=self.config.to_dict(), versions=versions(),
+                           seconds=self.seconds)
 
     def save(self, out, *, force: bool = False, inputs=()) -> None:
         """Write ``plan.gpkg`` (proposed_stations, stations, homes, uncovered_homes) and
@@ -83,15 +81,15 @@ class Siting:
             write_gpkg({"proposed_stations": self.proposed, "stations": self.city.stations,
                         "homes": self.homes, "uncovered_homes": self.uncovered},
                        tmp / "plan.gpkg", self.city.crs, crs)
-            write_json(self.summary, tmp / "summary.json")
+            write_json(self.summary.to_json(), tmp / "summary.json")
             table(self.proposed, area=False, crs=crs).to_csv(
                 tmp / "proposed_stations.csv", index=False, encoding=CSV_ENCODING)
 
     def __repr__(self) -> str:
         s = self.proposal.summary
-        return (f"Siting({s['proposed']} proposed station{'s' * (s['proposed'] != 1)}, "
-                f"{s['covered_households']:,} of {s['coverable_households']:,} coverable "
-                f"households reached, {s['method']})")
+        return (f"Siting({s.proposed} proposed station{'s' * (s.proposed != 1)}, "
+                f"{s.covered_households:,} of {s.coverable_households:,} coverable "
+                f"households reached, {s.method})")
 
 
 def site(city: City, config: PlanConfig | None = None, *, candidates=None, network=None,
@@ -124,7 +122,7 @@ def site(city: City, config: PlanConfig | None = None, *, candidates=None, netwo
     >>> import gridplan as gp
     >>> city = gp.synth(households=6_000, seed=1)
     >>> s = gp.site(city, add_stations=2, radius_m=300)
-    >>> len(s.proposed), s.summary["share_after"]
+    >>> len(s.proposed), s.summary.share_after
     (1, 1.0)
     """
     config = (config or PlanConfig()).replace(**knobs) if knobs else (config or PlanConfig())

@@ -1,18 +1,592 @@
-"""summary.json's figures of a plan, as a plain dict."""
+"""A plan's results as types, and summary.json written from them and read back into them."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
+import types
+import typing
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
 from .coverage.measure import household_share, share_figure
-from .io.write import output_crs
+from .errors import InputError
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
 
+#: Field metadata: the key is left out of summary.json when the value is None (as it was
+#: written before these types: a key that only some plans have).
+OMIT_NONE = {"omit_none": True}
+#: Field metadata of a siting figure only a solved model has: left out when no model ran.
+SOLVED = {"solved": True}
+
+
+# --- the one place a result becomes JSON, and JSON a result ---------------------------------
+
+def to_json(result) -> dict:
+    """A result (any type of this module) as the plain dict summary.json holds, its keys in
+    the order of the fields.
+
+    Parameters
+    ----------
+    result : Summary, SiteSummary, SitingSummary, Unresolved, Moved, Note, ...
+
+    Returns
+    -------
+    dict
+        Lists for tuples, dicts for nested results; other values as they are (the JSON
+        encoder, :func:`gridplan.io.write.write_json`, turns NumPy numbers into JSON).
+    """
+    return _plain(result)
+
+
+def _plain(value):
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        solved = getattr(value, "status", "") is not None
+        out = {}
+        for f in dataclasses.fields(value):
+            v = getattr(value, f.name)
+            if (v is None and f.metadata.get("omit_none")) or (
+                    f.metadata.get("solved") and not solved):
+                continue
+            out[f.name] = _plain(v)
+        return out
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def from_json(cls, data: dict):
+    """A result of type ``cls`` from the plain dict summary.json holds (the inverse of
+    :func:`to_json`); keys it does not know are ignored, keys it lacks take the field's
+    default, and a key without a default that is missing is an InputError naming it.
+
+    Parameters
+    ----------
+    cls : type
+        One of this module's result types.
+    data : dict
+
+    Returns
+    -------
+    cls
+
+    Raises
+    ------
+    InputError
+        For a key the type needs that ``data`` lacks.
+    """
+    hints = _hints(cls)
+    kw = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            kw[f.name] = _typed(hints[f.name], data[f.name])
+        elif f.default is dataclasses.MISSING:
+            raise InputError(f"no {f.name!r} in {cls.__name__}: expected a summary.json "
+                             "written by this version of gridplan")
+    return cls(**kw)
+
+
+@functools.lru_cache(maxsize=None)
+def _hints(cls) -> dict:
+    return typing.get_type_hints(cls)
+
+
+def _typed(hint, value):
+    """``value`` read from JSON as the type ``hint`` says: nested results, tuples for lists."""
+    if value is None:
+        return None
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _typed(inner[0], value) if len(inner) == 1 else value
+    if dataclasses.is_dataclass(hint):
+        return from_json(hint, value)
+    if typing.get_origin(hint) is tuple:
+        item = args[0] if args else typing.Any
+        if len(args) == 1 or (len(args) == 2 and args[1] is Ellipsis):
+            return tuple(_typed(item, v) for v in value)
+        return tuple(_typed(a, v) for a, v in zip(args, value))
+    return value
+
+
+# --- the types ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Note:
+    """One rule a grid or community could not keep (or, for a cut compound, kept only by
+    permission): what happened, to which ids, with how many households.
+
+    Attributes
+    ----------
+    reason : str
+        In gridplan's words, for the planner.
+    ids : tuple of str
+        The grid or community ids concerned.
+    households : int
+    """
+
+    reason: str
+    ids: tuple[str, ...]
+    households: int
+
+
+@dataclass(frozen=True)
+class Unresolved:
+    """Every rule the partition could not keep, never hidden: ``grids.unresolved`` and
+    ``communities.unresolved`` in summary.json, the dashed outlines on the map.
+
+    Attributes
+    ----------
+    grids, communities : tuple of Note
+    """
+
+    grids: tuple[Note, ...] = ()
+    communities: tuple[Note, ...] = ()
+
+    @classmethod
+    def from_notes(cls, notes: dict) -> "Unresolved":
+        """From the partition's ``{"grids": [...], "communities": [...]}`` of note dicts."""
+        return from_json(cls, notes)
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What an annual update (``keep=``) changed against last year's grids.
+
+    Attributes
+    ----------
+    homes, households : int
+        Homes (and their households) now in a grid of another id.
+    grids_kept, grids_new, grids_retired : int
+        Grid ids kept, new ids, and last year's ids no longer used.
+    """
+
+    homes: int
+    households: int
+    grids_kept: int
+    grids_new: int
+    grids_retired: int
+
+
+@dataclass(frozen=True)
+class SitingSummary:
+    """The figures of one siting run (``siting`` in summary.json), of a plan or of
+    :func:`gridplan.site`.
+
+    Attributes
+    ----------
+    metric : {'straight', 'walk'}
+    radius_m : float
+    candidates : int
+        Candidate sites considered.
+    add : int or None
+        ``add_stations``: None for the fewest that reach every coverable household.
+    one_station_per_grid : bool
+    target_coverage : float or None
+    candidate_sites : {'given', 'homes', 'streets and buildings'}
+    proposed : int
+        New stations proposed.
+    covered_households, coverable_households, uncoverable_households : int
+        Reached by an existing or proposed station; reachable by some candidate or station;
+        reachable by none.
+    unreachable_grids : tuple of str or None
+        With ``one_station_per_grid``: grids no candidate reaches. None when no model ran
+        (no candidate sites).
+    cost : float or None
+        The proposed stations' total cost, when candidates have a ``cost``.
+    gap : float or None
+        The solver's relative optimality gap; None when unknown.
+    bound : float or None
+        The solver's bound; None when unknown.
+    method : str
+    status : str or None
+        The solver's status; None when no model ran (no candidate sites): then
+        ``unreachable_grids``, ``bound`` and ``status`` are not in summary.json.
+    seconds : float
+    """
+
+    metric: str
+    radius_m: float
+    candidates: int
+    add: int | None
+    one_station_per_grid: bool
+    target_coverage: float | None
+    candidate_sites: str
+    proposed: int
+    covered_households: int
+    coverable_households: int
+    uncoverable_households: int
+    unreachable_grids: tuple[str, ...] | None = field(default=None, metadata=SOLVED)
+    cost: float | None = field(default=None, metadata=OMIT_NONE)
+    gap: float | None = None
+    bound: float | None = field(default=None, metadata=SOLVED)
+    method: str = ""
+    status: str | None = field(default=None, metadata=SOLVED)
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class GridFigures:
+    """The grids of a plan (``grids`` in summary.json).
+
+    Attributes
+    ----------
+    count : int
+    households_min, households_max : int
+    households_mean : float
+    households_cv : float
+        Coefficient of variation of households per grid.
+    within_bounds_share : float
+        Share of grids within ``bounds``.
+    bounds : tuple of int
+        ``(min_households, max_households)``.
+    polsby_popper_mean : float
+    grids_crossing : dict of str to int
+        Per kind of line (arterial, ..., water): grids whose boundary crosses one.
+    unresolved : tuple of Note
+    compounds_cut : tuple of dict
+        Compounds cut by building (``--allow-compound-split``): compound, households,
+        grids, by.
+    moved : Moved or None
+        For an annual update (``keep=``); None otherwise.
+    method : str
+    """
+
+    count: int
+    households_min: int
+    households_max: int
+    households_mean: float
+    households_cv: float
+    within_bounds_share: float
+    bounds: tuple[int, int]
+    polsby_popper_mean: float
+    grids_crossing: dict
+    unresolved: tuple[Note, ...]
+    compounds_cut: tuple[dict, ...]
+    moved: Moved | None
+    method: str
+
+
+@dataclass(frozen=True)
+class SpecialGridFigures:
+    """Groups of non-residential buildings with their own grid worker.
+
+    Attributes
+    ----------
+    count : int
+    units : int
+        Buildings in them.
+    """
+
+    count: int
+    units: int
+
+
+@dataclass(frozen=True)
+class CommunityFigures:
+    """The communities of a plan (``communities`` in summary.json).
+
+    Attributes
+    ----------
+    count, households_min, households_max : int
+    within_bounds_share : float
+    bounds : tuple of int
+        ``(community_min, community_max)``.
+    unresolved : tuple of Note
+    """
+
+    count: int
+    households_min: int
+    households_max: int
+    within_bounds_share: float
+    bounds: tuple[int, int]
+    unresolved: tuple[Note, ...]
+
+
+@dataclass(frozen=True)
+class CoverageFigures:
+    """How well stations reach the households (``coverage`` in summary.json). A share is
+    household-weighted; None when there is nothing to weigh or no walk was measured.
+
+    Attributes
+    ----------
+    stations : int
+    radius_m : float
+    straight_share, walk_share : float or None
+        Within ``radius_m`` in a straight line, on foot.
+    walk_not_measured : str or None
+        Why there are no walks ('no stations', 'no streets', 'no home near a street').
+    walk_15min_m : float
+        The walk circle in metres.
+    walk_15min_share : float or None
+    grids_without_station_in_reach : int
+    uncovered_households : int
+        Beyond ``radius_m`` in a straight line.
+    unsnapped_homes, unsnapped_households : int or None
+        Farther than ``snap_max_m`` from every street; None without streets.
+    method : str
+    """
+
+    stations: int
+    radius_m: float
+    straight_share: float | None
+    walk_share: float | None
+    walk_not_measured: str | None
+    walk_15min_m: float
+    walk_15min_share: float | None
+    grids_without_station_in_reach: int
+    uncovered_households: int
+    unsnapped_homes: int | None
+    unsnapped_households: int | None
+    method: str
+
+
+@dataclass(frozen=True)
+class Staffing:
+    """Workers the plan needs.
+
+    Attributes
+    ----------
+    grid_workers : int
+        One per grid.
+    community_workers : tuple of int
+        The range, one per 400 to one per 300 households.
+    """
+
+    grid_workers: int
+    community_workers: tuple[int, int]
+
+
+@dataclass(frozen=True)
+class InputFigures:
+    """What reading the input changed.
+
+    Attributes
+    ----------
+    repaired_geometries : int
+    households_estimated : int
+        Homes whose households were estimated from footprint and levels.
+    """
+
+    repaired_geometries: int
+    households_estimated: int
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The figures of a plan: :attr:`gridplan.Plan.summary`, written as ``summary.json``
+    (:meth:`to_json`) and read back from it (:meth:`from_json`).
+
+    Attributes
+    ----------
+    source : str
+    crs, output_crs : str or None
+        The CRS the plan was computed in; the CRS of plan.gpkg.
+    households, homes, homes_split_into_parts : int
+    grids : GridFigures
+    special_grids : SpecialGridFigures
+    communities : CommunityFigures
+    coverage : CoverageFigures
+    siting : SitingSummary
+    staffing : Staffing
+    input : InputFigures
+    config : dict
+        Every setting (:meth:`gridplan.PlanConfig.to_dict`).
+    versions : dict
+        gridplan and the libraries behind the figures.
+    seconds : dict
+        Per stage.
+    edits : dict or None
+        For a plan with a review's edits applied: what they came to
+        (:attr:`gridplan.Plan.edits`); not in summary.json otherwise.
+
+    Examples
+    --------
+    >>> import gridplan as gp
+    >>> s = gp.plan(gp.synth(households=6_000, seed=1)).summary
+    >>> s.grids.count == s.staffing.grid_workers, s.to_json()["grids"]["count"] == s.grids.count
+    (True, True)
+    """
+
+    source: str | None
+    crs: str | None
+    output_crs: str | None
+    households: int
+    homes: int
+    homes_split_into_parts: int
+    grids: GridFigures
+    special_grids: SpecialGridFigures
+    communities: CommunityFigures
+    coverage: CoverageFigures
+    siting: SitingSummary
+    staffing: Staffing
+    input: InputFigures
+    config: dict
+    versions: dict
+    seconds: dict
+    edits: dict | None = field(default=None, metadata=OMIT_NONE)
+
+    def to_json(self) -> dict:
+        """The contents of summary.json (see :func:`to_json`)."""
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Summary":
+        """A Summary from the contents of a summary.json (see :func:`from_json`)."""
+        return from_json(cls, data)
+
+
+@dataclass(frozen=True)
+class SiteSummary:
+    """The figures of :func:`gridplan.site`: :attr:`gridplan.Siting.summary`, written as
+    its ``summary.json``.
+
+    Attributes
+    ----------
+    source : str
+    households : int
+    crs, output_crs : str or None
+    homes, stations : int
+    share_before, share_after : float or None
+        Households within reach of an existing station; of an existing or proposed one.
+    siting : SitingSummary
+    config, versions, seconds : dict
+    """
+
+    source: str | None
+    households: int
+    crs: str | None
+    output_crs: str | None
+    homes: int
+    stations: int
+    share_before: float | None
+    share_after: float | None
+    siting: SitingSummary
+    config: dict
+    versions: dict
+    seconds: dict
+
+    def to_json(self) -> dict:
+        """The contents of summary.json (see :func:`to_json`)."""
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "SiteSummary":
+        """A SiteSummary from the contents of a summary.json (see :func:`from_json`)."""
+        return from_json(cls, data)
+
+
+@dataclass(frozen=True)
+class HouseholdsCheck:
+    """Every household of a batch read, planned and merged exactly once.
+
+    Attributes
+    ----------
+    input, planned, merged : int
+        Households read from the complete regions' inputs, in their plans, in the merged
+        homes layer.
+    ok : bool
+        All three equal.
+    """
+
+    input: int
+    planned: int
+    merged: int
+    ok: bool
+
+
+@dataclass(frozen=True)
+class BatchTotals:
+    """The figures of a whole batch, from its merged layers (``totals`` in its summary.json).
+    A share is None when there is nothing to weigh.
+
+    Attributes
+    ----------
+    regions, complete, failed : int
+    households, homes, grids, communities : int
+        Of the complete regions.
+    grids_within_bounds_share, communities_within_bounds_share : float or None
+    straight_share : float or None
+    walk_share, walk_15min_share : float or None
+        Over the regions where walks were measured.
+    walk_households : int
+        Households of those regions.
+    uncovered_households, proposed_stations : int
+    households_check : HouseholdsCheck
+    """
+
+    regions: int
+    complete: int
+    failed: int
+    households: int
+    homes: int
+    grids: int
+    grids_within_bounds_share: float | None
+    communities: int
+    communities_within_bounds_share: float | None
+    straight_share: float | None
+    walk_share: float | None
+    walk_15min_share: float | None
+    walk_households: int
+    uncovered_households: int
+    proposed_stations: int
+    households_check: HouseholdsCheck
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """What a batch did: :attr:`gridplan.batch.BatchResult.summary`, written as the batch's
+    ``summary.json``.
+
+    Attributes
+    ----------
+    totals : BatchTotals
+    failed : tuple of dict
+        ``name``, ``input`` and ``error`` of each region that did not complete.
+    regions : tuple of dict
+        One record per region, as its completion marker holds it (name, status, figures or
+        error, ``reused``).
+    merged_layers : dict
+        Rows per layer of the merged plan.gpkg.
+    config : dict
+    coords : str
+    config_hash, scheduler : str
+    tasks_done_seconds : float
+        From the start until every region was done, the merge aside.
+    region_seconds : float
+        The regions planned in this run, summed.
+    versions : dict
+    """
+
+    totals: BatchTotals
+    failed: tuple[dict, ...]
+    regions: tuple[dict, ...]
+    merged_layers: dict
+    config: dict
+    coords: str
+    config_hash: str
+    scheduler: str
+    tasks_done_seconds: float
+    region_seconds: float
+    versions: dict
+
+    def to_json(self) -> dict:
+        """The contents of summary.json (see :func:`to_json`)."""
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "BatchSummary":
+        """A BatchSummary from the contents of a batch's summary.json (see :func:`from_json`)."""
+        return from_json(cls, data)
+
+
+# --- a plan's figures ----------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=1)
 def _installed() -> tuple:
@@ -31,12 +605,29 @@ def versions() -> dict:
     return dict(_installed())
 
 
+def crs_names(city, config) -> tuple[str | None, str | None]:
+    """The name of the CRS a plan is computed in, and of the CRS its plan.gpkg is written in."""
+    from .io.write import output_crs       # the writers' libraries load when a plan is saved
+    out = output_crs(city, config)
+    return (city.crs.to_string() if city.crs else None,
+            None if out is None else out.to_string())
+
+
 def _share(mask, weight) -> float | None:
     return share_figure(household_share(weight, mask))
 
 
-def summarize(plan) -> dict:
-    """The figures of a plan as a plain dict (the contents of ``summary.json``)."""
+def summarize(plan) -> Summary:
+    """The figures of a plan (the contents of ``summary.json``, through :meth:`Summary.to_json`).
+
+    Parameters
+    ----------
+    plan : Plan
+
+    Returns
+    -------
+    Summary
+    """
     from .partition.quality import size_cv
     cfg = plan.config
     g, c, h = plan.grids, plan.communities, plan.homes
@@ -45,83 +636,70 @@ def summarize(plan) -> dict:
     has_walk = bool(np.isfinite(res["walk_m"]).any()) if len(res) else False
     cross = {col.replace("crosses_", ""): int((g[col] > 0).sum())
              for col in g.columns if col.startswith("crosses_")}
-    out = {
-        "source": plan.city.source,
-        "crs": plan.city.crs.to_string() if plan.city.crs else None,
-        "output_crs": _output_crs_name(plan),
-        "households": int(h["households"].sum()),
-        "homes": int(h["home_index"].nunique()),
-        "homes_split_into_parts": int((h["part"] > 0).groupby(h["home_index"]).any().sum()),
-        "grids": {
-            "count": int(len(g)),
-            "households_min": int(g["households"].min()),
-            "households_max": int(g["households"].max()),
-            "households_mean": round(float(g["households"].mean()), 1),
-            "households_cv": round(size_cv(g["households"]), 4),
-            "within_bounds_share": round(float(g["in_range"].mean()), 4),
-            "bounds": [cfg.min_households, cfg.max_households],
-            "polsby_popper_mean": round(float(g["polsby_popper"].mean()), 4),
-            "grids_crossing": cross,
-            "unresolved": plan.partition.unresolved["grids"],
-            "compounds_cut": plan.partition.compound_cuts,
-            "moved": plan.partition.moved,
-            "method": plan.partition.method,
-        },
-        "special_grids": {"count": int(len(plan.special_grids)),
-                          "units": int(plan.special_grids["units"].sum())
-                          if len(plan.special_grids) else 0},
-        "communities": {
-            "count": int(len(c)),
-            "households_min": int(c["households"].min()),
-            "households_max": int(c["households"].max()),
-            "within_bounds_share": round(float(c["in_range"].mean()), 4),
-            "bounds": [cfg.community_min, cfg.community_max],
-            "unresolved": plan.partition.unresolved["communities"],
-        },
-        "coverage": {
-            "stations": int(len(plan.stations)),
-            "radius_m": cfg.radius_m,
-            "straight_share": _share(res["covered_radius"], w),
-            "walk_share": _share(res["covered_radius_walk"], w) if has_walk else None,
+    unresolved = plan.unresolved
+    crs, out_crs = crs_names(plan.city, cfg)
+    unsnapped = (None, None)
+    if plan.coverage.access_m is not None:      # None without streets
+        u = plan.unsnapped
+        unsnapped = (int(u["home_index"].nunique()), int(u["households"].sum()))
+    total = h["households"].sum()
+    return Summary(
+        source=plan.city.source,
+        crs=crs,
+        output_crs=out_crs,
+        households=int(total),
+        homes=int(h["home_index"].nunique()),
+        homes_split_into_parts=int((h["part"] > 0).groupby(h["home_index"]).any().sum()),
+        grids=GridFigures(
+            count=int(len(g)),
+            households_min=int(g["households"].min()),
+            households_max=int(g["households"].max()),
+            households_mean=round(float(g["households"].mean()), 1),
+            households_cv=round(size_cv(g["households"]), 4),
+            within_bounds_share=round(float(g["in_range"].mean()), 4),
+            bounds=(cfg.min_households, cfg.max_households),
+            polsby_popper_mean=round(float(g["polsby_popper"].mean()), 4),
+            grids_crossing=cross,
+            unresolved=unresolved.grids,
+            compounds_cut=tuple(plan.partition.compound_cuts),
+            moved=plan.moved,
+            method=plan.partition.method),
+        special_grids=SpecialGridFigures(
+            count=int(len(plan.special_grids)),
+            units=int(plan.special_grids["units"].sum()) if len(plan.special_grids) else 0),
+        communities=CommunityFigures(
+            count=int(len(c)),
+            households_min=int(c["households"].min()),
+            households_max=int(c["households"].max()),
+            within_bounds_share=round(float(c["in_range"].mean()), 4),
+            bounds=(cfg.community_min, cfg.community_max),
+            unresolved=unresolved.communities),
+        coverage=CoverageFigures(
+            stations=int(len(plan.stations)),
+            radius_m=cfg.radius_m,
+            straight_share=_share(res["covered_radius"], w),
+            walk_share=_share(res["covered_radius_walk"], w) if has_walk else None,
             # why walks are missing: the map and the command say which input was lacking
-            "walk_not_measured": None if has_walk else (
+            walk_not_measured=None if has_walk else (
                 "no stations" if not len(plan.stations) else
                 "no streets" if plan.coverage.network is None else "no home near a street"),
-            "walk_15min_m": round(cfg.walk_m, 1),
-            "walk_15min_share": _share(res["covered_15min"], w) if has_walk else None,
-            "grids_without_station_in_reach": int((~g["station_in_reach"]).sum()),
-            "uncovered_households": int(w[~res["covered_radius"]].sum()),
-            **_unsnapped(plan),
-            "method": plan.coverage.method,
-        },
-        "siting": plan.siting,
-        "staffing": {
-            "grid_workers": int(len(g)),
-            "community_workers": [int(np.ceil(h["households"].sum() / 400)),
-                                  int(np.ceil(h["households"].sum() / 300))],
-        },
-        "input": {"repaired_geometries": int(plan.city.repaired_geometries),
-                  "households_estimated": int((plan.city.homes["households_source"]
-                                               == "estimated").sum())},
-        "config": plan.config.to_dict(),
-        "versions": versions(),
-        "seconds": plan.seconds,
-    }
-    if plan.edits is not None:      # a plan with a review's edits applied says what they were
-        out["edits"] = plan.edits
-    return out
-
-
-def _output_crs_name(plan) -> str | None:
-    crs = output_crs(plan.city, plan.config)
-    return None if crs is None else crs.to_string()
-
-
-def _unsnapped(plan) -> dict:
-    """Homes farther than ``snap_max_m`` from every street (no walk distance); None when
-    there are no streets."""
-    if plan.coverage.access_m is None:
-        return {"unsnapped_homes": None, "unsnapped_households": None}
-    u = plan.unsnapped
-    return {"unsnapped_homes": int(u["home_index"].nunique()),
-            "unsnapped_households": int(u["households"].sum())}
+            walk_15min_m=round(cfg.walk_m, 1),
+            walk_15min_share=_share(res["covered_15min"], w) if has_walk else None,
+            grids_without_station_in_reach=int((~g["station_in_reach"]).sum()),
+            uncovered_households=int(w[~res["covered_radius"]].sum()),
+            unsnapped_homes=unsnapped[0],
+            unsnapped_households=unsnapped[1],
+            method=plan.coverage.method),
+        siting=plan.siting,
+        staffing=Staffing(grid_workers=int(len(g)),
+                          community_workers=(int(np.ceil(total / 400)),
+                                             int(np.ceil(total / 300)))),
+        input=InputFigures(
+            repaired_geometries=int(plan.city.repaired_geometries),
+            households_estimated=int((plan.city.homes["households_source"]
+                                      == "estimated").sum())),
+        config=cfg.to_dict(),
+        versions=versions(),
+        seconds=plan.seconds,
+        edits=plan.edits,       # a plan with a review's edits applied says what they were
+    )

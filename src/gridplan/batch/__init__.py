@@ -2,7 +2,7 @@
 
 >>> from gridplan.batch import run_batch
 >>> result = run_batch(["a.gpkg", "b.gpkg"], "out/", workers=2)   # doctest: +SKIP
->>> result.summary["totals"]["households"], result.failed         # doctest: +SKIP
+>>> result.summary.totals.households, result.failed               # doctest: +SKIP
 
 Modules: ``regions`` (which regions, and reading one), ``manifest`` (what is done, atomic
 writes), ``task`` (one region on a worker), ``runner`` (the Dask fan-out), ``merge`` (one

@@ -10,7 +10,7 @@ import pyogrio
 
 from ..coverage.measure import household_share, share_figure
 from ..io.write import atomic_file, plain_columns, write_json
-from ..summary import versions
+from ..summary import BatchSummary, BatchTotals, HouseholdsCheck, versions
 from .manifest import REGIONS
 
 #: Layers merged from every region, with the id columns that get the region's name in front.
@@ -77,7 +77,7 @@ def _share(hh: pd.Series, mask: pd.Series) -> float | None:
     return share_figure(household_share(hh, mask.astype(bool)))
 
 
-def batch_totals(results: list[dict], homes, grids, communities) -> dict:
+def batch_totals(results: list[dict], homes, grids, communities) -> BatchTotals:
     """Figures of the whole batch from the merged layers; checks that every household read
     is planned and merged exactly once."""
     done = [r for r in results if r["status"] == "complete"]
@@ -88,38 +88,36 @@ def batch_totals(results: list[dict], homes, grids, communities) -> dict:
     households_input = int(sum(r["households_input"] for r in done))
     households_planned = int(sum(r["households"] for r in done))
     households_merged = int(homes["households"].sum()) if len(homes) else 0
-    return {
-        "regions": len(results),
-        "complete": len(done),
-        "failed": len(results) - len(done),
-        "households": households_merged,
-        "homes": int(sum(r["homes"] for r in done)),
-        "grids": int(len(grids)),
-        "grids_within_bounds_share": round(float(grids["in_range"].astype(bool).mean()), 4)
+    return BatchTotals(
+        regions=len(results),
+        complete=len(done),
+        failed=len(results) - len(done),
+        households=households_merged,
+        homes=int(sum(r["homes"] for r in done)),
+        grids=int(len(grids)),
+        grids_within_bounds_share=round(float(grids["in_range"].astype(bool).mean()), 4)
         if len(grids) else None,
-        "communities": int(len(communities)),
-        "communities_within_bounds_share":
+        communities=int(len(communities)),
+        communities_within_bounds_share=(
             round(float(communities["in_range"].astype(bool).mean()), 4)
-            if len(communities) else None,
-        "straight_share": _share(hh, res["covered_radius"]) if len(res) else None,
-        "walk_share": _share(walk["households"].astype(float), walk["covered_radius_walk"])
+            if len(communities) else None),
+        straight_share=_share(hh, res["covered_radius"]) if len(res) else None,
+        walk_share=_share(walk["households"].astype(float), walk["covered_radius_walk"])
         if len(walk) else None,
-        "walk_15min_share": _share(walk["households"].astype(float), walk["covered_15min"])
+        walk_15min_share=_share(walk["households"].astype(float), walk["covered_15min"])
         if len(walk) else None,
-        "walk_households": int(walk["households"].sum()) if len(walk) else 0,
-        "uncovered_households": int(sum(r["uncovered_households"] for r in done)),
-        "proposed_stations": int(sum(r["proposed_stations"] for r in done)),
-        "households_check": {
-            "input": households_input, "planned": households_planned,
-            "merged": households_merged,
-            "ok": households_input == households_planned == households_merged,
-        },
-    }
+        walk_households=int(walk["households"].sum()) if len(walk) else 0,
+        uncovered_households=int(sum(r["uncovered_households"] for r in done)),
+        proposed_stations=int(sum(r["proposed_stations"] for r in done)),
+        households_check=HouseholdsCheck(
+            input=households_input, planned=households_planned, merged=households_merged,
+            ok=households_input == households_planned == households_merged),
+    )
 
 
-def merge_batch(out: Path, results: list[dict], extra: dict) -> dict:
+def merge_batch(out: Path, results: list[dict], extra: dict) -> BatchSummary:
     """Write ``out/plan.gpkg`` (complete regions only) and ``out/summary.json``, each through a
-    temporary name. Returns the summary.
+    temporary name. Returns the summary (a BatchSummary).
 
     Parameters
     ----------
@@ -128,7 +126,8 @@ def merge_batch(out: Path, results: list[dict], extra: dict) -> dict:
     results : list of dict
         One per region, in order, as :func:`gridplan.batch.task.plan_region` returns them.
     extra : dict
-        More keys for the summary (config, seconds, workers).
+        The rest of the summary: config, coords, config_hash, scheduler,
+        tasks_done_seconds, region_seconds.
     """
     out = Path(out)
     names = [r["name"] for r in results if r["status"] == "complete"]
@@ -141,14 +140,14 @@ def merge_batch(out: Path, results: list[dict], extra: dict) -> dict:
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in
                               ("households", "in_range", "covered_radius", "region")})
         rows, homes, grids, communities = {}, empty, empty, empty
-    summary = {
-        "totals": batch_totals(results, homes, grids, communities),
-        "failed": [{"name": r["name"], "input": r["input"], "error": r["error"]}
-                   for r in results if r["status"] != "complete"],
-        "regions": results,
-        "merged_layers": rows,
+    summary = BatchSummary(
+        totals=batch_totals(results, homes, grids, communities),
+        failed=tuple({"name": r["name"], "input": r["input"], "error": r["error"]}
+                     for r in results if r["status"] != "complete"),
+        regions=tuple(results),
+        merged_layers=rows,
         **extra,
-        "versions": versions(),
-    }
-    write_json(summary, out / "summary.json", atomic=True)
+        versions=versions(),
+    )
+    write_json(summary.to_json(), out / "summary.json", atomic=True)
     return summary

@@ -17,6 +17,7 @@ from ..config import PlanConfig
 from ..errors import InputError
 from ..outputs.folder import BATCH_NAMES, check_out, prepare_batch_folder
 from ..progress import on_terminal
+from ..summary import BatchSummary, to_json
 from .manifest import (REGIONS, Manifest, clean_batch_folder, clean_regions_folder, is_current,
                        read_marker, settings_hash)
 from .merge import merge_batch
@@ -44,13 +45,13 @@ class BatchResult:
     out : Path
     regions : list of dict
         One per region in input order: name, status, figures or error, ``reused``.
-    summary : dict
-        The contents of ``summary.json``.
+    summary : BatchSummary
+        The figures written as ``summary.json``.
     """
 
     out: Path
     regions: list
-    summary: dict
+    summary: BatchSummary
 
     @property
     def failed(self) -> list[dict]:
@@ -60,24 +61,24 @@ class BatchResult:
     @property
     def ok(self) -> bool:
         """Every region complete and every household read, planned and merged once."""
-        return not self.failed and self.summary["totals"]["households_check"]["ok"]
+        return not self.failed and self.summary.totals.households_check.ok
 
     def lines(self) -> list[str]:
         """A short report for the terminal."""
-        t = self.summary["totals"]
+        t = self.summary.totals
         reused = sum(1 for r in self.regions if r.get("reused"))
-        share = (f", {t['grids_within_bounds_share']:.1%} within bounds"
-                 if t["grids_within_bounds_share"] is not None else "")
-        cov = (f"; coverage within the radius {t['straight_share']:.1%}"
-               if t["straight_share"] is not None else "")
-        check = t["households_check"]
+        share = (f", {t.grids_within_bounds_share:.1%} within bounds"
+                 if t.grids_within_bounds_share is not None else "")
+        cov = (f"; coverage within the radius {t.straight_share:.1%}"
+               if t.straight_share is not None else "")
+        check = t.households_check
         return [
-            f"{t['complete']} of {t['regions']} regions complete ({reused} reused, "
-            f"{t['complete'] - reused} planned), {t['failed']} failed",
-            f"{t['households']:,} households in {t['grids']:,} grids{share}, "
-            f"{t['communities']:,} communities{cov}",
-            *([] if check["ok"] else [f"households do not add up: {check}"]),
-            f"wrote {self.out}/" + ("plan.gpkg, " if t["complete"] else "")
+            f"{t.complete} of {t.regions} regions complete ({reused} reused, "
+            f"{t.complete - reused} planned), {t.failed} failed",
+            f"{t.households:,} households in {t.grids:,} grids{share}, "
+            f"{t.communities:,} communities{cov}",
+            *([] if check.ok else [f"households do not add up: {to_json(check)}"]),
+            f"wrote {self.out}/" + ("plan.gpkg, " if t.complete else "")
             + "summary.json, manifest.json, regions/",
         ]
 

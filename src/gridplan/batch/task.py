@@ -15,6 +15,7 @@ from pathlib import Path
 from ..config import PlanConfig
 from ..errors import InputError
 from ..io.write import write_json
+from ..summary import Summary
 from .manifest import MARKER, REGIONS, publish_folder
 from .regions import Region, load_region
 
@@ -36,22 +37,23 @@ class _NotATerminal(io.TextIOBase):
         return False
 
 
-def region_figures(summary: dict) -> dict:
-    """The figures of one region's ``summary.json`` that a batch summary lists."""
-    g, c, cov = summary["grids"], summary["communities"], summary["coverage"]
+def region_figures(summary: Summary) -> dict:
+    """The figures of one region's summary that a batch summary lists (and its completion
+    marker records)."""
+    g, c, cov = summary.grids, summary.communities, summary.coverage
     return {
-        "households": summary["households"],
-        "homes": summary["homes"],
-        "grids": g["count"],
-        "grids_within_bounds_share": g["within_bounds_share"],
-        "grids_unresolved": len(g["unresolved"]),
-        "communities": c["count"],
-        "communities_within_bounds_share": c["within_bounds_share"],
-        "straight_share": cov["straight_share"],
-        "walk_share": cov["walk_share"],
-        "walk_15min_share": cov["walk_15min_share"],
-        "uncovered_households": cov["uncovered_households"],
-        "proposed_stations": summary["siting"].get("proposed", 0) if summary["siting"] else 0,
+        "households": summary.households,
+        "homes": summary.homes,
+        "grids": g.count,
+        "grids_within_bounds_share": g.within_bounds_share,
+        "grids_unresolved": len(g.unresolved),
+        "communities": c.count,
+        "communities_within_bounds_share": c.within_bounds_share,
+        "straight_share": cov.straight_share,
+        "walk_share": cov.walk_share,
+        "walk_15min_share": cov.walk_15min_share,
+        "uncovered_households": cov.uncovered_households,
+        "proposed_stations": summary.siting.proposed,
     }
 
 
@@ -106,8 +108,8 @@ def _plan_and_publish(region: Region, regions_dir: Path, stage: Path, config: Pl
     households_input = city.households
     p = plan(city, config)
     summary = p.summary
-    if summary["households"] != households_input:
-        raise RuntimeError(f"planned {summary['households']} households of "
+    if summary.households != households_input:
+        raise RuntimeError(f"planned {summary.households} households of "
                            f"{households_input} read: households lost or doubled")
     p.save(stage)
     result = {**base, "status": "complete", "error": None,

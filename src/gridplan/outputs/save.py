@@ -32,7 +32,7 @@ def write_plan(plan, out, *, map_options: dict | None = None, tables: bool = Fal
     from .map import plan_map        # folium: loaded when a map is written
     with atomic_folder(out, force=force, inputs=inputs) as tmp:
         write_layers(plan, tmp / "plan.gpkg")
-        write_json(plan.summary, tmp / "summary.json")
+        write_json(plan.summary.to_json(), tmp / "summary.json")
         plan_map(plan, **(map_options or {})).save(str(tmp / "map.html"))
         if tables:
             write_tables(plan, tmp)

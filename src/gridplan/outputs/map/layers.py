@@ -82,9 +82,9 @@ def feature_collection(gdf: gpd.GeoDataFrame, precision: int = PRECISION) -> dic
 
 def _flagged_grids(plan) -> dict[str, list[str]]:
     notes: dict[str, list[str]] = {}
-    for note in plan.partition.unresolved.get("grids", []):
-        for gid in note.get("ids", []):
-            notes.setdefault(str(gid), []).append(note["reason"])
+    for note in plan.unresolved.grids:
+        for gid in note.ids:
+            notes.setdefault(str(gid), []).append(note.reason)
     return notes
 
 
@@ -133,9 +133,9 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
     clo, chi = cfg.community_min, cfg.community_max
     ch = c["households"].to_numpy()
     cnotes: dict[str, list[str]] = {}
-    for note in plan.partition.unresolved.get("communities", []):
-        for cid in note.get("ids", []):
-            cnotes.setdefault(str(cid), []).append(note["reason"])
+    for note in plan.unresolved.communities:
+        for cid in note.ids:
+            cnotes.setdefault(str(cid), []).append(note.reason)
     comm = pd.DataFrame({
         "community_id": c["community_id"].astype(str),
         "households": ch.astype(int),

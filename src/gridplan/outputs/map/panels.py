@@ -18,33 +18,33 @@ def _pct(v) -> str | None:
     return None if v is None else f"{100 * v:.1f}%"
 
 
-def summary_rows(summary: dict, words: dict) -> list[tuple[str, str]]:
-    """(label, value) rows of the summary panel, from ``plan.summary``."""
-    g, c, cov = summary["grids"], summary["communities"], summary["coverage"]
-    staff = summary["staffing"]
-    lo_w, hi_w = staff["community_workers"]
-    none = words["s_not_measured_no_stations" if cov.get("walk_not_measured") == "no stations"
+def summary_rows(summary, words: dict) -> list[tuple[str, str]]:
+    """(label, value) rows of the summary panel, from ``plan.summary`` (a Summary)."""
+    g, c, cov = summary.grids, summary.communities, summary.coverage
+    staff = summary.staffing
+    lo_w, hi_w = staff.community_workers
+    none = words["s_not_measured_no_stations" if cov.walk_not_measured == "no stations"
                  else "s_not_measured"]
     return [
-        (words["s_households"], f"{summary['households']:,}"),
-        (words["s_homes"], f"{summary['homes']:,}"),
-        (words["s_grids"], f"{g['count']:,}"),
-        (words["s_grids_in_range"], _pct(g["within_bounds_share"])),
-        (words["s_communities"], f"{c['count']:,}"),
-        (words["s_communities_in_range"], _pct(c["within_bounds_share"])),
-        (words["s_unresolved"], f"{len(g['unresolved'])} / {len(c['unresolved'])}"),
-        (words["s_stations"], f"{cov['stations']:,}"),
-        (words["s_cover_straight"], _pct(cov["straight_share"]) or none),
-        (words["s_cover_walk"], _pct(cov["walk_share"]) or none),
-        (words["s_cover_15"], _pct(cov["walk_15min_share"]) or none),
-        (words["s_uncovered"], f"{cov['uncovered_households']:,}"),
-        (words["s_proposed"], f"{summary['siting']['proposed']:,}"),
-        (words["s_staff_grid"], f"{staff['grid_workers']:,}"),
+        (words["s_households"], f"{summary.households:,}"),
+        (words["s_homes"], f"{summary.homes:,}"),
+        (words["s_grids"], f"{g.count:,}"),
+        (words["s_grids_in_range"], _pct(g.within_bounds_share)),
+        (words["s_communities"], f"{c.count:,}"),
+        (words["s_communities_in_range"], _pct(c.within_bounds_share)),
+        (words["s_unresolved"], f"{len(g.unresolved)} / {len(c.unresolved)}"),
+        (words["s_stations"], f"{cov.stations:,}"),
+        (words["s_cover_straight"], _pct(cov.straight_share) or none),
+        (words["s_cover_walk"], _pct(cov.walk_share) or none),
+        (words["s_cover_15"], _pct(cov.walk_15min_share) or none),
+        (words["s_uncovered"], f"{cov.uncovered_households:,}"),
+        (words["s_proposed"], f"{summary.siting.proposed:,}"),
+        (words["s_staff_grid"], f"{staff.grid_workers:,}"),
         (words["s_staff_community"], f"{lo_w:,}–{hi_w:,}" if lo_w != hi_w else f"{lo_w:,}"),
     ]
 
 
-def summary_html(summary: dict, words: dict, notes: list[str]) -> str:
+def summary_html(summary, words: dict, notes: list[str]) -> str:
     """The summary panel: the plan's figures and notes about the basemaps."""
     rows = "".join(f"<tr><th>{escape(k)}</th><td>{escape(str(v))}</td></tr>"
                    for k, v in summary_rows(summary, words))
