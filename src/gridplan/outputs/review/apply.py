@@ -38,7 +38,7 @@ def apply_edits(plan, source):
     Returns
     -------
     Plan
-        A new plan; ``plan`` is unchanged. Its ``edits`` (also ``summary["edits"]``) say
+        A new plan; ``plan`` is unchanged. Its ``edits`` (also ``summary.edits``) say
         what was applied and what was refused, and why.
 
     Raises
