@@ -13,7 +13,7 @@ from gridplan.config import PlanConfig
 CRS = "EPSG:32650"
 
 
-def small_city(xy, households, *, compound=None, kind=None, streets=(), water=(),
+def small_city(xy, households, *, compound=None, kind=None, streets=(), barriers=(),
                stations=(), box=None, entrances=None, config=None):
     """A city from bare coordinates (metres, UTM 50N) and household counts."""
     xy = np.asarray(xy, dtype=float)
@@ -27,8 +27,8 @@ def small_city(xy, households, *, compound=None, kind=None, streets=(), water=()
     homes = gpd.GeoDataFrame(data, geometry=shapely.points(xy), crs=CRS)
     st = (gpd.GeoDataFrame({"rank": [r for r, _ in streets]},
                            geometry=[g for _, g in streets], crs=CRS) if streets else None)
-    wa = gpd.GeoDataFrame({"kind": ["water"] * len(water)}, geometry=list(water), crs=CRS) \
-        if water else None
+    wa = gpd.GeoDataFrame({"kind": ["water"] * len(barriers)}, geometry=list(barriers), crs=CRS) \
+        if barriers else None
     sta = gpd.GeoDataFrame({"kind": ["station"] * len(stations)},
                            geometry=shapely.points(np.asarray(stations)), crs=CRS) \
         if len(stations) else None

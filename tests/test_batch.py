@@ -73,7 +73,7 @@ def _two_regions(tmp_path, split_city):
     homes = city.homes.copy()
     homes["region"] = np.where(homes.geometry.centroid.x < mid, "west", "east")
     path = tmp_path / "two.gpkg"
-    City(homes=homes, streets=city.streets, water=city.water, stations=city.stations,
+    City(homes=homes, streets=city.streets, barriers=city.barriers, stations=city.stations,
          boundary=city.boundary).to_gpkg(path)
     return path, homes
 

@@ -89,11 +89,11 @@ def test_geopackage_with_all_five_layers_loads_into_one_utm_crs(tmp_path):
     assert city.homes.loc[2, "households"] > 0  # estimated from footprint and 6 levels
     assert city.households == 120 + 80 + 200 + 0 + 96 + city.homes.loc[2, "households"]
     assert list(city.streets["rank"]) == ["arterial", "local", "path"]
-    assert list(city.water["kind"]) == ["water"]
+    assert list(city.barriers["kind"]) == ["water"]
     assert (city.stations.geom_type == "Point").all()
     assert list(city.stations["name"]) == ["社区服务中心", "网格驿站"]
     assert city.boundary.area == pytest.approx(7 * 5 * 100 * 100, rel=0.1)
-    assert city.homes.crs == city.streets.crs == city.water.crs == city.stations.crs
+    assert city.homes.crs == city.streets.crs == city.barriers.crs == city.stations.crs
 
 
 def test_geopackage_in_metres_loads_without_a_datum_shift(tmp_path):

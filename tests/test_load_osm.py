@@ -71,7 +71,7 @@ def test_helsinki_streets_have_all_four_ranks(helsinki_city):
 
 def test_helsinki_rail_and_water_are_barriers_and_offices_of_government_are_stations(
         helsinki_city):
-    assert {"rail", "water"} <= set(helsinki_city.water["kind"])
+    assert {"rail", "water"} <= set(helsinki_city.barriers["kind"])
     stations = helsinki_city.stations
     assert len(stations) >= 10
     assert (stations.geom_type == "Point").all()
@@ -232,7 +232,7 @@ def test_hand_made_xml_loads_into_a_city(neighbourhood):
     # 55 m x 47 m x 18 floors / 90 m2 per household, roughly 520
     assert 400 < by_id["way/101"] < 650
     assert by_id["way/102"] == 0
-    assert len(city.streets) == 2 and len(city.water) == 4 and len(city.stations) == 2
+    assert len(city.streets) == 2 and len(city.barriers) == 4 and len(city.stations) == 2
 
 
 def test_station_tags_come_from_the_config(neighbourhood):

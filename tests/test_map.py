@@ -212,7 +212,7 @@ def test_ground_layers_carry_streets_by_rank_water_and_every_building(plan):
     city = plan.city
     assert set(g["streets"]["rank"]) == set(city.streets["rank"])
     assert len(g["streets"]["xy"]) >= len(city.streets)
-    assert len(g["water"]["xy"]) >= len(city.water) and set(g["water"]["kind"]) == {"water"}
+    assert len(g["water"]["xy"]) >= len(city.barriers) and set(g["water"]["kind"]) == {"water"}
     b = g["buildings"]
     assert len(b["xy"]) == plan.homes["home_index"].nunique() == len(set(b["home"]))
     assert sum(b["households"]) == plan.homes["households"].sum()

@@ -113,7 +113,7 @@ def test_streets_water_and_buildings_are_drawn_offline(visit, plan):
                      : null]; }))""")
     assert widths["arterial"][0] > widths["local"][0]
     assert widths["path"] is None or widths["path"][1]
-    assert page.locator("path.gp-water").count() >= len(city.water)
+    assert page.locator("path.gp-water").count() >= len(city.barriers)
     # buildings are drawn from street zoom only (made when the map first gets there)
     page.evaluate("window.gridplanReview.map.setZoom(17, {animate: false})")
     homes = plan.homes.drop_duplicates("home_index")

@@ -94,7 +94,7 @@ def test_island_across_the_river_is_joined_and_reported():
     xy = np.vstack([west, [[560, 200]]])
     hh = np.r_[np.full(20, 100), 120]
     river = shapely.box(470, -100, 520, 500)
-    city = small_city(xy, hh, water=[river], box=shapely.box(-50, -50, 620, 450))
+    city = small_city(xy, hh, barriers=[river], box=shapely.box(-50, -50, 620, 450))
     p = partition(city, CFG)
     check_invariants(city, p)
     island_grid = p.homes.loc[p.homes["home_index"] == 20, "grid_id"].iloc[0]

@@ -431,7 +431,7 @@ def test_review_page_draws_the_maps_streets_and_buildings(visit, plan, moves, gr
     page = visit.page
     page.evaluate("gridplanEdit.map.setZoom(17, {animate: false})")
     assert page.locator("path.gp-street").count() > 0
-    assert page.locator("path.gp-water").count() >= len(plan.city.water)
+    assert page.locator("path.gp-water").count() >= len(plan.city.barriers)
     assert page.locator("path.gp-building").count() == plan.homes["home_index"].nunique()
     # a building takes the colour of its grid on the page, and follows it when it moves
     fills = page.evaluate("""() => {

@@ -80,7 +80,7 @@ def test_a_block_without_homes_joins_a_neighbouring_cell():
     xy = np.array([[100, 100], [200, 200], [450, 100], [100, 450]], dtype=float)
     box = shapely.box(0, 0, 600, 600)
     city = small_city(xy, [100, 100, 100, 100], streets=streets, box=box)
-    blocks = street_blocks(city.streets, city.water, city.boundary)
+    blocks = street_blocks(city.streets, city.barriers, city.boundary)
     assert len(blocks) == 4
     p = partition(city, CFG)
     cells = p.cells.geometry.values
@@ -110,7 +110,7 @@ def test_blocks_tile_the_area_and_ignore_lines_outside_it():
                ("local", shapely.LineString([(0, 150), (600, 150)]))]   # local: not a block edge
     city = small_city([[100, 100], [500, 100]], [100, 100], streets=streets,
                       box=shapely.box(0, 0, 600, 400))
-    blocks = street_blocks(city.streets, city.water, city.boundary)
+    blocks = street_blocks(city.streets, city.barriers, city.boundary)
     assert len(blocks) == 2
     assert shapely.area(blocks).sum() == pytest.approx(city.boundary.area)
 

@@ -55,7 +55,7 @@ def vertical_lines(streets, rank=None):
 
 def test_same_seed_gives_the_identical_city():
     a, b = synth(20_000, 7), synth(20_000, 7)
-    for layer in ("homes", "streets", "water", "stations"):
+    for layer in ("homes", "streets", "barriers", "stations"):
         assert_geodataframe_equal(getattr(a, layer), getattr(b, layer))
     assert a.boundary.equals_exact(b.boundary, 0.0)
 
@@ -172,7 +172,7 @@ def test_footprints_never_overlap_nor_cross_a_street_or_the_river(seed):
     a, b = tree.query(homes, predicate="intersects")
     assert (a == b).all(), "two footprints overlap"
     assert len(tree.query(city.streets.geometry.values, predicate="intersects")[0]) == 0
-    assert len(tree.query(city.water.geometry.values, predicate="intersects")[0]) == 0
+    assert len(tree.query(city.barriers.geometry.values, predicate="intersects")[0]) == 0
     assert shapely.covered_by(homes, city.boundary).all()
     assert shapely.covered_by(city.stations.geometry.values, city.boundary).all()
 
@@ -219,7 +219,7 @@ def test_streets_meet_at_shared_coordinates():
 
 def test_a_river_40_to_80_m_wide_crosses_the_district():
     city = district()
-    river = city.water[city.water["kind"] == "water"].union_all()
+    river = city.barriers[city.barriers["kind"] == "water"].union_all()
     x0, _, x1, _ = city.boundary.bounds
     rx0, _, rx1, _ = river.bounds
     assert rx0 - x0 < 1.0 and x1 - rx1 < 1.0, "from the west edge to the east edge"
@@ -230,7 +230,7 @@ def test_a_river_40_to_80_m_wide_crosses_the_district():
 
 def test_the_river_has_few_bridges():
     city = district()
-    river = city.water.union_all()
+    river = city.barriers.union_all()
     streets = city.streets
     crossing = streets[streets.intersects(river)]
     bridges = vertical_lines(crossing)
@@ -242,7 +242,7 @@ def test_layers_are_in_a_projected_metric_crs_near_jinan():
     city = district()
     assert city.crs.is_projected and city.crs.axis_info[0].unit_name == "metre"
     assert city.crs.to_epsg() == 32650
-    for layer in (city.homes, city.streets, city.water, city.stations):
+    for layer in (city.homes, city.streets, city.barriers, city.stations):
         assert layer.crs == city.crs
     lon, lat = gpd.GeoSeries([city.boundary.centroid], crs=city.crs).to_crs(4326).iloc[0].coords[0]
     assert 116.8 < lon < 117.2 and 36.4 < lat < 36.8
@@ -267,7 +267,7 @@ def test_round_trips_through_a_geopackage_and_load(tmp_path):
     city.to_gpkg(path)
     back = load(path)
     assert back.households == city.households
-    assert len(back.streets) == len(city.streets) and len(back.water) == len(city.water)
+    assert len(back.streets) == len(city.streets) and len(back.barriers) == len(city.barriers)
     assert len(back.stations) == len(city.stations)
     assert back.crs.to_epsg() == 32650
     assert set(back.homes["kind"]) == set(city.homes["kind"])

@@ -31,7 +31,7 @@ def test_growth_in_one_grid_is_repaired_locally_with_ids_kept(last_year):
     target = last_year.homes.loc[last_year.homes["households"] > 0, "grid_id"].iloc[0]
     idx = last_year.homes.loc[last_year.homes["grid_id"] == target, "home_index"].unique()
     homes.loc[idx, "households"] = (homes.loc[idx, "households"] * 1.6).round().astype(int)
-    grown = gp.City(homes=homes, streets=city.streets, water=city.water,
+    grown = gp.City(homes=homes, streets=city.streets, barriers=city.barriers,
                     stations=city.stations, boundary=city.boundary, source="grown")
     p = gp.plan(grown, keep=last_year)
     m = p.moved

@@ -1,4 +1,4 @@
-"""City: the input bundle (homes, streets, water, stations, boundary) in one metric CRS."""
+"""City: the input bundle (homes, streets, barriers, stations, boundary) in one metric CRS."""
 
 from __future__ import annotations
 
@@ -37,8 +37,9 @@ class City:
         and ``households_source`` ('given' or 'estimated'); input columns kept.
     streets : GeoDataFrame
         LineStrings with ``rank`` in arterial / secondary / local / path.
-    water : GeoDataFrame
-        Hard barriers (rivers, lakes, rail, motorways) with ``kind``.
+    barriers : GeoDataFrame
+        Hard barriers (rivers, lakes, rail, motorways) with ``kind``: the input's ``water``
+        layer.
     stations : GeoDataFrame
         Existing service stations (Points) with ``kind``.
     boundary : shapely Polygon
@@ -51,7 +52,7 @@ class City:
 
     homes: gpd.GeoDataFrame
     streets: gpd.GeoDataFrame
-    water: gpd.GeoDataFrame
+    barriers: gpd.GeoDataFrame
     stations: gpd.GeoDataFrame
     boundary: shapely.Geometry
     source: str = ""
@@ -70,12 +71,12 @@ class City:
 
     def __repr__(self) -> str:
         return (f"City({self.source!r}: {len(self.homes):,} homes, {self.households:,} households, "
-                f"{len(self.streets):,} streets, {len(self.water):,} barriers, "
+                f"{len(self.streets):,} streets, {len(self.barriers):,} barriers, "
                 f"{len(self.stations):,} stations, crs={self.crs.to_string() if self.crs else None})")
 
     def to_gpkg(self, path) -> None:
-        """Write the layers homes, streets, water, stations, boundary to a GeoPackage."""
-        layers = {"homes": self.homes, "streets": self.streets, "water": self.water,
+        """Write the layers homes, streets, water (the barriers), stations, boundary to a GeoPackage."""
+        layers = {"homes": self.homes, "streets": self.streets, "water": self.barriers,
                   "stations": self.stations,
                   "boundary": gpd.GeoDataFrame({"name": ["boundary"]}, geometry=[self.boundary],
                                                crs=self.crs)}
@@ -172,7 +173,7 @@ def _check_caps(v: np.ndarray, shown, where: dict, config: PlanConfig,
 
 
 def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
-              water: gpd.GeoDataFrame | None = None, stations: gpd.GeoDataFrame | None = None,
+              barriers: gpd.GeoDataFrame | None = None, stations: gpd.GeoDataFrame | None = None,
               boundary=None, *, config: PlanConfig | None = None, source: str = "",
               file: str | None = None, layers: dict | None = None) -> City:
     """Validate the input layers, fill in households, and project everything to one metric CRS.
@@ -182,7 +183,8 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
     homes : GeoDataFrame
         Buildings or address points. ``households`` is required for points; for polygons a
         missing column or missing values are estimated from footprint and levels.
-    streets, water, stations : GeoDataFrame, optional
+    streets, barriers, stations : GeoDataFrame, optional
+        ``barriers``: rivers, lakes, rail and motorways (the input's ``water`` layer).
     boundary : shapely geometry or GeoDataFrame, optional
         The study area; by default the homes' convex hull buffered by 100 m.
     config : PlanConfig, optional
@@ -274,9 +276,9 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
         raise InputError(f"street rank {streets['rank'].iloc[i]!r}: expected one of "
                          + ", ".join(RANKS), file=file, layer=layers.get("streets"),
                          column="rank", row=i + 1)
-    water = layer(water, "water", kind="object")
-    if "kind" not in water.columns:
-        water["kind"] = "water"
+    barriers = layer(barriers, "water", kind="object")
+    if "kind" not in barriers.columns:
+        barriers["kind"] = "water"
     stations = layer(stations, "stations", kind="object")
     if len(stations):
         stations["geometry"] = stations.geometry.representative_point()
@@ -302,6 +304,6 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
                              layer=layers.get("boundary"))
         if outside.any():
             boundary = shapely.union(boundary, homes.geometry[outside].union_all().buffer(20.0))
-    return City(homes=homes, streets=streets, water=water, stations=stations,
+    return City(homes=homes, streets=streets, barriers=barriers, stations=stations,
                 boundary=boundary, source=source or (file or ""), repaired_geometries=repaired,
                 meta={"input_crs": input_crs})

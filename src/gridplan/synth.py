@@ -208,8 +208,8 @@ def synth(households: int = 60_000, seed: int = 0, *, config: PlanConfig | None 
             break
         except _Exhausted:  # the laid-out area was too small: lay out more, same seed
             half_m *= 1.5
-    homes, streets, water, stations, boundary, blocks = district.layers(config.radius_m)
-    city = make_city(homes, streets, water, stations, boundary, config=config,
+    homes, streets, barriers, stations, boundary, blocks = district.layers(config.radius_m)
+    city = make_city(homes, streets, barriers, stations, boundary, config=config,
                      source=f"synth(households={households}, seed={seed}"
                             + ("" if compounds == "beike" else f", compounds={compounds!r}") + ")")
     city.meta["blocks"] = blocks.to_crs(city.crs)

@@ -94,7 +94,7 @@ def voronoi_cells(x: np.ndarray, y: np.ndarray, area, fallback: bool = True) -> 
     return cells
 
 
-def street_blocks(streets: gpd.GeoDataFrame, water: gpd.GeoDataFrame, area) -> np.ndarray:
+def street_blocks(streets: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame, area) -> np.ndarray:
     """The blocks the streets of BLOCK_RANKS, water, rail and the area's edge enclose.
 
     As momepy's ``enclosures`` does it: the lines are noded by one union and polygonized
@@ -103,8 +103,8 @@ def street_blocks(streets: gpd.GeoDataFrame, water: gpd.GeoDataFrame, area) -> n
     lines = [shapely.boundary(np.atleast_1d(area))]
     if len(streets):
         lines.append(streets.geometry.values[streets["rank"].isin(BLOCK_RANKS).to_numpy()])
-    if len(water):
-        w = np.asarray(water.geometry.values)
+    if len(barriers):
+        w = np.asarray(barriers.geometry.values)
         poly = shapely.get_type_id(w) >= 3          # polygons bound blocks by their edge
         lines.append(np.where(poly, shapely.boundary(w), w))
     geoms = np.concatenate([np.asarray(g, dtype=object) for g in lines])
@@ -299,15 +299,16 @@ def _shared_lengths(cells: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarr
     return shared
 
 
-def barrier_lines(streets: gpd.GeoDataFrame, water: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """Streets and water as one layer with a ``class`` column (hard barriers are 'water')."""
+def barrier_lines(streets: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Streets and barriers as one layer with a ``class`` column (barriers are of class 'water',
+    the name summary.json's crossings and ``crosses_water`` keep)."""
     parts = []
     if len(streets):
         parts.append(gpd.GeoDataFrame({"class": streets["rank"].to_numpy()},
                                       geometry=streets.geometry.values, crs=streets.crs))
-    if len(water):
-        parts.append(gpd.GeoDataFrame({"class": "water"}, index=range(len(water)),
-                                      geometry=water.geometry.values, crs=water.crs))
+    if len(barriers):
+        parts.append(gpd.GeoDataFrame({"class": "water"}, index=range(len(barriers)),
+                                      geometry=barriers.geometry.values, crs=barriers.crs))
     if not parts:
         return gpd.GeoDataFrame({"class": []}, geometry=[])
     out = gpd.GeoDataFrame(np.concatenate([p["class"].to_numpy() for p in parts]),

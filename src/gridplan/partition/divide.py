@@ -496,8 +496,8 @@ def _cells(city: City, x: np.ndarray, y: np.ndarray, cache: dict, name: str,
         return hit[1]
     points = len(city.streets) and (city.homes.geom_type == "Point").all()
     cells = tessellate(x, y, city.boundary,
-                       street_blocks(city.streets, city.water, city.boundary) if points else None)
-    graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.water))
+                       street_blocks(city.streets, city.barriers, city.boundary) if points else None)
+    graph = cell_graph(cells, x, y, barrier_lines(city.streets, city.barriers))
     out = (cells, graph) if n is None else (cells, graph, cells[:n], subgraph(graph, n))
     cache[name] = (key, out)
     return out

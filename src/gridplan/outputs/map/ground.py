@@ -135,7 +135,7 @@ def ground_data(plan, *, simplify_m: float = GROUND_SIMPLIFY_M,
     xy, rank = _lines(_display(st, simplify_m), st["rank"].astype(str).to_numpy(), precision) \
         if len(st) else ([], [])
     out["streets"] = {"rank": rank, "xy": xy}
-    wa = city.water
+    wa = city.barriers
     if len(wa):
         kinds = wa["kind"].astype(str).to_numpy()
         area = shapely.get_dimensions(wa.geometry.values.to_numpy()) == 2

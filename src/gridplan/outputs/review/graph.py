@@ -124,7 +124,7 @@ def review_graph(plan) -> ReviewGraph:
         raise ValueError("the plan's cells do not match its generator points")
     geoms = cells.geometry.values
     graph = cell_graph(np.asarray(geoms), x, y,
-                       barrier_lines(plan.city.streets, plan.city.water))
+                       barrier_lines(plan.city.streets, plan.city.barriers))
 
     ra, rb = cell_row[graph.a], cell_row[graph.b]
     inner = ra == rb
