@@ -145,6 +145,30 @@ def test_gridplans_own_folder_is_replaced_whole_and_a_note_added_to_it_stops_tha
     assert (out / "notes.txt").read_text() == "keep me"
 
 
+def test_every_file_of_a_plan_is_on_disk_before_the_folder_is_swapped_in(tmp_path, monkeypatch):
+    # GDAL writes plan.gpkg with SQLite's syncs off: the folder's swap must sync each file first
+    synced, real_fsync, real_rename = [], os.fsync, os.rename
+    swapped = []
+
+    def fsync(fd):
+        synced.append(Path(os.readlink(f"/proc/self/fd/{fd}")).name)
+        return real_fsync(fd)
+
+    def rename(a, b):
+        swapped.append(set(synced))
+        return real_rename(a, b)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    out = tmp_path / "out"
+    r = invoke("plan", small_csv(tmp_path), "--out", out, "--geojson")
+    assert r.exit_code == 0, r.stderr
+    written = {p.name for p in out.iterdir()}
+    assert {"plan.gpkg", "summary.json", "map.html", "geojson"} <= written
+    assert swapped and written <= swapped[0]
+    assert {p.name for p in (out / "geojson").iterdir()} <= swapped[0]
+
+
 def test_an_empty_folder_is_written_into_and_kept(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()

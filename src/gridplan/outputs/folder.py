@@ -279,10 +279,12 @@ def atomic_folder(out, *, force: bool = False, inputs=()):
     try:
         yield stage
         names = {p.name for p in stage.iterdir()} - {MARKER}
+        if mode != "beside":
+            write_marker(stage, names)
+        _sync_tree(stage)
         if mode == "beside":
             _commit_beside(stage, out, names, inputs)
         else:
-            write_marker(stage, names)
             _commit_whole(stage, out, force, inputs)
     except OSError as e:
         shutil.rmtree(stage, ignore_errors=True)
@@ -293,6 +295,20 @@ def atomic_folder(out, *, force: bool = False, inputs=()):
     except BaseException:
         shutil.rmtree(stage, ignore_errors=True)
         raise
+
+
+def _sync_tree(folder: Path) -> None:
+    """Every file under ``folder``, and the folders, on disk before the swap: the writers
+    need not sync (GDAL writes plan.gpkg with SQLite's syncs off), and a power cut after the
+    rename still finds whole files."""
+    for path in sorted(folder.rglob("*"), reverse=True) + [folder]:
+        if path.is_symlink():
+            continue
+        fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if path.is_dir() else 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def _commit_whole(stage: Path, out: Path, force: bool, inputs) -> None:
