@@ -125,7 +125,10 @@ def split_apart(adj: sparse.csr_matrix, pools: list, weight: np.ndarray, xy: np.
 def _one_link_per_grid(new, ra, rb, parts, sums, out, lo) -> np.ndarray:
     """Of the links ``new`` marks, one per grid ``out`` (both directions): to the neighbouring
     grid with the most households when it has too few, the fewest when too many."""
-    grid = np.empty(int(max(ra.max(), rb.max())) + 1, dtype=np.int64)
+    # sized by every unit: a unit with no link in the pool still belongs to a grid
+    n = max(int(max(ra.max(), rb.max())), max((int(p.max()) for p in parts if len(p)),
+                                              default=-1)) + 1
+    grid = np.empty(n, dtype=np.int64)
     for i, p in enumerate(parts):
         grid[p] = i
     is_out = np.zeros(len(parts), dtype=bool)
