@@ -20,6 +20,7 @@ from .barriers import join_where_needed, links_across, links_within, split_apart
 from .cells import (CellGraph, barrier_lines, cell_graph, separate_duplicates, street_blocks,
                     subgraph, tessellate, unit_adjacency)
 from .exact import Loose
+from .columns import COMMUNITY_ID, GRID_ID
 from .frames import count_distinct, dissolve_cells, grid_shapes, grid_tables
 from .special import special_grids, special_points, special_rows, through_special
 from .units import building_counts, split_parts, unit_ids
@@ -231,8 +232,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                  "grids_kept": int(np.isin(grid_id, keep["grid_id"].astype(str)).sum()),
                  "grids_new": int((~np.isin(grid_id, keep["grid_id"].astype(str))).sum()),
                  "grids_retired": int((~np.isin(keep["grid_id"].astype(str), grid_id)).sum())}
-    grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
-    communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
+    grids = grids.sort_values(GRID_ID, kind="stable").reset_index(drop=True)
+    communities = communities.sort_values(COMMUNITY_ID, kind="stable").reset_index(drop=True)
     seconds["geometry"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
     return Partition(homes=homes, grids=grids, communities=communities, special_grids=special,

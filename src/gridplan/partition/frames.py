@@ -11,7 +11,9 @@ import shapely
 
 from ..config import PlanConfig
 from .bounded import divisible
+from . import columns as C
 from .cells import CellGraph
+from .columns import COMMUNITY_COLUMNS, GRID_COLUMNS
 from .quality import crossings, polsby_popper
 from .units import merge_parts
 
@@ -91,31 +93,36 @@ def grid_tables(cells: np.ndarray, cell_grid: np.ndarray, cell_home: np.ndarray,
                                                  ground_comm, n_comm)
     g_hh = np.bincount(cell_grid, weights=cell_households, minlength=n_grid).astype(np.int64)
     cross = crossings(graph, cell_grid, n_grid)
-    grids = gpd.GeoDataFrame({
-        "grid_id": grid_id, "community_id": comm_id[grid_comm], "households": g_hh,
-        "homes": count_distinct(cell_grid, cell_home, n_grid), "geometry": grid_geom,
-        "in_range": (g_hh >= config.min_households) & (g_hh <= config.max_households),
-        "polsby_popper": polsby_popper(grid_geom),
-        **{c: cross[c].to_numpy() for c in cross.columns},
-        "parts": shapely.get_num_geometries(grid_geom),
-    }, geometry="geometry", crs=crs)
-
-    c_hh = np.bincount(grid_comm, weights=g_hh, minlength=n_comm).astype(np.int64)
-    communities = gpd.GeoDataFrame({
-        "community_id": comm_id, "households": c_hh,
-        "grids": np.bincount(grid_comm, minlength=n_comm),
-        "homes": count_distinct(grid_comm[cell_grid], cell_home, n_comm), "geometry": comm_geom,
-        "in_range": (c_hh >= config.community_min) & (c_hh <= config.community_max),
-        "polsby_popper": polsby_popper(comm_geom),
-    }, geometry="geometry", crs=crs)
-
     homes = merge_parts(homes)
     cuts = find_compound_cuts(homes, cut_homes)
-    grids["compound_cuts"] = cuts_per_grid(cuts, np.asarray(grid_id))
+    grids = _table(GRID_COLUMNS, crs, {
+        C.GRID_ID: grid_id, C.COMMUNITY_ID: comm_id[grid_comm], C.HOUSEHOLDS: g_hh,
+        C.HOMES: count_distinct(cell_grid, cell_home, n_grid), C.GEOMETRY: grid_geom,
+        C.IN_RANGE: (g_hh >= config.min_households) & (g_hh <= config.max_households),
+        C.POLSBY_POPPER: polsby_popper(grid_geom),
+        **{c: cross[c].to_numpy() for c in C.CROSSES},
+        C.PARTS: shapely.get_num_geometries(grid_geom),
+        C.COMPOUND_CUTS: cuts_per_grid(cuts, np.asarray(grid_id)),
+    })
+    c_hh = np.bincount(grid_comm, weights=g_hh, minlength=n_comm).astype(np.int64)
+    communities = _table(COMMUNITY_COLUMNS, crs, {
+        C.COMMUNITY_ID: comm_id, C.HOUSEHOLDS: c_hh,
+        C.GRIDS: np.bincount(grid_comm, minlength=n_comm),
+        C.HOMES: count_distinct(grid_comm[cell_grid], cell_home, n_comm),
+        C.GEOMETRY: comm_geom,
+        C.IN_RANGE: (c_hh >= config.community_min) & (c_hh <= config.community_max),
+        C.POLSBY_POPPER: polsby_popper(comm_geom),
+    })
     unresolved = unresolved_notes(grids, communities, int(g_hh.sum()), config, reasons)
     unresolved["grids"] += cut_notes(cuts)
     return Tables(grids=grids, communities=communities, homes=homes, compound_cuts=cuts,
                   unresolved=unresolved)
+
+
+def _table(columns, crs, values: dict) -> gpd.GeoDataFrame:
+    """A table of ``values`` by column name, in the order of ``columns``."""
+    return gpd.GeoDataFrame({c.name: values[c.name] for c in columns}, geometry=C.GEOMETRY,
+                            crs=crs)
 
 
 def grid_shapes(cells: np.ndarray, cell_grid: np.ndarray, n_grid: int, grid_comm: np.ndarray,
@@ -224,11 +231,11 @@ def unresolved_notes(grids, communities, total, config, reasons: dict | None = N
     else:
         why = (f"its homes could not be grouped into connected grids of {lo}–{hi} households "
                f"without cutting a compound or a home's part")
-    gid = grids["grid_id"].to_numpy(dtype=object)
-    g_hh = grids["households"].to_numpy()
-    water = grids["crosses_water"].to_numpy()
+    gid = grids[C.GRID_ID].to_numpy(dtype=object)
+    g_hh = grids[C.HOUSEHOLDS].to_numpy()
+    water = grids[C.CROSSES_WATER].to_numpy()
     out_g = []
-    for i in np.flatnonzero(~grids["in_range"].to_numpy(dtype=bool)):
+    for i in np.flatnonzero(~grids[C.IN_RANGE].to_numpy(dtype=bool)):
         side = "below the minimum" if g_hh[i] < lo else "above the maximum"
         out_g.append({"reason": f"{g_hh[i]} households, {side}: {reasons.get(i, why)}",
                       "ids": [gid[i]], "households": int(g_hh[i])})
@@ -237,15 +244,15 @@ def unresolved_notes(grids, communities, total, config, reasons: dict | None = N
                                 f"crossed): check that its homes on either side share a bridge "
                                 f"or gate",
                       "ids": [gid[i]], "households": int(g_hh[i])})
-    for i in np.flatnonzero(grids["parts"].to_numpy() > 1):
+    for i in np.flatnonzero(grids[C.PARTS].to_numpy() > 1):
         out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
                                 "not next to each other, or shops' and offices' ground "
                                 "lies between homes too few to make a grid alone)",
                       "ids": [gid[i]], "households": int(g_hh[i])})
-    cid = communities["community_id"].to_numpy(dtype=object)
-    c_hh = communities["households"].to_numpy()
+    cid = communities[C.COMMUNITY_ID].to_numpy(dtype=object)
+    c_hh = communities[C.HOUSEHOLDS].to_numpy()
     out_c = []
-    for i in np.flatnonzero(~communities["in_range"].to_numpy(dtype=bool)):
+    for i in np.flatnonzero(~communities[C.IN_RANGE].to_numpy(dtype=bool)):
         side = ("below the minimum" if c_hh[i] < config.community_min
                 else "above the maximum")
         out_c.append({"reason": f"{c_hh[i]} households, {side} of "

@@ -10,6 +10,7 @@ import pandas as pd
 import shapely
 
 from ...partition import Partition, grid_tables
+from ...partition.columns import COMMUNITY_ID, GRID_ID
 from .graph import ReviewGraph
 
 
@@ -41,14 +42,14 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
                          "gridplan.partition")
     cells = np.asarray(part.cells.geometry.values)
     cell_grid = row_grid[graph.cell_row]
-    grid_id = part.grids["grid_id"].to_numpy()
-    comm_id = part.communities["community_id"].to_numpy()
-    comm_ids = part.communities["community_id"].astype(str).to_numpy()
+    grid_id = part.grids[GRID_ID].to_numpy()
+    comm_id = part.communities[COMMUNITY_ID].to_numpy()
+    comm_ids = part.communities[COMMUNITY_ID].astype(str).to_numpy()
     grid_comm = pd.Series(np.arange(len(comm_ids)), index=comm_ids) \
-        .reindex(part.grids["community_id"].astype(str)).to_numpy()
+        .reindex(part.grids[COMMUNITY_ID].astype(str)).to_numpy()
     homes = _homes_after(plan, graph, row_grid, cells, cell_grid)
-    homes["community_id"] = part.grids.set_index("grid_id")["community_id"] \
-        .reindex(homes["grid_id"]).to_numpy()
+    homes[COMMUNITY_ID] = part.grids.set_index(GRID_ID)[COMMUNITY_ID] \
+        .reindex(homes[GRID_ID]).to_numpy()
     # communities tile the area as the partition made them: their grids and the ground of
     # their shops and offices (each in the community of the grid its shop now lies in)
     ground, ground_comm = _shop_ground(part, homes, comm_ids)
