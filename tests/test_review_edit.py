@@ -19,7 +19,7 @@ from gridplan.partition.quality import polsby_popper
 from gridplan.outputs.review import read_edits, review_graph, review_page
 from gridplan.outputs.review.edits import Move
 from gridplan.outputs.review.rules import check_moves
-from gridplan.outputs.review.words import WORDS
+from gridplan.outputs.words import LANGS, page_words
 
 from .conftest import small_city
 
@@ -385,9 +385,10 @@ def test_review_page_is_one_self_contained_file(plan, graph):
 
 
 def test_the_page_speaks_both_languages():
-    assert set(WORDS["zh"]) == set(WORDS["en"])
-    for key, text in WORDS["en"].items():
-        assert set(_fields(text)) == set(_fields(WORDS["zh"][key])), key
+    words = {lang: page_words(lang) for lang in LANGS}
+    assert set(words["zh"]) == set(words["en"])
+    for key, text in words["en"].items():
+        assert set(_fields(text)) == set(_fields(words["zh"][key])), key
 
 
 def _fields(text):

@@ -19,7 +19,7 @@ from . import basemaps as B
 from ...partition.columns import (COMMUNITY_ID, GRID_ID, GRIDS, HOMES, HOUSEHOLDS,
                                   POLSBY_POPPER, SHARE_15MIN, SHARE_RADIUS, SHARE_RADIUS_WALK,
                                   STATION_IN_REACH)
-from .labels import check_lang, labels
+from ..words import check_lang, map_labels
 
 #: The pane of the map's fills (grids, special grids, walk circles, coverage area).
 FILL_PANE = "gpFill"
@@ -132,7 +132,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
     B.check_basemap(basemap, key)
     cfg = plan.config
     lo, hi = cfg.min_households, cfg.max_households
-    words = labels(lang, radius=f"{cfg.radius_m:g}", minutes=cfg.walk_minutes, lo=lo, hi=hi,
+    words = map_labels(lang, radius=f"{cfg.radius_m:g}", minutes=cfg.walk_minutes, lo=lo, hi=hi,
                    clo=cfg.community_min, chi=cfg.community_max)
     walk = bool(len(plan.homes)) and bool(plan.homes["walk_m"].notna().any())
 
