@@ -66,6 +66,10 @@ class Partition:
     cell_graph : CellGraph or None
         The graph of ``cells`` (shared edges, barriers between generators), as the partition
         cut it: the review's units touch along it and its grids count crossings on it.
+    nearest_cell : Series or None
+        For each home without households (by ``home_index``), the position in ``cells`` of
+        the cell nearest its generator point: the home lies in that cell's grid, after a
+        review too.
     """
 
     homes: gpd.GeoDataFrame
@@ -82,6 +86,7 @@ class Partition:
     generators: np.ndarray | None = field(default=None, repr=False)
     special_cells: gpd.GeoDataFrame | None = field(default=None, repr=False)
     cell_graph: CellGraph | None = field(default=None, repr=False)
+    nearest_cell: pd.Series | None = field(default=None, repr=False)
 
 
 def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
@@ -184,10 +189,10 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     home_grid = np.empty(len(parts), dtype=np.int64)
     home_grid[res] = cell_grid
     other = np.flatnonzero(hh <= 0)
-    if len(other):
-        home_grid[other] = cell_grid[_nearest_cells(cells, parts["_gx"].to_numpy()[other],
-                                                    parts["_gy"].to_numpy()[other],
-                                                    {} if cache is None else cache)]
+    near = (_nearest_cells(cells, parts["_gx"].to_numpy()[other], parts["_gy"].to_numpy()[other],
+                           {} if cache is None else cache) if len(other)
+            else np.zeros(0, dtype=np.int64))
+    home_grid[other] = cell_grid[near]
     ground, ground_comm = all_cells[len(res):], grid_comm[home_grid[spc]]
     grid_geom, comm_geom = grid_shapes(cells, cell_grid, n_grid, grid_comm, ground, ground_comm,
                                        n_comm)
@@ -244,7 +249,8 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                      special_cells=gpd.GeoDataFrame(
                          {"home_index": parts["home_index"].to_numpy()[spc],
                           "geometry": ground}, geometry="geometry", crs=crs),
-                     cell_graph=graph)
+                     cell_graph=graph,
+                     nearest_cell=pd.Series(near, index=parts["home_index"].to_numpy()[other]))
 
 
 def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:

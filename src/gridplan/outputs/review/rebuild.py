@@ -7,7 +7,6 @@ import dataclasses
 
 import numpy as np
 import pandas as pd
-import shapely
 
 from ...partition import Partition, grid_tables
 from ...partition.columns import COMMUNITY_ID, GRID_ID
@@ -37,9 +36,9 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
     Partition
     """
     part, cfg = plan.partition, plan.config
-    if part.cell_graph is None:
-        raise ValueError("the plan's partition has no cell graph: expected one made by "
-                         "gridplan.partition")
+    if part.cell_graph is None or part.nearest_cell is None:
+        raise ValueError("the plan's partition has no cell graph or nearest cells: expected "
+                         "one made by gridplan.partition")
     cells = np.asarray(part.cells.geometry.values)
     cell_grid = row_grid[graph.cell_row]
     grid_id = part.grids[GRID_ID].to_numpy()
@@ -47,7 +46,7 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
     comm_ids = part.communities[COMMUNITY_ID].astype(str).to_numpy()
     grid_comm = pd.Series(np.arange(len(comm_ids)), index=comm_ids) \
         .reindex(part.grids[COMMUNITY_ID].astype(str)).to_numpy()
-    homes = _homes_after(plan, graph, row_grid, cells, cell_grid)
+    homes = _homes_after(plan, graph, row_grid, cell_grid)
     homes[COMMUNITY_ID] = part.grids.set_index(GRID_ID)[COMMUNITY_ID] \
         .reindex(homes[GRID_ID]).to_numpy()
     # communities tile the area as the partition made them: their grids and the ground of
@@ -68,20 +67,20 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
                f"applied by hand")
 
 
-def _homes_after(plan, graph: ReviewGraph, row_grid: np.ndarray, cells: np.ndarray,
+def _homes_after(plan, graph: ReviewGraph, row_grid: np.ndarray,
                  cell_grid: np.ndarray) -> pd.DataFrame:
     """``plan.homes`` with each row's grid after the moves (parts not merged yet)."""
     homes = plan.homes.copy()
-    home_grid = pd.Series(homes["grid_id"].astype(str).to_numpy())
+    home_grid = pd.Series(homes[GRID_ID].astype(str).to_numpy())
     home_grid.iloc[graph.rows["homes_row"].to_numpy()] = graph.grid_ids[row_grid]
     other = np.flatnonzero(homes["households"].to_numpy() <= 0)
     if len(other):
-        # as the partition does: a home without households lies in the grid of the nearest cell
-        pts = shapely.point_on_surface(homes.geometry.values[other])
-        near = shapely.STRtree(cells).query_nearest(pts, return_distance=False,
-                                                     all_matches=False)
-        home_grid.iloc[other[near[0]]] = graph.grid_ids[cell_grid[near[1]]]
-    homes["grid_id"] = home_grid.to_numpy()
+        # a home without households lies in the grid of the cell the partition found nearest
+        near = plan.partition.nearest_cell
+        cell = near.reindex(homes["home_index"].to_numpy()[other]).to_numpy()
+        ok = ~np.isnan(cell)
+        home_grid.iloc[other[ok]] = graph.grid_ids[cell_grid[cell[ok].astype(np.int64)]]
+    homes[GRID_ID] = home_grid.to_numpy()
     return homes
 
 
