@@ -25,7 +25,7 @@ from gridplan.errors import InputError
 from gridplan.io import load, read_points
 from gridplan.io.charsets import decode_bytes
 from gridplan.io.columns import parse_counts
-from gridplan.outputs.map.labels import labels
+from gridplan.outputs.words import map_labels as labels
 from gridplan.outputs.map.panels import summary_rows
 
 REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"

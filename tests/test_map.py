@@ -24,7 +24,7 @@ import gridplan as gp
 from gridplan.outputs.save import write_plan
 from gridplan.outputs.map import ground as G
 from gridplan.outputs.map import layers as L
-from gridplan.outputs.map.labels import labels
+from gridplan.outputs.words import map_labels as labels
 from gridplan.outputs.map.panels import summary_rows
 
 from .conftest import small_city

@@ -9,6 +9,7 @@ import sys
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
@@ -18,7 +19,7 @@ from gridplan.partition.quality import polsby_popper
 from gridplan.outputs.review import read_edits, review_graph, review_page
 from gridplan.outputs.review.edits import Move
 from gridplan.outputs.review.rules import check_moves
-from gridplan.outputs.review.words import WORDS
+from gridplan.outputs.words import LANGS, page_words
 
 from .conftest import small_city
 
@@ -92,6 +93,24 @@ def test_no_moves_leave_the_plan_as_it_was(plan):
     perim = np.bincount(g, weights=rows["perimeter_m"]) - 2 * np.bincount(
         g[pairs["a"]][same], weights=pairs["shared_m"][same], minlength=len(area))
     assert 4 * np.pi * area / perim**2 == pytest.approx(plan.grids["polsby_popper"], abs=1e-3)
+
+
+def test_a_session_without_moves_gives_back_the_partitions_own_tables(plan):
+    # the review makes its grids with the partition's table maker on the partition's cell
+    # graph, so with nothing moved every column and the notes are the partition's, exactly
+    e = plan.apply_edits(fc())
+    assert review_graph(plan).cells is plan.partition.cell_graph
+    cols = [c for c in plan.grids.columns if c != "comments"]
+    assert list(e.grids.columns) == list(plan.grids.columns) + ["comments"]
+    pd.testing.assert_frame_equal(pd.DataFrame(e.grids[cols]), pd.DataFrame(plan.grids[cols]),
+                                  check_exact=True)
+    # a community's union may start its ring elsewhere (its grids come in id order), so
+    # its compactness may differ in the last bits
+    pd.testing.assert_frame_equal(pd.DataFrame(e.communities.drop(columns="geometry")),
+                                  pd.DataFrame(plan.communities.drop(columns="geometry")),
+                                  check_exact=False, rtol=1e-12)
+    assert e.communities.geometry.geom_equals(plan.communities.geometry).all()
+    assert e.partition.unresolved == plan.partition.unresolved
 
 
 def test_a_move_shifts_the_homes_households_and_cell_between_the_two_grids(plan, graph):
@@ -366,9 +385,10 @@ def test_review_page_is_one_self_contained_file(plan, graph):
 
 
 def test_the_page_speaks_both_languages():
-    assert set(WORDS["zh"]) == set(WORDS["en"])
-    for key, text in WORDS["en"].items():
-        assert set(_fields(text)) == set(_fields(WORDS["zh"][key])), key
+    words = {lang: page_words(lang) for lang in LANGS}
+    assert set(words["zh"]) == set(words["en"])
+    for key, text in words["en"].items():
+        assert set(_fields(text)) == set(_fields(words["zh"][key])), key
 
 
 def _fields(text):

@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from ..io.write import output_crs, plain_columns
+from ..partition.columns import COMMUNITY_TABLE, GRID_TABLE, in_order
 
 #: Decimal places of lon/lat in the CSV tables (about 0.1 m).
 CSV_PRECISION = 6
@@ -20,9 +21,11 @@ CSV_ENCODING = "utf-8-sig"
 
 
 def plan_layers(plan) -> dict[str, gpd.GeoDataFrame]:
-    """The layers of a plan by the names they have in plan.gpkg, each with a CRS."""
+    """The layers of a plan by the names they have in plan.gpkg, each with a CRS; grids and
+    communities with their columns in the order :mod:`gridplan.partition.columns` gives."""
     layers = {
-        "homes": plan.homes, "grids": plan.grids, "communities": plan.communities,
+        "homes": plan.homes, "grids": in_order(plan.grids, GRID_TABLE),
+        "communities": in_order(plan.communities, COMMUNITY_TABLE),
         "special_grids": plan.special_grids, "stations": plan.stations,
         "proposed_stations": plan.proposed, "uncovered_homes": plan.uncovered,
         "unsnapped_homes": plan.unsnapped,

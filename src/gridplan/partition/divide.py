@@ -17,12 +17,13 @@ from ..config import PlanConfig
 from ..errors import InputError
 from .bounded import BoundedSplitter, divisible
 from .barriers import join_where_needed, links_across, links_within, split_apart
-from .cells import (barrier_lines, cell_graph, separate_duplicates, street_blocks, subgraph,
-                    tessellate, unit_adjacency)
+from .cells import (CellGraph, barrier_lines, cell_graph, separate_duplicates, street_blocks,
+                    subgraph, tessellate, unit_adjacency)
 from .exact import Loose
-from .quality import crossings, polsby_popper
+from .columns import COMMUNITY_ID, GRID_ID
+from .frames import count_distinct, dissolve_cells, grid_shapes, grid_tables
 from .special import special_grids, special_points, special_rows, through_special
-from .units import building_counts, merge_parts, split_parts, unit_ids
+from .units import building_counts, split_parts, unit_ids
 from .update import label_units, update_parts
 
 __all__ = ["partition", "Partition", "BoundedSplitter", "divisible"]
@@ -42,7 +43,8 @@ class Partition:
         ``home_index`` (input row), ``grid_id``, ``community_id``, ``special_grid_id``.
     grids, communities, special_grids : GeoDataFrame
     cells : GeoDataFrame
-        One cell per residential home or part (the tiles grids are made of).
+        One cell per residential home or part (the tiles grids are made of): its
+        ``home_index``, ``part``, ``households`` and ``grid_id``.
     unresolved : dict
         ``{"grids": [...], "communities": [...]}``: each ``{reason, ids, households}``.
     moved : dict or None
@@ -61,6 +63,13 @@ class Partition:
     special_cells : GeoDataFrame or None
         The cell of each shop or office (``home_index``): the ground its community holds
         beside its grids, so a community rebuilt after a review keeps it.
+    cell_graph : CellGraph or None
+        The graph of ``cells`` (shared edges, barriers between generators), as the partition
+        cut it: the review's units touch along it and its grids count crossings on it.
+    nearest_cell : Series or None
+        For each home without households (by ``home_index``), the position in ``cells`` of
+        the cell nearest its generator point: the home lies in that cell's grid, after a
+        review too.
     """
 
     homes: gpd.GeoDataFrame
@@ -76,6 +85,8 @@ class Partition:
     cut_homes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     generators: np.ndarray | None = field(default=None, repr=False)
     special_cells: gpd.GeoDataFrame | None = field(default=None, repr=False)
+    cell_graph: CellGraph | None = field(default=None, repr=False)
+    nearest_cell: pd.Series | None = field(default=None, repr=False)
 
 
 def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
@@ -85,34 +96,6 @@ def _ids(prefix: str, xy: np.ndarray, band_m: float) -> tuple[np.ndarray, list]:
     rank[order] = np.arange(len(xy))
     width = max(2, len(str(len(xy))))
     return rank, [f"{prefix}{i + 1:0{width}d}" for i in range(len(xy))]
-
-
-def dissolve_cells(cells: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """One shape per group 0..n-1: the union of the cells in it (cells tile, so the fast
-    coverage union applies)."""
-    order = np.argsort(group, kind="stable")
-    counts = np.bincount(group, minlength=n)
-    if n and counts.min() > 0:
-        # one row per group, padded with None (which the union skips): one call for all
-        rows = np.full((n, counts.max()), None, dtype=object)
-        rows[group[order], np.arange(len(order)) - np.repeat(np.cumsum(counts) - counts,
-                                                             counts)] = cells[order]
-        try:
-            return shapely.coverage_union_all(rows, axis=1)
-        except shapely.errors.GEOSException:
-            pass
-    bounds = np.searchsorted(group[order], np.arange(n + 1))
-    return np.array([_union(cells[order[bounds[i]:bounds[i + 1]]]) for i in range(n)],
-                    dtype=object)
-
-
-def _union(geoms: np.ndarray):
-    """Union of cells that tile without overlaps: the fast coverage union, or the general one
-    when GEOS finds the cells not exactly noded."""
-    try:
-        return shapely.coverage_union_all(geoms)
-    except shapely.errors.GEOSException:
-        return shapely.union_all(geoms)
 
 
 def partition(city: City, config: PlanConfig | None = None, *, keep=None,
@@ -200,22 +183,20 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     t2 = time.perf_counter()
     n_comm = int(grid_comm.max()) + 1
     cell_grid = unit_grid[unit]
-    cell_comm = grid_comm[cell_grid]
 
-    grid_geom = dissolve_cells(cells, cell_grid, n_grid)
-    grid_cent = shapely.get_coordinates(shapely.centroid(grid_geom))
     # every home, residential or not, lies in the grid whose cell holds its generator point
     # (a shop: the grid of the residential cell nearest it)
     home_grid = np.empty(len(parts), dtype=np.int64)
     home_grid[res] = cell_grid
     other = np.flatnonzero(hh <= 0)
-    if len(other):
-        home_grid[other] = cell_grid[_nearest_cells(cells, parts["_gx"].to_numpy()[other],
-                                                    parts["_gy"].to_numpy()[other],
-                                                    {} if cache is None else cache)]
-    # communities tile the area: their grids and the ground of their shops
-    comm_geom = dissolve_cells(np.r_[grid_geom, all_cells[len(res):]],
-                               np.r_[grid_comm, grid_comm[home_grid[spc]]], n_comm)
+    near = (_nearest_cells(cells, parts["_gx"].to_numpy()[other], parts["_gy"].to_numpy()[other],
+                           {} if cache is None else cache) if len(other)
+            else np.zeros(0, dtype=np.int64))
+    home_grid[other] = cell_grid[near]
+    ground, ground_comm = all_cells[len(res):], grid_comm[home_grid[spc]]
+    grid_geom, comm_geom = grid_shapes(cells, cell_grid, n_grid, grid_comm, ground, ground_comm,
+                                       n_comm)
+    grid_cent = shapely.get_coordinates(shapely.centroid(grid_geom))
     if update is None:
         comm_rank, names = _ids("C", shapely.get_coordinates(shapely.centroid(comm_geom)), 1500.0)
         comm_id = np.array(names, dtype=object)[comm_rank]
@@ -231,42 +212,21 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
 
     crs = city.crs
     building = gen["home_index"].to_numpy()
-    g_hh = np.bincount(cell_grid, weights=hh[res], minlength=n_grid).astype(np.int64)
-    cross = crossings(graph, cell_grid, n_grid)
-    grids = gpd.GeoDataFrame({
-        "grid_id": grid_id, "community_id": comm_id[grid_comm], "households": g_hh,
-        "homes": _distinct(cell_grid, building, n_grid), "geometry": grid_geom,
-        "in_range": (g_hh >= config.min_households) & (g_hh <= config.max_households),
-        "polsby_popper": polsby_popper(grid_geom),
-        **{c: cross[c].to_numpy() for c in cross.columns},
-        "parts": shapely.get_num_geometries(grid_geom),
-    }, geometry="geometry", crs=crs)
-
-    c_hh = np.bincount(grid_comm, weights=g_hh, minlength=n_comm).astype(np.int64)
-    communities = gpd.GeoDataFrame({
-        "community_id": comm_id, "households": c_hh,
-        "grids": np.bincount(grid_comm, minlength=n_comm),
-        "homes": _distinct(cell_comm, building, n_comm), "geometry": comm_geom,
-        "in_range": (c_hh >= config.community_min) & (c_hh <= config.community_max),
-        "polsby_popper": polsby_popper(comm_geom),
-    }, geometry="geometry", crs=crs)
-
     homes = parts.drop(columns=["_gx", "_gy"])
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
     groups, names = _special_groups(parts, spc, city, config, {} if cache is None else cache)
-    special = special_grids(homes, spc, groups, names, all_cells[len(res):], crs,
+    special = special_grids(homes, spc, groups, names, ground, crs,
                             dissolve_cells)             # positions of parts == homes
-    homes = merge_parts(homes)
-    compound_cuts = find_compound_cuts(homes, cut_homes)
-    grids["compound_cuts"] = cuts_per_grid(compound_cuts, grid_id)
-    cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
-                                   "grid_id": grid_id[cell_grid], "geometry": cells.copy()},
-                                  geometry="geometry", crs=crs)
     reasons = (explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
                if grid_notes else {})
-    unresolved = unresolved_notes(grids, communities, int(w.sum()), config, reasons)
-    unresolved["grids"] += cut_notes(compound_cuts)
+    tables = grid_tables(cells, cell_grid, building, hh[res], graph, grid_id, grid_comm,
+                         comm_id, ground, ground_comm, homes, cut_homes, config, crs, reasons,
+                         shapes=(grid_geom, comm_geom))
+    grids, communities, homes = tables.grids, tables.communities, tables.homes
+    cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
+                                   "households": hh[res], "grid_id": grid_id[cell_grid],
+                                   "geometry": cells.copy()}, geometry="geometry", crs=crs)
     moved = None
     if update is not None:
         old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
@@ -277,18 +237,20 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                  "grids_kept": int(np.isin(grid_id, keep["grid_id"].astype(str)).sum()),
                  "grids_new": int((~np.isin(grid_id, keep["grid_id"].astype(str))).sum()),
                  "grids_retired": int((~np.isin(keep["grid_id"].astype(str), grid_id)).sum())}
-    grids = grids.sort_values("grid_id", kind="stable").reset_index(drop=True)
-    communities = communities.sort_values("community_id", kind="stable").reset_index(drop=True)
+    grids = grids.sort_values(GRID_ID, kind="stable").reset_index(drop=True)
+    communities = communities.sort_values(COMMUNITY_ID, kind="stable").reset_index(drop=True)
     seconds["geometry"] = time.perf_counter() - t2
     seconds["total"] = time.perf_counter() - t0
     return Partition(homes=homes, grids=grids, communities=communities, special_grids=special,
-                     cells=cell_frame, unresolved=unresolved, seconds=seconds, moved=moved,
-                     method=METHOD if keep is None else METHOD_UPDATE,
-                     compound_cuts=compound_cuts, cut_homes=cut_homes,
+                     cells=cell_frame, unresolved=tables.unresolved, seconds=seconds,
+                     moved=moved, method=METHOD if keep is None else METHOD_UPDATE,
+                     compound_cuts=tables.compound_cuts, cut_homes=cut_homes,
                      generators=np.column_stack([x, y]),
                      special_cells=gpd.GeoDataFrame(
                          {"home_index": parts["home_index"].to_numpy()[spc],
-                          "geometry": all_cells[len(res):]}, geometry="geometry", crs=crs))
+                          "geometry": ground}, geometry="geometry", crs=crs),
+                     cell_graph=graph,
+                     nearest_cell=pd.Series(near, index=parts["home_index"].to_numpy()[other]))
 
 
 def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
@@ -400,65 +362,9 @@ def _cuttable_near_bad(st: dict, config) -> np.ndarray:
     many = whole & (bld >= 2)
     if "compound" in gen.columns:
         # a home of a compound made of several homes can be cut from the others
-        multi = _distinct(unit, gen["home_index"].to_numpy(), st["n_units"])[unit[rows]] > 1
+        multi = count_distinct(unit, gen["home_index"].to_numpy(), st["n_units"])[unit[rows]] > 1
         many |= whole & multi
     return np.unique(home[many]).astype(np.int64)
-
-
-def find_compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
-    """The compounds that fit in one grid but ended in several (marks ``compound_cut`` on
-    ``homes``)."""
-    flag = np.zeros(len(homes), dtype=bool)
-    out = []
-    if len(cut_homes):
-        idx = homes["home_index"].to_numpy()
-        loose = np.isin(idx, cut_homes)
-        if "compound" in homes.columns:
-            comp = homes["compound"].astype(str).to_numpy(dtype=object)
-            key = np.where(homes["compound"].notna().to_numpy(), comp, "#" + idx.astype(str))
-        else:
-            key = "#" + idx.astype(str)
-        name = (homes["name"].astype(str).to_numpy(dtype=object) if "name" in homes.columns
-                else None)
-        for k in np.unique(key[loose]):
-            rows = np.flatnonzero(key == k)
-            grids = sorted(set(homes["grid_id"].to_numpy(dtype=object)[rows]))
-            if len(grids) < 2:
-                continue
-            flag[rows] = True
-            label = (k if not k.startswith("#") else
-                     (name[rows[0]] if name is not None else f"home row {int(k[1:]) + 1}"))
-            out.append({"compound": str(label),
-                        "households": int(homes["households"].to_numpy()[rows].sum()),
-                        "grids": [str(g) for g in grids], "by": "building"})
-    homes["compound_cut"] = flag
-    return out
-
-
-def cut_notes(cuts: list) -> list:
-    """One unresolved-grid note per cut compound: a cut breaks the rule that a compound
-    fitting in one grid stays whole, so it goes on the map and into summary.json beside the
-    other broken rules."""
-    return [{"reason": f"compound {c['compound']} ({c['households']} households) cut by "
-                       f"building between grids {', '.join(c['grids'])}: allowed by "
-                       f"--allow-compound-split, the only way found to bring these grids "
-                       f"into range",
-             "ids": c["grids"], "households": c["households"]} for c in cuts]
-
-
-def cuts_per_grid(cuts: list, grid_id: np.ndarray) -> np.ndarray:
-    """How many cut compounds each grid holds a piece of."""
-    count = pd.Series(0, index=pd.Index(grid_id.astype(str)))
-    for c in cuts:
-        count[c["grids"]] += 1
-    return count.to_numpy()
-
-
-def _distinct(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
-    """How many distinct values each group 0..n-1 holds."""
-    span = int(value.max(initial=0)) + 1
-    pairs = np.unique(group.astype(np.int64) * span + value)
-    return np.bincount(pairs // span, minlength=n)
 
 
 def _key(*parts) -> str:
@@ -550,7 +456,7 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
     ``name`` (or its input row), with ``part k/n`` for a part of a home."""
     first = np.full(n_units, -1, dtype=np.int64)
     first[unit[::-1]] = np.arange(len(unit))[::-1]
-    homes_per_unit = _distinct(unit, gen["home_index"].to_numpy(), n_units)
+    homes_per_unit = count_distinct(unit, gen["home_index"].to_numpy(), n_units)
     name = (gen["name"].astype(str).to_numpy(dtype=object) if "name" in gen.columns
             else np.full(len(gen), "", dtype=object))
     name_ok = gen["name"].notna().to_numpy() if "name" in gen.columns else np.zeros(len(gen), bool)
@@ -603,44 +509,3 @@ def explain_notes(notes: dict, names: list, w: np.ndarray, config) -> dict:
                        f"{note['total']} households) were searched for connected grids of "
                        f"{lo}–{hi}: {done}")
     return out
-
-
-def unresolved_notes(grids, communities, total, config, reasons: dict | None = None) -> dict:
-    """``{"grids": [...], "communities": [...]}``: every rule a grid or community breaks, with
-    its reason, ids and households (``summary.json`` ``unresolved``); ``reasons`` gives a
-    grid (by position) its own reason (:func:`explain_notes`)."""
-    lo, hi = config.min_households, config.max_households
-    reasons = reasons or {}
-    if not divisible(total, lo, hi):
-        why = f"the district holds {total} households, which no set of grids of {lo}–{hi} adds up to"
-    else:
-        why = (f"its homes could not be grouped into connected grids of {lo}–{hi} households "
-               f"without cutting a compound or a home's part")
-    gid = grids["grid_id"].to_numpy(dtype=object)
-    g_hh = grids["households"].to_numpy()
-    water = grids["crosses_water"].to_numpy()
-    out_g = []
-    for i in np.flatnonzero(~grids["in_range"].to_numpy(dtype=bool)):
-        side = "below the minimum" if g_hh[i] < lo else "above the maximum"
-        out_g.append({"reason": f"{g_hh[i]} households, {side}: {reasons.get(i, why)}",
-                      "ids": [gid[i]], "households": int(g_hh[i])})
-    for i in np.flatnonzero(water > 0):
-        out_g.append({"reason": f"spans a river, rail line or motorway ({water[i]} "
-                                f"crossed): check that its homes on either side share a bridge "
-                                f"or gate",
-                      "ids": [gid[i]], "households": int(g_hh[i])})
-    for i in np.flatnonzero(grids["parts"].to_numpy() > 1):
-        out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
-                                "not next to each other, or shops' and offices' ground "
-                                "lies between homes too few to make a grid alone)",
-                      "ids": [gid[i]], "households": int(g_hh[i])})
-    cid = communities["community_id"].to_numpy(dtype=object)
-    c_hh = communities["households"].to_numpy()
-    out_c = []
-    for i in np.flatnonzero(~communities["in_range"].to_numpy(dtype=bool)):
-        side = ("below the minimum" if c_hh[i] < config.community_min
-                else "above the maximum")
-        out_c.append({"reason": f"{c_hh[i]} households, {side} of "
-                                f"{config.community_min}–{config.community_max}",
-                      "ids": [cid[i]], "households": int(c_hh[i])})
-    return {"grids": out_g, "communities": out_c}

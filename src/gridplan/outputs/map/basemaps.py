@@ -67,7 +67,7 @@ def basemap_specs(words: dict, *, shown: str, lang: str, key: str | None) -> lis
     Parameters
     ----------
     words : dict
-        Labels from :func:`gridplan.outputs.map.labels.labels`.
+        Labels from :func:`gridplan.outputs.words.map_labels`.
     shown : {'osm', 'amap', 'tianditu'}
     lang : {'zh', 'en'}
         Tianditu's annotation layer follows it.

@@ -16,7 +16,10 @@ from . import layers as L
 from . import panels as P
 from .assets import install_assets
 from . import basemaps as B
-from .labels import check_lang, labels
+from ...partition.columns import (COMMUNITY_ID, GRID_ID, GRIDS, HOMES, HOUSEHOLDS,
+                                  POLSBY_POPPER, SHARE_15MIN, SHARE_RADIUS, SHARE_RADIUS_WALK,
+                                  STATION_IN_REACH)
+from ..words import check_lang, map_labels
 
 #: The pane of the map's fills (grids, special grids, walk circles, coverage area).
 FILL_PANE = "gpFill"
@@ -129,7 +132,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
     B.check_basemap(basemap, key)
     cfg = plan.config
     lo, hi = cfg.min_households, cfg.max_households
-    words = labels(lang, radius=f"{cfg.radius_m:g}", minutes=cfg.walk_minutes, lo=lo, hi=hi,
+    words = map_labels(lang, radius=f"{cfg.radius_m:g}", minutes=cfg.walk_minutes, lo=lo, hi=hi,
                    clo=cfg.community_min, chi=cfg.community_max)
     walk = bool(len(plan.homes)) and bool(plan.homes["walk_m"].notna().any())
 
@@ -164,10 +167,10 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
                 precision=precision, show=False, pane=FILL_PANE,
                 style={"color": P.ISOCHRONE, "weight": 1, "fillColor": P.ISOCHRONE,
                        "fillOpacity": 0.15, "className": "gp-isochrone"})
-    grid_tip = ["grid_id", "community_id", "households", "homes", "polsby_popper",
-                "share_radius", *(["share_15min"] if walk else []), "station_in_reach"]
+    grid_tip = [GRID_ID, COMMUNITY_ID, HOUSEHOLDS, HOMES, POLSBY_POPPER,
+                SHARE_RADIUS, *([SHARE_15MIN] if walk else []), STATION_IN_REACH]
     grid_pop = grid_tip[:4] + ["status"] + grid_tip[4:6] + (
-        ["share_radius_walk", "share_15min"] if walk else []) + ["station_in_reach", "notes"]
+        [SHARE_RADIUS_WALK, SHARE_15MIN] if walk else []) + [STATION_IN_REACH, "notes"]
     overlays["grids"] = _geojson(
         grids, words["layer_grids"], words, grid_tip, grid_pop, precision=precision,
         pane=FILL_PANE,
@@ -176,15 +179,15 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
     if len(plan.special_grids):
         overlays["special_grids"] = _geojson(
             L.special_layer(plan, simplify_m), words["layer_special"], words,
-            ["special_grid_id", "community_id", "units"], precision=precision, pane=FILL_PANE,
+            ["special_grid_id", COMMUNITY_ID, "units"], precision=precision, pane=FILL_PANE,
             style={"color": "#525252", "weight": 1, "fillColor": P.SPECIAL,
                    "fillOpacity": 0.25, "dashArray": "2 3", "className": "gp-special"})
     overlays["communities"] = _geojson(
         communities, words["layer_communities"], words,
-        ["community_id", "households", "grids", "homes", "share_radius",
-         *(["share_15min"] if walk else [])],
-        ["community_id", "households", "grids", "homes", "status", "share_radius",
-         *(["share_15min"] if walk else []), "notes"], precision=precision,
+        [COMMUNITY_ID, HOUSEHOLDS, GRIDS, HOMES, SHARE_RADIUS,
+         *([SHARE_15MIN] if walk else [])],
+        [COMMUNITY_ID, HOUSEHOLDS, GRIDS, HOMES, "status", SHARE_RADIUS,
+         *([SHARE_15MIN] if walk else []), "notes"], precision=precision,
         style=_js("communityStyle", {"line": P.COMMUNITY, "weight": 2.5, "flag": L.BELOW}))
     many = len(plan.stations) + len(plan.proposed) > circles_max_stations
     circles = L.circle_layer(plan, P.STATION, P.PROPOSED)

@@ -10,6 +10,9 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from ...partition.columns import (COMMUNITY_ID, GRID_ID, GRIDS, HOMES, HOUSEHOLDS,
+                                  POLSBY_POPPER, SHARE_15MIN, SHARE_RADIUS, SHARE_RADIUS_WALK,
+                                  STATION_IN_REACH)
 from .ground import neighbour_colours
 
 #: Polygon simplification for display, metres. Grids are simplified as one coverage, so
@@ -104,25 +107,25 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
     lo, hi = cfg.min_households, cfg.max_households
     g = plan.grids
     notes = _flagged_grids(plan)
-    hh = g["households"].to_numpy()
+    hh = g[HOUSEHOLDS].to_numpy()
     ramp = grid_colours(lo, hi)
     walk = bool(np.isfinite(plan.homes["walk_m"]).any())
     grids = gpd.GeoDataFrame({
-        "grid_id": g["grid_id"].astype(str),
-        "community_id": g["community_id"].astype(str),
-        "households": hh.astype(int),
-        "homes": g["homes"].astype(int),
-        "polsby_popper": g["polsby_popper"].astype(float).round(2),
-        "share_radius": g["share_radius"].map(_share),
-        "share_radius_walk": g["share_radius_walk"].map(_share) if walk else None,
-        "share_15min": g["share_15min"].map(_share) if walk else None,
-        "station_in_reach": np.where(g["station_in_reach"].astype(bool), words["yes"],
-                                     words["no"]),
+        GRID_ID: g[GRID_ID].astype(str),
+        COMMUNITY_ID: g[COMMUNITY_ID].astype(str),
+        HOUSEHOLDS: hh.astype(int),
+        HOMES: g[HOMES].astype(int),
+        POLSBY_POPPER: g[POLSBY_POPPER].astype(float).round(2),
+        SHARE_RADIUS: g[SHARE_RADIUS].map(_share),
+        SHARE_RADIUS_WALK: g[SHARE_RADIUS_WALK].map(_share) if walk else None,
+        SHARE_15MIN: g[SHARE_15MIN].map(_share) if walk else None,
+        STATION_IN_REACH: np.where(g[STATION_IN_REACH].astype(bool), words["yes"],
+                                   words["no"]),
         "status": np.where(hh < lo, words["below"],
                            np.where(hh > hi, words["above"], words["in_range"])),
-        "notes": [" · ".join(notes.get(str(i), [])) or None for i in g["grid_id"]],
+        "notes": [" · ".join(notes.get(str(i), [])) or None for i in g[GRID_ID]],
         "_fill": [BELOW if h < lo else ABOVE if h > hi else ramp(h) for h in hh],
-        "_flag": [int(str(i) in notes) for i in g["grid_id"]],
+        "_flag": [int(str(i) in notes) for i in g[GRID_ID]],
     }, geometry=simplify_coverage(g.geometry.values, simplify_m), crs=g.crs, index=g.index)
     grids["_fill"] = grids["_fill"].str[:7]       # branca gives #rrggbbaa
     # the colour its buildings wear: different from each neighbouring grid's
@@ -131,24 +134,24 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
     c = plan.communities
     outlines = dissolve_communities(grids)
     clo, chi = cfg.community_min, cfg.community_max
-    ch = c["households"].to_numpy()
+    ch = c[HOUSEHOLDS].to_numpy()
     cnotes: dict[str, list[str]] = {}
     for note in plan.unresolved.communities:
         for cid in note.ids:
             cnotes.setdefault(str(cid), []).append(note.reason)
     comm = pd.DataFrame({
-        "community_id": c["community_id"].astype(str),
-        "households": ch.astype(int),
-        "grids": c["grids"].astype(int),
-        "homes": c["homes"].astype(int),
-        "share_radius": c["share_radius"].map(_share),
-        "share_15min": c["share_15min"].map(_share) if walk else None,
+        COMMUNITY_ID: c[COMMUNITY_ID].astype(str),
+        HOUSEHOLDS: ch.astype(int),
+        GRIDS: c[GRIDS].astype(int),
+        HOMES: c[HOMES].astype(int),
+        SHARE_RADIUS: c[SHARE_RADIUS].map(_share),
+        SHARE_15MIN: c[SHARE_15MIN].map(_share) if walk else None,
         "status": np.where(ch < clo, f"< {clo}", np.where(ch > chi, f"> {chi}",
                                                           words["in_range"])),
-        "notes": [" · ".join(cnotes.get(str(i), [])) or None for i in c["community_id"]],
-        "_flag": [int(str(i) in cnotes) for i in c["community_id"]],
+        "notes": [" · ".join(cnotes.get(str(i), [])) or None for i in c[COMMUNITY_ID]],
+        "_flag": [int(str(i) in cnotes) for i in c[COMMUNITY_ID]],
     })
-    geom = comm["community_id"].map(outlines.geometry)
+    geom = comm[COMMUNITY_ID].map(outlines.geometry)
     missing = geom.isna().to_numpy()
     if missing.any():                        # a community with no grid: draw its own shape
         geom[missing] = simplify_coverage(c.geometry.values[missing], simplify_m)

@@ -52,7 +52,9 @@ def apply_edits(plan, source):
     cfg = plan.config
     moves = check_moves(graph, edits.moves, cfg.min_households, cfg.max_households)
     part = edited_partition(plan, graph, moves.row_grid, len(moves.applied))
-    refused, attached = _attach_comments(part, graph, moves.row_grid, plan, edits)
+    new = dataclasses.replace(plan, partition=part).replan()
+    # comments go in last, so the layers' columns come in the order a plan's have them
+    refused, attached = _attach_comments(new.partition, graph, moves.row_grid, plan, edits)
     report = {
         "file": edits.source,
         "applied": len(moves.applied),
@@ -67,7 +69,6 @@ def apply_edits(plan, source):
                           f"plan {graph.key}): each move was checked against this one")
     if plan.edits is not None:
         report["previous"] = plan.edits
-    new = dataclasses.replace(plan, partition=part).replan()
     return dataclasses.replace(new, edits=report)
 
 

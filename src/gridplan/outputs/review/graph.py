@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ...partition.cells import CellGraph, barrier_lines, cell_graph
+from ...partition.cells import CellGraph
 
 
 @dataclass
@@ -38,7 +38,8 @@ class ReviewGraph:
     group : ndarray of int
         Per unit, a group id: the units of a compound that must stay whole share one.
     cells : CellGraph
-        The cells' own graph (barriers included), for crossings when grids are rebuilt.
+        The cells' own graph (barriers included): the partition's, kept in
+        ``plan.partition.cell_graph``.
     key : str
         A short hash of the units and their grids: which plan a review was made on.
     """
@@ -120,11 +121,11 @@ def review_graph(plan) -> ReviewGraph:
     cell_row = cell_row.astype(np.int64)
 
     x, y = _generators(plan)
-    if len(x) != len(cells):
-        raise ValueError("the plan's cells do not match its generator points")
+    graph = plan.partition.cell_graph
+    if len(x) != len(cells) or graph is None or len(graph.cells) != len(cells):
+        raise ValueError("the plan's cells do not match its generator points and cell graph: "
+                         "expected a partition made by gridplan.partition")
     geoms = cells.geometry.values
-    graph = cell_graph(np.asarray(geoms), x, y,
-                       barrier_lines(plan.city.streets, plan.city.barriers))
 
     ra, rb = cell_row[graph.a], cell_row[graph.b]
     inner = ra == rb

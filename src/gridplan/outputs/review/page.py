@@ -16,10 +16,9 @@ from ..map import basemaps as B
 from ..map.assets import LIBRARIES, OWN_CSS as MAP_CSS, OWN_JS as MAP_JS, \
     inline_script, library_tags, static_text
 from ..map.ground import NO_GRID, ground_data
-from ..map.labels import labels as map_labels
 from ..map.layers import simplify_coverage
 from .graph import ReviewGraph, review_graph
-from .words import words as page_words
+from ..words import map_labels, page_words
 
 #: Polygon simplification for display, metres (grids and cells as one coverage each).
 SIMPLIFY_M = 1.0
