@@ -198,18 +198,21 @@ def when_ready():
     import multiprocessing as mp
     global _compiling
     if _loaded:
-        return lambda: True
+        return lambda wait=0.0: True
     if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
         warm_up()
-        return lambda: True
+        return lambda wait=0.0: True
     if _compiling is None:  # one compiling child for all the parts of a model
         _compiling = mp.get_context("fork").Process(target=_warm_child, daemon=True)
         _compiling.start()
 
-    def ready() -> bool:
+    def ready(wait: float = 0.0) -> bool:
+        """Whether the kernels are ready, waiting up to ``wait`` seconds for the child."""
         global _compiling
         if not _loaded:
             if _compiling is not None:
+                if wait > 0:
+                    _compiling.join(wait)
                 if _compiling.is_alive():
                     return False
                 _compiling.join()

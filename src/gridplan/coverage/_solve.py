@@ -311,7 +311,10 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         # after 6 s of CFT that stayed at 16). CFT runs in short slices while the
         # kernels load, and gets what is left of its share after the local search.
         cft_end = time.perf_counter() + seconds * CFT_SHARE_PLACED
-        while not ready() and not done() and cft_end - time.perf_counter() > 0.05:
+        # kernels found in numba's cache load in about a second from the child's start:
+        # wait for them a while (HiGHS has the other core meanwhile)
+        while not ready(min(CFT_PROBE_S, max(cft_end - time.perf_counter(), 0.0))) \
+                and not done() and cft_end - time.perf_counter() > 0.05:
             x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, cft_end - time.perf_counter()),
                                seed + k)
             take(x, "cft")
