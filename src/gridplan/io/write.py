@@ -109,7 +109,8 @@ def write_gpkg(layers: dict, path, crs, out_crs=None) -> None:
     SQLite's fsync after each of GDAL's transactions is off while the layers are written
     (half of the time for a 2,000-home plan): the file is new, no one reads it meanwhile,
     and one cut short is thrown away whole (a plan's files are written in a temporary
-    folder, see :func:`gridplan.outfolder.atomic_folder`), so the syncs keep nothing safe.
+    folder that replaces the output folder when all are written), so the syncs keep
+    nothing safe.
     """
     from pyogrio import get_gdal_config_option, set_gdal_config_options
     was = get_gdal_config_option(_SYNC)
