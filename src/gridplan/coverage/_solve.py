@@ -299,8 +299,8 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     # kernels are compiled (a child process compiles them meanwhile when numba's cache is
     # cold). A CFT run that stops early (its search settled) is followed by another with
     # the next seed while nothing is proven and the local search is not ready. Sites with
-    # positions give CFT one run of a tenth of the time, the local search half, and the
-    # rest to the windows.
+    # positions give CFT one run of a tenth of the time, the local search half (before
+    # CFT's run when costs are equal, just below), and the rest to the windows.
     if local:
         from ._local import local_search, when_ready
         ready = ready or when_ready()
@@ -363,9 +363,9 @@ def _highs_child(conn, a, cost, seconds, seed, presolve, below=np.inf) -> None:
     Dearer covers are not sent: HiGHS' first ones can hold most columns, and a send
     larger than the pipe waits, HiGHS with it, until the parent reads (after its CFT
     run: rail516 was proven in 35 s instead of 12 s)."""
-    # The CLI makes SIGTERM raise in Python (see ``outfolder.terminate_like_interrupt``),
-    # which HiGHS' C++ loop never lets run: the parent's terminate() then waited for
-    # HiGHS' time limit, at exit too. Here SIGTERM ends the process at once.
+    # The CLI makes SIGTERM raise in Python (``gridplan.cli.main``: temporary folders are
+    # removed), which HiGHS' C++ loop never lets run: the parent's terminate() then waited
+    # for HiGHS' time limit, and so did its exit. Here SIGTERM ends the process at once.
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     h = highs_cover_model(a, cost, seconds, seed=seed, presolve=presolve)
     h.enableCallbacks()  # this process holds its own GIL
