@@ -439,7 +439,7 @@ def main(argv=None):
             for w in caught:
                 warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         # the process ends here: the interpreter's last garbage collection over every
-        # module loaded (pandas, geopandas, folium, numba) took 0.35 s and frees nothing the
+        # module loaded (pandas, geopandas, folium, numba) took 0.3 s and frees nothing the
         # operating system does not; atexit handlers (child processes, folders) still run
         gc.freeze()
 
