@@ -198,18 +198,21 @@ def when_ready():
     import multiprocessing as mp
     global _compiling
     if _loaded:
-        return lambda: True
+        return lambda wait=0.0: True
     if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
         warm_up()
-        return lambda: True
+        return lambda wait=0.0: True
     if _compiling is None:  # one compiling child for all the parts of a model
         _compiling = mp.get_context("fork").Process(target=_warm_child, daemon=True)
         _compiling.start()
 
-    def ready() -> bool:
+    def ready(wait: float = 0.0) -> bool:
+        """Whether the kernels are ready, waiting up to ``wait`` seconds for the child."""
         global _compiling
         if not _loaded:
             if _compiling is not None:
+                if wait > 0:
+                    _compiling.join(wait)
                 if _compiling.is_alive():
                     return False
                 _compiling.join()
@@ -220,13 +223,14 @@ def when_ready():
 
 
 def local_search(a: sp.csr_matrix, cost: np.ndarray, start: np.ndarray, deadline: float, *,
-                 seed: int = 0, floor: float = -np.inf, max_steps: int | None = None,
+                 seed: int = 0, floor=-np.inf, max_steps: int | None = None,
                  until=None) -> tuple[np.ndarray, int]:
     """A cheaper cover of every row of ``a`` than ``start`` (a cover), by row-weighting
     local search: from a cover, drop columns, then swap one chosen column for one over a
     random uncovered row, weighing rows that stay uncovered up so that the search leaves
     them; the cheapest cover met is kept. Runs until ``deadline`` (``time.perf_counter``),
-    ``max_steps`` swaps, ``until()`` is true or the cover costs ``floor`` (a lower bound).
+    ``max_steps`` swaps, ``until()`` is true or the cover costs ``floor`` (a lower bound,
+    or a function giving the best lower bound known now, looked at between calls).
     Returns the cheapest cover (``start`` when none was cheaper) and the swaps made."""
     n, m = a.shape
     csr = a.tocsr()
@@ -271,7 +275,8 @@ def local_search(a: sp.csr_matrix, cost: np.ndarray, start: np.ndarray, deadline
         steps(min(chunk, limit - int(st[3])), col_ptr, col_rows, row_ptr, row_cols,
               in_s, sol, sol_pos, st, score, w, cov, gone, unc, unc_pos, cost, fs, stamp,
               best_s, rx, rs)
-        if (st[0] == 0 and st[1] == 0) or fs[1] <= floor + 1e-9 * max(1.0, abs(floor)):
+        low = floor() if callable(floor) else floor
+        if (st[0] == 0 and st[1] == 0) or fs[1] <= low + 1e-9 * max(1.0, abs(low)):
             break
         # swaps cost from a microsecond (200 x 1,000) to a millisecond (4,095 x 715):
         # calls of about CALL_S, not past the deadline

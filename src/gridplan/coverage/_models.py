@@ -7,7 +7,6 @@ import sys
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
 
 #: HiGHS presolve for the maximal-covering MILP and the windows. Off: the reductions in
 #: ``_reduce`` do its useful work first, and on big covering models (20k+ rows) its presolve
@@ -17,6 +16,7 @@ PRESOLVE = False
 
 def cover_model(a: sp.csr_matrix, cost: np.ndarray | None = None) -> tuple:
     """The cheapest columns reaching every row: one 0/1 variable per column."""
+    from scipy.optimize import LinearConstraint  # scipy.optimize: 0.1 s of start-up
     m = a.shape[1]
     return (np.ones(m) if cost is None else np.asarray(cost, float), np.ones(m),
             [LinearConstraint(a, lb=1, ub=np.inf)])
@@ -27,6 +27,7 @@ def max_model(a: sp.csr_matrix, w: np.ndarray, add: float, hard: np.ndarray,
     """Columns costing at most ``add`` in all (one each when ``cost`` is None) reaching the
     most row weight ``w`` and every ``hard`` row: 0/1 variables for the columns, then one per
     row (reached or not)."""
+    from scipy.optimize import LinearConstraint
     n, m = a.shape
     link = sp.hstack([-a, sp.identity(n, format="csr")]).tocsr()  # y_i <= sum of its x_j
     budget = np.concatenate([np.ones(m) if cost is None else cost, np.zeros(n)])[None, :]
@@ -40,6 +41,7 @@ def max_model(a: sp.csr_matrix, w: np.ndarray, add: float, hard: np.ndarray,
 
 def run(model: tuple, seconds: float):
     """HiGHS on ``model`` (costs, integrality, constraints; every variable in [0, 1])."""
+    from scipy.optimize import Bounds, milp
     c, integrality, cons = model
     return milp(c, integrality=integrality, bounds=Bounds(0, 1), constraints=cons,
                 options={"time_limit": max(float(seconds), 0.01), "disp": False,

@@ -4,6 +4,7 @@ within a time budget, the best answer of them all kept."""
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 import time
 
 import numpy as np
@@ -42,6 +43,8 @@ LOCAL_SHARE_PLACED = 0.5
 #: A part with this many nonzeros or more, without positions, starts HiGHS before the
 #: first CFT run rather than after it (which settles small parts without a process).
 EARLY_MILP_NNZ = 100_000
+#: Least seconds between two of HiGHS' dual bounds sent to the parent while it solves.
+BOUND_EVERY_S = 0.05
 #: Seconds to wait for HiGHS past its time limit before giving up on its answer.
 JOIN_GRACE_S = 1.0
 #: Share of a maximal-covering model's time for the whole MILP; when it proves nothing in
@@ -240,6 +243,14 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
                           below=best_cost)
         if not milp.aside:
             milp = None
+    # With equal costs and positions the local search is the strongest heuristic (see
+    # LOCAL_SHARE_PLACED): its kernels start loading (a child process; see ``when_ready``)
+    # while the probe below runs.
+    local = bool(np.all(cost == cost[0]))
+    ready = None
+    if local and xy is not None:
+        from ._local import when_ready
+        ready = when_ready()
     # A short CFT run first: on a small part it proves its cover in milliseconds.
     x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, seconds), seed)
     take(x, "cft")
@@ -264,9 +275,17 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     if not milp.aside:
         milp.run_here(0.5 * (end - time.perf_counter()))
 
+    def low():
+        """The best lower bound known now, HiGHS' latest included."""
+        nonlocal bound
+        res = milp.poll()
+        if res is not None:
+            bound = max(bound, tight(res["bound"]))
+        return bound
+
     def done():
         res = milp.poll()
-        return settled(bound, best_cost) or (res is not None and res["optimal"])
+        return settled(low(), best_cost) or (res is not None and res["optimal"])
 
     def collect(wait_until):
         nonlocal bound
@@ -280,13 +299,38 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     # kernels are compiled (a child process compiles them meanwhile when numba's cache is
     # cold). A CFT run that stops early (its search settled) is followed by another with
     # the next seed while nothing is proven and the local search is not ready. Sites with
-    # positions give CFT one run of a tenth of the time, the local search half, and the
-    # rest to the windows.
-    local = bool(np.all(cost == cost[0]))
+    # positions give CFT one run of a tenth of the time, the local search half (before
+    # CFT's run when costs are equal, just below), and the rest to the windows.
     if local:
         from ._local import local_search, when_ready
-        ready = when_ready()
+        ready = ready or when_ready()
     k = 1
+    if local and xy is not None:
+        # Positions and equal costs: the local search before CFT's run, not after it (a
+        # 2,000-home lattice: 9 stations, the packing bound, in 0.4 s of local search,
+        # after 6 s of CFT that stayed at 16). CFT runs in short slices while the
+        # kernels load, and gets what is left of its share after the local search.
+        cft_end = time.perf_counter() + seconds * CFT_SHARE_PLACED
+        # kernels found in numba's cache load in about a second from the child's start:
+        # wait for them a while (HiGHS has the other core meanwhile)
+        while not ready(min(CFT_PROBE_S, max(cft_end - time.perf_counter(), 0.0))) \
+                and not done() and cft_end - time.perf_counter() > 0.05:
+            x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, cft_end - time.perf_counter()),
+                               seed + k)
+            take(x, "cft")
+            bound = max(bound, tight(lag))
+            k += 1
+        if not done() and ready():
+            x, _ = local_search(a, cost, best, min(end, time.perf_counter()
+                                                   + LOCAL_SHARE_PLACED * seconds),
+                                seed=seed, floor=low, until=done)
+            take(x, "local search")
+        left = min(cft_end, end) - time.perf_counter()
+        if not done() and left > 0.05:
+            x, lag = cft_cover(cft_a, cost, left, seed + k)
+            take(x, "cft")
+            bound = max(bound, tight(lag))
+        k = 2  # the loop below is for the other cases
     while not done() and end - time.perf_counter() > 0.05 and (k == 1 or xy is None):
         left = end - time.perf_counter()
         x, lag = cft_cover(cft_a, cost, min(left, seconds * CFT_SHARE_PLACED)
@@ -298,7 +342,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         if local and not done() and ready():
             stop = (min(end, time.perf_counter() + LOCAL_SHARE_PLACED * seconds)
                     if xy is not None else end)
-            x, _ = local_search(a, cost, best, stop, seed=seed, floor=bound, until=done)
+            x, _ = local_search(a, cost, best, stop, seed=seed, floor=low, until=done)
             take(x, "local search")
             break
     if xy is not None and not done() and end - time.perf_counter() > 0:
@@ -319,8 +363,14 @@ def _highs_child(conn, a, cost, seconds, seed, presolve, below=np.inf) -> None:
     Dearer covers are not sent: HiGHS' first ones can hold most columns, and a send
     larger than the pipe waits, HiGHS with it, until the parent reads (after its CFT
     run: rail516 was proven in 35 s instead of 12 s)."""
+    # The CLI makes SIGTERM raise in Python (``gridplan.cli.main``: temporary folders are
+    # removed), which HiGHS' C++ loop never lets run: the parent's terminate() then waited
+    # for HiGHS' time limit, and so did its exit. Here SIGTERM ends the process at once.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     h = highs_cover_model(a, cost, seconds, seed=seed, presolve=presolve)
     h.enableCallbacks()  # this process holds its own GIL
+
+    sent = [-np.inf, 0.0]  # the last bound sent, and when (HiGHS' running time)
 
     def improved(e):
         if not e.data_out.objective_function_value < below * (1 - TOL):
@@ -328,7 +378,17 @@ def _highs_child(conn, a, cost, seconds, seed, presolve, below=np.inf) -> None:
         x = np.flatnonzero(np.asarray(e.data_out.mip_solution) > 0.5).astype(np.int32)
         conn.send(dict(x=x, bound=-np.inf, optimal=False, status="improving cover"))
 
+    def bound_rose(e):
+        # the dual bound, when it rose, at most every BOUND_EVERY_S: the parent stops its
+        # heuristics once their cover meets it
+        b, t = float(e.data_out.mip_dual_bound), float(e.data_out.running_time)
+        if np.isfinite(b) and b > sent[0] + TOL * max(abs(b), 1.0) and (
+                t - sent[1] >= BOUND_EVERY_S or sent[0] == -np.inf):
+            sent[:] = [b, t]
+            conn.send(dict(x=None, bound=b, optimal=False, status="bound"))
+
     h.cbMipImprovingSolution.subscribe(improved)
+    h.cbMipInterrupt.subscribe(bound_rose)
     h.run()
     conn.send(dict(highs_cover_result(h), final=True))
     conn.close()
@@ -362,13 +422,22 @@ class _MilpAside:
             return self._res
         try:
             while self._conn.poll(timeout):
-                self._res = self._conn.recv()
+                self._take(self._conn.recv())
                 if self._res.get("final"):
                     break
                 timeout = 0.0
         except (EOFError, OSError):  # the child ended: no more answers
             pass
         return self._res
+
+    def _take(self, msg: dict) -> None:
+        """A message from the child over the ones before: the latest cover, the best bound."""
+        old = self._res
+        if old is not None:
+            if msg["x"] is None:
+                msg["x"] = old["x"]
+            msg["bound"] = max(msg["bound"], old["bound"])
+        self._res = msg
 
     def _wait_final(self, deadline: float) -> None:
         while not (self._res is not None and self._res.get("final")):
@@ -378,7 +447,7 @@ class _MilpAside:
             try:
                 if not self._conn.poll(left):
                     break
-                self._res = self._conn.recv()
+                self._take(self._conn.recv())
             except (EOFError, OSError):
                 break
 

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csgraph
 
 #: Most nodes in one re-solved block, and in a block given to the MILP when the exact search
@@ -249,6 +248,7 @@ def _solve_block(adj: sparse.csr_matrix, w: np.ndarray, keep: np.ndarray, k: int
     options = {"time_limit": max(time_limit_s, 0.05), "disp": False}
     if node_limit is not None:
         options["node_limit"] = int(node_limit)
+    from scipy.optimize import Bounds, LinearConstraint, milp  # 0.1-0.2 s: only when used
     res = milp(c, constraints=LinearConstraint(a_mat, np.concatenate(lb), np.concatenate(ub)),
                integrality=integrality, bounds=Bounds(np.zeros(nv), upper), options=options)
     if res.x is not None and res.status in (0, 1):
@@ -715,6 +715,7 @@ def rebalance_floors(unit_grid: np.ndarray, w: np.ndarray, loose: Loose, lo: int
     c = np.r_[np.zeros(np_), np.full(2 * ng, 1000.0), np.ones(2 * np_)]
     lower = np.r_[y_min, np.zeros(2 * ng + 2 * np_)]
     upper = np.r_[y_max, np.full(2 * ng + 2 * np_, np.inf)]
+    from scipy.optimize import LinearConstraint, milp
     res = milp(c, constraints=LinearConstraint(a, lb, ub),
                integrality=np.r_[np.ones(np_), np.zeros(2 * ng + 2 * np_)],
                bounds=(lower, upper), options={"time_limit": 5.0})
