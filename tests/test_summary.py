@@ -67,6 +67,12 @@ def test_unresolved_notes_are_typed_with_their_reason_and_ids():
     assert u.communities == ()
 
 
+def test_a_partition_note_with_a_key_the_summary_would_drop_is_an_error():
+    with pytest.raises(ValueError, match="add the new key to summary.Note"):
+        Unresolved.from_notes({"grids": [{"reason": "spans a river", "ids": ["G1"],
+                                          "households": 420, "proven": True}]})
+
+
 def test_an_annual_update_says_what_moved_as_a_type(small_plan):
     again = gp.plan(small_plan.city, max_households=400, keep=small_plan)
     assert again.moved == Moved(homes=0, households=0, grids_kept=len(small_plan.grids),

@@ -151,7 +151,15 @@ class Unresolved:
 
     @classmethod
     def from_notes(cls, notes: dict) -> "Unresolved":
-        """From the partition's ``{"grids": [...], "communities": [...]}`` of note dicts."""
+        """From the partition's ``{"grids": [...], "communities": [...]}`` of note dicts.
+
+        Unlike summary.json read back, a note here holds exactly a Note's fields: a key the
+        partition adds and Note lacks would vanish from summary.json, so it is an error."""
+        known = {f.name for f in dataclasses.fields(Note)}
+        for note in (*notes.get("grids", ()), *notes.get("communities", ())):
+            if set(note) != known:
+                raise ValueError(f"an unresolved note with keys {sorted(note)}: expected "
+                                 f"{sorted(known)} (add the new key to summary.Note)")
         return from_json(cls, notes)
 
 
