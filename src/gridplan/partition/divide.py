@@ -21,7 +21,7 @@ from .cells import (CellGraph, barrier_lines, cell_graph, separate_duplicates, s
                     subgraph, tessellate, unit_adjacency)
 from .exact import Loose
 from .columns import COMMUNITY_ID, GRID_ID
-from .frames import count_distinct, dissolve_cells, grid_shapes, grid_tables
+from .frames import count_distinct, grid_shapes, grid_tables
 from .special import special_grids, special_points, special_rows, through_special
 from .units import building_counts, split_parts, unit_ids
 from .update import label_units, update_parts
@@ -216,8 +216,7 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
     homes["grid_id"] = grid_id[home_grid]
     homes["community_id"] = comm_id[grid_comm[home_grid]]
     groups, names = _special_groups(parts, spc, city, config, {} if cache is None else cache)
-    special = special_grids(homes, spc, groups, names, ground, crs,
-                            dissolve_cells)             # positions of parts == homes
+    special = special_grids(homes, spc, groups, names, ground, crs)   # positions of parts == homes
     reasons = (explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
                if grid_notes else {})
     tables = grid_tables(cells, cell_grid, building, hh[res], graph, grid_id, grid_comm,

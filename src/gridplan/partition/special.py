@@ -9,6 +9,7 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 
 from .cells import CellGraph
+from .frames import dissolve_cells
 
 #: A shop whose point is this close (metres) to a home's generator is moved aside by
 #: SHOP_ASIDE_M, so both get a cell (a register can give a shop and a home one address).
@@ -62,7 +63,7 @@ def through_special(graph: CellGraph, n_res: int, unit: np.ndarray, n_units: int
 
 
 def special_grids(homes: gpd.GeoDataFrame, idx: np.ndarray, groups: list, names: np.ndarray,
-                  cells: np.ndarray, crs, dissolve) -> gpd.GeoDataFrame:
+                  cells: np.ndarray, crs) -> gpd.GeoDataFrame:
     """The special grids, and each home's ``special_grid_id`` (set on ``homes``).
 
     Parameters
@@ -76,8 +77,6 @@ def special_grids(homes: gpd.GeoDataFrame, idx: np.ndarray, groups: list, names:
     cells : ndarray of Polygon
         The special homes' cells, aligned with ``idx``: a special grid's ground is the union of
         its buildings' cells, which the residential cells leave free.
-    dissolve : callable
-        ``dissolve(cells, group, n)``, the union of cells per group.
     """
     special_id = np.full(len(homes), None, dtype=object)
     if not len(idx):
@@ -87,7 +86,7 @@ def special_grids(homes: gpd.GeoDataFrame, idx: np.ndarray, groups: list, names:
     group = np.empty(len(idx), dtype=np.int64)
     for gi, p in enumerate(groups):
         group[p] = gi
-    geoms = dissolve(cells, group, len(groups))
+    geoms = dissolve_cells(cells, group, len(groups))
     # each special grid belongs to the community most of its buildings are in (ties: the
     # first id in sort order)
     comm_names, comm = np.unique(homes["community_id"].to_numpy()[idx].astype(str),
