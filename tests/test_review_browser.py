@@ -178,7 +178,7 @@ def test_moving_a_home_updates_both_counts_as_gridplan_computes_them(visit, plan
     assert visit.page.locator("path.gp-moved-cell").count() == 1
     # gridplan, given the page's session, gets the same grids
     edited = plan.apply_edits(visit.page.evaluate("gridplanEdit.collection()"))
-    assert edited.summary.edits["applied"] == 1
+    assert edited.summary.edits.applied == 1
     after = edited.grids.set_index("grid_id")
     assert page == after["households"].to_dict()
     for g in (m.from_grid, m.to_grid):
@@ -336,7 +336,7 @@ def test_a_compound_moves_whole_on_the_page(browser, tmp_path):
         assert moved == [target] * 4
         assert v.page.locator("path.gp-moved-cell").count() == 4
         e = p.apply_edits(v.page.evaluate("gridplanEdit.collection()"))
-        assert e.summary.edits["homes_moved"] == 4
+        assert e.summary.edits.homes_moved == 4
         assert e.grids.set_index("grid_id")["households"].to_dict() == {
             x["grid_id"]: x["households"] for x in v.page.evaluate("gridplanEdit.stats()")}
         assert v.real_errors() == []

@@ -20,6 +20,7 @@ from gridplan.outputs.review import read_edits, review_graph, review_page
 from gridplan.outputs.review.edits import Move
 from gridplan.outputs.review.rules import check_moves
 from gridplan.outputs.words import LANGS, page_words
+from gridplan.summary import RefusedEdit
 
 from .conftest import small_city
 
@@ -84,7 +85,7 @@ def test_no_moves_leave_the_plan_as_it_was(plan):
     assert (e.grids["homes"].to_numpy() == plan.grids["homes"].to_numpy()).all()
     assert e.grids.geometry.geom_equals(plan.grids.geometry).all()
     assert (e.homes["grid_id"].to_numpy() == plan.homes["grid_id"].to_numpy()).all()
-    assert e.summary.edits["applied"] == 0 and e.summary.edits["refused"] == []
+    assert e.summary.edits.applied == 0 and e.summary.edits.refused == ()
     # the page computes compactness from cells; it agrees with the dissolved grids
     rows, pairs = review_graph(plan).rows, review_graph(plan).pairs
     g = rows["grid"].to_numpy()
@@ -141,8 +142,8 @@ def test_a_move_shifts_the_homes_households_and_cell_between_the_two_grids(plan,
     comm = e.grids.groupby("community_id")["households"].sum()
     assert (e.communities.set_index("community_id")["households"] == comm).all()
     s = e.summary.edits
-    assert s["applied"] == 1 and s["households_moved"] == hh and s["refused"] == []
-    assert s["moves"][0]["to_grid"] == m.to_grid
+    assert s.applied == 1 and s.households_moved == hh and s.refused == ()
+    assert s.moves[0].to_grid == m.to_grid
     assert plan.grids.set_index("grid_id").loc[m.from_grid, "households"] == \
         before.loc[m.from_grid, "households"]                  # the old plan is unchanged
 
@@ -150,9 +151,12 @@ def test_a_move_shifts_the_homes_households_and_cell_between_the_two_grids(plan,
 def test_a_move_that_would_split_its_grid_is_refused_with_the_reason(plan, graph):
     _, m, why = first(candidate_moves(graph), lambda why: why and "split" in why)
     e = plan.apply_edits(fc(move(m)))
-    refused = e.summary.edits["refused"]
-    assert refused == [{"edit": 1, "type": "move", "home_index": m.home_index, "part": m.part,
-                        "from_grid": m.from_grid, "to_grid": m.to_grid, "reason": why}]
+    refused = e.summary.edits.refused
+    assert refused == (RefusedEdit(edit=1, type="move", home_index=m.home_index, part=m.part,
+                                   from_grid=m.from_grid, to_grid=m.to_grid, reason=why),)
+    assert e.summary.to_json()["edits"]["refused"] == [
+        {"edit": 1, "type": "move", "home_index": m.home_index, "part": m.part,
+         "from_grid": m.from_grid, "to_grid": m.to_grid, "reason": why}]
     assert f"would split grid {m.from_grid} into 2 pieces" in why
     assert (e.grids["households"].to_numpy() == plan.grids["households"].to_numpy()).all()
     # it really would: the grid's other homes fall apart without it (and without the other
@@ -176,20 +180,20 @@ def test_a_move_to_a_grid_the_home_does_not_touch_is_refused(plan, graph):
     m = Move(1, int(rows["home_index"].iat[i]), int(rows["part"].iat[i]),
              graph.grid_ids[rows["grid"].iat[i]], graph.grid_ids[far])
     e = plan.apply_edits(fc(move(m)))
-    (r,) = e.summary.edits["refused"]
-    assert f"does not touch grid {graph.grid_ids[far]}" in r["reason"]
-    assert e.summary.edits["applied"] == 0
+    (r,) = e.summary.edits.refused
+    assert f"does not touch grid {graph.grid_ids[far]}" in r.reason
+    assert e.summary.edits.applied == 0
 
 
 def test_the_range_is_checked_at_the_end_of_the_session(plan, graph):
     _, m, why = first(candidate_moves(graph), lambda why: why and "above the most" in why)
     alone = plan.apply_edits(fc(move(m))).summary.edits
-    assert alone["applied"] == 0 and alone["refused"][0]["reason"] == why
+    assert alone.applied == 0 and alone.refused[0].reason == why
     assert why.startswith(f"grid {m.to_grid} would end with ")
     # there and back again: out of range for a while, in range at the end
     back = Move(2, m.home_index, m.part, m.to_grid, m.from_grid)
     both = plan.apply_edits(fc(move(m), move(back)))
-    assert both.summary.edits["applied"] == 2 and both.summary.edits["refused"] == []
+    assert both.summary.edits.applied == 2 and both.summary.edits.refused == ()
     assert (both.grids["households"].to_numpy() == plan.grids["households"].to_numpy()).all()
 
 
@@ -219,7 +223,7 @@ def test_a_swap_whose_first_move_overfills_a_grid_is_kept(compound_plan):
             back.append(m)
     assert len(back) == 2
     e = compound_plan.apply_edits(fc(*map(move, [first_move, *back])))
-    assert e.summary.edits["applied"] == 3, e.summary.edits["refused"]
+    assert e.summary.edits.applied == 3, e.summary.edits.refused
     after = e.grids.set_index("grid_id")["households"]
     before = compound_plan.grids.set_index("grid_id")["households"]
     assert after[first_move.to_grid] == before[first_move.to_grid]      # +60 -30 -30
@@ -237,8 +241,8 @@ def test_a_home_of_a_compound_takes_the_whole_compound_along(compound_plan):
     _, m, why = first(cands, lambda why: why is None)
     e = compound_plan.apply_edits(fc(move(m)))
     s = e.summary.edits
-    assert s["applied"] == 1 and s["moves"][0]["compound"] == "K1"
-    assert s["homes_moved"] == 4 and s["households_moved"] == 40
+    assert s.applied == 1 and s.moves[0].compound == "K1"
+    assert s.homes_moved == 4 and s.households_moved == 40
     homes = e.homes[e.homes["compound"] == "K1"]
     assert set(homes["grid_id"]) == {m.to_grid}
     after = e.grids.set_index("grid_id")["households"]
@@ -247,8 +251,8 @@ def test_a_home_of_a_compound_takes_the_whole_compound_along(compound_plan):
     # a second edit for another building of the same compound finds it moved already
     other = Move(2, int(k1["home_index"].iat[1]), 0, src, m.to_grid)
     e2 = compound_plan.apply_edits(fc(move(m), move(other)))
-    (r,) = e2.summary.edits["refused"]
-    assert r["edit"] == 2 and "moved with its compound by edit 1" in r["reason"]
+    (r,) = e2.summary.edits.refused
+    assert r.edit == 2 and "moved with its compound by edit 1" in r.reason
 
 
 def test_unknown_homes_and_grids_and_stale_edits_are_refused(plan, graph):
@@ -262,14 +266,14 @@ def test_unknown_homes_and_grids_and_stale_edits_are_refused(plan, graph):
         {"type": "move", "home_index": h, "part": p, "from_grid": other, "to_grid": g},
         {"type": "comment", "target": "grid", "grid_id": "Z99-01", "text": "?"},
         {"type": "comment", "target": "home", "home_index": 99_999, "part": 0, "text": "?"}))
-    reasons = [r["reason"] for r in e.summary.edits["refused"]]
-    assert [r["edit"] for r in e.summary.edits["refused"]] == [1, 2, 3, 4, 5]
+    reasons = [r.reason for r in e.summary.edits.refused]
+    assert [r.edit for r in e.summary.edits.refused] == [1, 2, 3, 4, 5]
     assert reasons[0] == "no home 99999 with households in this plan"
     assert reasons[1] == "no grid Z99-01 in this plan"
     assert reasons[2].startswith(f"home {h}") and f"is in grid {g}, not {other}" in reasons[2]
     assert reasons[3] == "no grid Z99-01 in this plan"
     assert reasons[4] == "no home 99999 in this plan"
-    assert e.summary.edits["comments"] == 0
+    assert e.summary.edits.comments == 0
 
 
 def test_comments_travel_into_the_grids_and_homes_layers(plan, graph, tmp_path):
@@ -281,7 +285,7 @@ def test_comments_travel_into_the_grids_and_homes_layers(plan, graph, tmp_path):
         {"type": "comment", "target": "grid", "grid_id": m.to_grid, "text": "second note"},
         {"type": "comment", "target": "home", "home_index": m.home_index, "part": m.part,
          "text": "residents shop across the road", "author": "Wang"}))
-    assert e.summary.edits["comments"] == 3
+    assert e.summary.edits.comments == 3
     grid = e.grids.set_index("grid_id").loc[m.to_grid, "comments"]
     assert grid == "shares a gate with building 12 (Wang, 2025-05-01)\nsecond note"
     assert e.grids["comments"].notna().sum() == 1
@@ -298,9 +302,8 @@ def test_comments_travel_into_the_grids_and_homes_layers(plan, graph, tmp_path):
 
 def test_edits_made_on_another_plan_are_noted(plan, graph):
     e = plan.apply_edits({**fc(), "gridplan": {"plan": "0123456789ab"}})
-    assert "another plan" in e.summary.edits["note"]
-    assert "note" not in plan.apply_edits({**fc(), "gridplan": {"plan": graph.key}}) \
-        .summary.edits
+    assert "another plan" in e.summary.edits.note
+    assert plan.apply_edits({**fc(), "gridplan": {"plan": graph.key}}).summary.edits.note is None
 
 
 def test_a_second_session_builds_on_the_first(plan, graph):
@@ -316,8 +319,8 @@ def test_a_second_session_builds_on_the_first(plan, graph):
                      "part"].iat[0])
     back = Move(1, m.home_index, part, m.to_grid, m.from_grid)
     again = once.apply_edits(fc(move(back)))
-    assert again.summary.edits["applied"] == 1
-    assert again.summary.edits["previous"]["moves"][0]["to_grid"] == m.to_grid
+    assert again.summary.edits.applied == 1
+    assert again.summary.edits.previous.moves[0].to_grid == m.to_grid
     assert (again.grids["households"].to_numpy() == plan.grids["households"].to_numpy()).all()
 
 

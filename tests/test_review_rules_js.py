@@ -288,7 +288,7 @@ def test_the_pages_grid_figures_are_gridplans_before_and_after_a_session(reviewe
     assert page is not None
     before = js.call("replay", collection([]))
     edited = plan.apply_edits(page["collection"])
-    assert edited.summary.edits["applied"] == page["moves"] > 0
+    assert edited.summary.edits.applied == page["moves"] > 0
     for stats, grids in ((before["stats"], plan.grids), (page["stats"], edited.grids)):
         assert [s["households"] for s in stats] == grids["households"].tolist()
         assert [s["homes"] for s in stats] == grids["homes"].tolist()

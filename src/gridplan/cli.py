@@ -214,14 +214,15 @@ _map_options = [
 map_options = _apply(_map_options)
 
 
-def _edit_lines(edits: dict | None) -> list[str]:
-    """What a review's edits came to (``plan --edits``), refused ones with their reason."""
+def _edit_lines(edits) -> list[str]:
+    """What a review's edits came to (``plan --edits``; an EditsReport or None), refused ones
+    with their reason."""
     if not edits:
         return []
-    return ([f"edits: {edits['applied']} moves applied ({edits['homes_moved']} homes, "
-             f"{edits['households_moved']} households), {len(edits['refused'])} refused, "
-             f"{edits['comments']} comments"]
-            + [f"  refused edit {r['edit']}: {r['reason']}" for r in edits["refused"]])
+    return ([f"edits: {edits.applied} moves applied ({edits.homes_moved} homes, "
+             f"{edits.households_moved} households), {len(edits.refused)} refused, "
+             f"{edits.comments} comments"]
+            + [f"  refused edit {r.edit}: {r.reason}" for r in edits.refused])
 
 
 def _save(plan, out, lang, basemap, cdn, geojson, review=False, force=False, inputs=()) -> None:

@@ -17,7 +17,7 @@ from .errors import InputError
 from .partition import Partition, partition
 from .progress import steps
 from .propose import home_points, propose_stations
-from .summary import Moved, SitingSummary, Summary, Unresolved, summarize
+from .summary import EditsReport, Moved, SitingSummary, Summary, Unresolved, summarize
 
 
 #: Settings the partition depends on; a re-plan that changes none of them keeps the grids.
@@ -78,12 +78,10 @@ class Plan:
         Every rule a grid or community could not keep, with its reason.
     moved : Moved or None
         For an annual update (``keep=``): the homes and grids that changed; None otherwise.
-    edits : dict or None
-        For a plan with a review's edits applied (:meth:`apply_edits`): ``applied`` (moves
-        kept), ``refused`` (``[{edit, reason, ...}]``, ``edit`` being the feature's number in
-        the file from 1), ``comments`` (attached), ``moves`` (the applied moves),
-        ``homes_moved``, ``households_moved``, ``file``; also ``summary.edits``. None
-        otherwise.
+    edits : EditsReport or None
+        For a plan with a review's edits applied (:meth:`apply_edits`): the moves applied,
+        the edits refused with their reason, the comments attached; also ``summary.edits``.
+        None otherwise.
     """
 
     city: City
@@ -96,7 +94,7 @@ class Plan:
     candidates: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _isochrones: gpd.GeoDataFrame | None = field(default=None, repr=False)
     _cache: dict = field(default_factory=dict, repr=False)
-    edits: dict | None = field(default=None, repr=False)
+    edits: EditsReport | None = field(default=None, repr=False)
 
     @property
     def homes(self) -> gpd.GeoDataFrame:
@@ -297,8 +295,8 @@ class Plan:
                 f"{g['in_range'].mean():.1%} of grids in {self.config.min_households}–"
                 f"{self.config.max_households}"
                 + ("" if e is None else
-                   f", edits: {e.get('applied', 0)} moves applied, "
-                   f"{len(e.get('refused', []))} refused, {e.get('comments', 0)} comments")
+                   f", edits: {e.applied} moves applied, "
+                   f"{len(e.refused)} refused, {e.comments} comments")
                 + ")")
 
 

@@ -164,6 +164,111 @@ class Unresolved:
 
 
 @dataclass(frozen=True)
+class AppliedMove:
+    """One move of a review session that gridplan applied.
+
+    Attributes
+    ----------
+    edit : int
+        Its number in the edits file.
+    home_index, part : int
+        The home (row of the input's homes) and its part (0 for a whole home).
+    from_grid, to_grid : str
+    homes, households : int
+        What moved: a home of a compound that fits in one grid takes its compound along.
+    compound : str or None
+    """
+
+    edit: int
+    home_index: int
+    part: int
+    from_grid: str
+    to_grid: str
+    homes: int
+    households: int
+    compound: str | None
+
+
+@dataclass(frozen=True)
+class RefusedEdit:
+    """One edit of a review session that gridplan did not apply, and why.
+
+    Attributes
+    ----------
+    edit : int
+        Its number in the edits file.
+    type : str
+        'move' or 'comment'.
+    home_index, part, from_grid, to_grid : optional
+        For a move: the home, its part and the two grids it named.
+    target : str or None
+        For a comment: what it was left on.
+    reason : str
+        In gridplan's words.
+    """
+
+    edit: int
+    type: str
+    home_index: int | None = field(default=None, metadata=OMIT_NONE)
+    part: int | None = field(default=None, metadata=OMIT_NONE)
+    from_grid: str | None = field(default=None, metadata=OMIT_NONE)
+    to_grid: str | None = field(default=None, metadata=OMIT_NONE)
+    target: str | None = field(default=None, metadata=OMIT_NONE)
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EditsReport:
+    """What a review session's edits came to (``Plan.edits``, summary.json's ``edits``).
+
+    Attributes
+    ----------
+    file : str
+        The edits file.
+    applied : int
+        Moves applied.
+    refused : tuple of RefusedEdit
+        Moves and comments not applied, in the file's order.
+    comments : int
+        Comments attached to grids and homes.
+    homes_moved, households_moved : int
+    moves : tuple of AppliedMove
+    note : str or None
+        Set when the edits were made on another plan.
+    previous : EditsReport or None
+        The report of the edits applied before these (a session applied to an edited plan).
+    """
+
+    file: str
+    applied: int
+    refused: tuple[RefusedEdit, ...]
+    comments: int
+    homes_moved: int
+    households_moved: int
+    moves: tuple[AppliedMove, ...]
+    note: str | None = field(default=None, metadata=OMIT_NONE)
+    previous: EditsReport | None = field(default=None, metadata=OMIT_NONE)
+
+    @classmethod
+    def from_checks(cls, file, applied: list, refused: list, comments: int,
+                    note: str | None = None, previous: EditsReport | None = None):
+        """From the review rules' dicts of applied and refused edits (each holding exactly
+        the fields of AppliedMove and RefusedEdit: a key a type lacks is an error)."""
+        for rows, typ in ((applied, AppliedMove), (refused, RefusedEdit)):
+            known = {f.name for f in dataclasses.fields(typ)}
+            for r in rows:
+                if not set(r) <= known:
+                    raise ValueError(f"an edit with keys {sorted(r)}: expected those of "
+                                     f"{typ.__name__}")
+        moves = tuple(AppliedMove(**m) for m in applied)
+        return cls(file=file, applied=len(moves),
+                   refused=tuple(RefusedEdit(**r) for r in refused), comments=comments,
+                   homes_moved=int(sum(m.homes for m in moves)),
+                   households_moved=int(sum(m.households for m in moves)),
+                   moves=moves, note=note, previous=previous)
+
+
+@dataclass(frozen=True)
 class Moved:
     """What an annual update (``keep=``) changed against last year's grids.
 
@@ -410,7 +515,7 @@ class Summary:
         gridplan and the libraries behind the figures.
     seconds : dict
         Per stage.
-    edits : dict or None
+    edits : EditsReport or None
         For a plan with a review's edits applied: what they came to
         (:attr:`gridplan.Plan.edits`); not in summary.json otherwise.
 
@@ -438,7 +543,7 @@ class Summary:
     config: dict
     versions: dict
     seconds: dict
-    edits: dict | None = field(default=None, metadata=OMIT_NONE)
+    edits: EditsReport | None = field(default=None, metadata=OMIT_NONE)
 
     def to_json(self) -> dict:
         """The contents of summary.json (see :func:`to_json`)."""

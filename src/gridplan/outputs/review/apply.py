@@ -12,6 +12,7 @@ from .edits import Edits, read_edits
 from .graph import ReviewGraph, review_graph
 from .rebuild import edited_partition
 from .rules import check_moves
+from ...summary import EditsReport
 
 
 def apply_edits(plan, source):
@@ -55,20 +56,13 @@ def apply_edits(plan, source):
     new = dataclasses.replace(plan, partition=part).replan()
     # comments go in last, so the layers' columns come in the order a plan's have them
     refused, attached = _attach_comments(new.partition, graph, moves.row_grid, plan, edits)
-    report = {
-        "file": edits.source,
-        "applied": len(moves.applied),
-        "refused": sorted(moves.refused + refused, key=lambda r: r["edit"]),
-        "comments": attached,
-        "homes_moved": int(sum(a["homes"] for a in moves.applied)),
-        "households_moved": int(sum(a["households"] for a in moves.applied)),
-        "moves": moves.applied,
-    }
+    note = None
     if edits.plan_key and edits.plan_key != graph.key:
-        report["note"] = (f"the edits were made on another plan (key {edits.plan_key}, this "
-                          f"plan {graph.key}): each move was checked against this one")
-    if plan.edits is not None:
-        report["previous"] = plan.edits
+        note = (f"the edits were made on another plan (key {edits.plan_key}, this "
+                f"plan {graph.key}): each move was checked against this one")
+    report = EditsReport.from_checks(edits.source, moves.applied,
+                                     sorted(moves.refused + refused, key=lambda r: r["edit"]),
+                                     attached, note=note, previous=plan.edits)
     return dataclasses.replace(new, edits=report)
 
 
