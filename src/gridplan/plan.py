@@ -15,6 +15,7 @@ from .config import PlanConfig
 from .coverage.measure import SHARE_DECIMALS, household_share
 from .errors import InputError
 from .partition import Partition, partition
+from .partition import columns as C
 from .progress import steps
 from .propose import home_points, propose_stations
 from .summary import EditsReport, Moved, SitingSummary, Summary, Unresolved, summarize
@@ -502,15 +503,15 @@ def _grid_coverage(part: Partition, config: PlanConfig) -> None:
     h = part.homes
     w = h["households"].to_numpy().astype(float)
     covered = {name: h[col].to_numpy(dtype=bool) for col, name in (
-        ("covered_radius", "share_radius"), ("covered_radius_walk", "share_radius_walk"),
-        ("covered_15min", "share_15min"))}
-    for key, frame in (("grid_id", part.grids), ("community_id", part.communities)):
+        ("covered_radius", C.SHARE_RADIUS), ("covered_radius_walk", C.SHARE_RADIUS_WALK),
+        ("covered_15min", C.SHARE_15MIN))}
+    for key, frame in ((C.GRID_ID, part.grids), (C.COMMUNITY_ID, part.communities)):
         row = pd.Index(frame[key]).get_indexer(h[key])   # the frame's row of each home
         ok = (w > 0) & (row >= 0)                        # homes with households count
         for name, c in covered.items():
             share = household_share(w[ok], c[ok], row[ok], len(frame))
             frame[name] = np.round(share, SHARE_DECIMALS)
-        if key == "grid_id":
+        if key == C.GRID_ID:
             nearest = np.full(len(frame), np.inf)
             np.fmin.at(nearest, row[ok], h["dist_m"].to_numpy()[ok])
-            frame["station_in_reach"] = nearest <= config.radius_m
+            frame[C.STATION_IN_REACH] = nearest <= config.radius_m
