@@ -243,20 +243,35 @@ def test_batch_refuses_a_users_folder_and_accepts_it_with_force(tmp_path):
 # --- half-made things ---------------------------------------------------------------------------
 
 def test_sigterm_while_writing_leaves_no_temporary_folder(tmp_path):
-    out = tmp_path / "out"
-    p = subprocess.Popen([sys.executable, "-m", "gridplan.cli", "demo", "--households", "20000",
-                          "--out", str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and p.poll() is None:
-        if any(q.name.startswith(".out.gridplan.") for q in tmp_path.iterdir()):
-            break
-        time.sleep(0.005)
-    assert p.poll() is None, "the demo ended before it wrote"
-    p.send_signal(signal.SIGTERM)
-    _, err = p.communicate(timeout=60)
-    assert p.returncode == 128 + signal.SIGTERM, err
-    assert b"Traceback" not in err
-    assert list(tmp_path.iterdir()) == []
+    # the signal is sent once the temporary folder is seen; on a loaded machine the run may
+    # have swapped it in by then and be on its way out (exit 0, the folder whole): a few tries
+    # to catch it writing, and either way nothing half-made is left
+    stopped = 0
+    for attempt in range(4):
+        here = tmp_path / str(attempt)
+        here.mkdir()
+        out = here / "out"
+        p = subprocess.Popen([sys.executable, "-m", "gridplan.cli", "demo", "--households",
+                              "20000", "--out", str(out)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and p.poll() is None:
+            if any(q.name.startswith(".out.gridplan.") for q in here.iterdir()):
+                break
+            time.sleep(0.005)
+        assert p.poll() is None, "the demo ended before it wrote"
+        p.send_signal(signal.SIGTERM)
+        _, err = p.communicate(timeout=60)
+        assert b"Traceback" not in err
+        if p.returncode == 0:                          # too late: the plan was whole already
+            assert [q.name for q in here.iterdir()] == ["out"]
+            assert (out / "plan.gpkg").is_file() and (out / MARKER).is_file()
+            continue
+        assert p.returncode == 128 + signal.SIGTERM, err
+        assert list(here.iterdir()) == []
+        stopped += 1
+        break
+    assert stopped == 1, "the signal never came while the plan was being written"
 
 
 def test_folders_a_killed_run_left_are_removed_by_the_next(tmp_path):
