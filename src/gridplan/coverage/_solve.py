@@ -47,6 +47,12 @@ EARLY_MILP_NNZ = 100_000
 BOUND_EVERY_S = 0.05
 #: Seconds to wait for HiGHS past its time limit before giving up on its answer.
 JOIN_GRACE_S = 1.0
+#: HiGHS times itself on the wall clock, the parent on a monotonic one: a child whose HiGHS
+#: gave up (or died) before this share of its time is started again, at most MILP_RESTARTS
+#: times, when a second is left (a VM resumed with its clock stepped ahead stopped HiGHS at
+#: once; the part then ran CFT, which proves nothing, for the whole budget).
+EARLY_END_SHARE = 0.5
+MILP_RESTARTS = 2
 #: Share of a maximal-covering model's time for the whole MILP; when it proves nothing in
 #: that time, the rest goes to improving the best answer window by window (``_windows``).
 MAX_MILP_SHARE = 0.5
@@ -331,7 +337,13 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
             take(x, "cft")
             bound = max(bound, tight(lag))
         k = 2  # the loop below is for the other cases
+    restarts = 0
     while not done() and end - time.perf_counter() > 0.05 and (k == 1 or xy is None):
+        if restarts < MILP_RESTARTS and milp.gave_up() and end - time.perf_counter() > 1.0:
+            milp.result(end, wait=False)
+            milp = _MilpAside(a, cost, 0.95 * (end - time.perf_counter()), seed + 101 + restarts,
+                              presolve=xy is None, below=best_cost)
+            restarts += 1
         left = end - time.perf_counter()
         x, lag = cft_cover(cft_a, cost, min(left, seconds * CFT_SHARE_PLACED)
                            if xy is not None else left * (CFT_SHARE_UNIT if local else 1),
@@ -399,6 +411,7 @@ class _MilpAside:
 
     def __init__(self, a, cost, seconds, seed, presolve=True, below=np.inf):
         self._args, self._res, self._proc = (a, cost, seconds, seed, presolve), None, None
+        self._start = time.perf_counter()
         if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
             ctx = mp.get_context("fork")
             self._conn, send = ctx.Pipe(duplex=False)
@@ -429,6 +442,16 @@ class _MilpAside:
         except (EOFError, OSError):  # the child ended: no more answers
             pass
         return self._res
+
+    def gave_up(self) -> bool:
+        """Whether the child ended without a proof before EARLY_END_SHARE of its time."""
+        if self._proc is None:
+            return False
+        res = self.poll()
+        final = res is not None and res.get("final")
+        if (final and res["optimal"]) or (not final and self._proc.is_alive()):
+            return False
+        return time.perf_counter() - self._start < EARLY_END_SHARE * self._args[2]
 
     def _take(self, msg: dict) -> None:
         """A message from the child over the ones before: the latest cover, the best bound."""
