@@ -200,7 +200,7 @@ def test_windows_keep_a_cost_budget_when_the_whole_milp_gives_nothing(monkeypatc
 def test_a_highs_child_that_gives_up_at_once_is_started_again_and_the_cover_proven(monkeypatch):
     # HiGHS times itself on the wall clock: a clock stepped ahead (a VM resumed) stopped the
     # first child at once, and the part then ran CFT, which cannot prove this model, for
-    # the whole budget (seen once in CI: gap 1/6 after 60 s)
+    # the whole budget (seen once in a clean clone's make test: gap 1/6 after 60 s)
     real = _solve.highs_cover_model
 
     def first_gives_up(a, cost, seconds, *, seed=0, presolve=True):
