@@ -117,6 +117,33 @@ def _typed(hint, value):
 
 # --- the types ---------------------------------------------------------------------------
 
+def _only_fields(rows, typ, what: str) -> None:
+    """Raise ValueError for a dict of ``rows`` (made inside gridplan) whose keys are not a
+    ``typ``'s: a key the type lacks would vanish from summary.json, a required one it misses
+    would be a default where there is none."""
+    fields = dataclasses.fields(typ)
+    known = {f.name for f in fields}
+    required = {f.name for f in fields
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
+    for r in rows:
+        if not required <= set(r) <= known:
+            raise ValueError(f"{what} with keys {sorted(r)}: expected {sorted(known)} (add the "
+                             f"new key to summary.{typ.__name__})")
+
+
+class _Json:
+    """``to_json`` and ``from_json`` for the results summary.json files hold whole."""
+
+    def to_json(self) -> dict:
+        """The contents of summary.json (see :func:`to_json`)."""
+        return to_json(self)
+
+    @classmethod
+    def from_json(cls, data: dict):
+        """The result from the contents of a summary.json (see :func:`from_json`)."""
+        return from_json(cls, data)
+
+
 @dataclass(frozen=True)
 class Note:
     """One rule a grid or community could not keep (or, for a cut compound, kept only by
@@ -155,11 +182,8 @@ class Unresolved:
 
         Unlike summary.json read back, a note here holds exactly a Note's fields: a key the
         partition adds and Note lacks would vanish from summary.json, so it is an error."""
-        known = {f.name for f in dataclasses.fields(Note)}
-        for note in (*notes.get("grids", ()), *notes.get("communities", ())):
-            if set(note) != known:
-                raise ValueError(f"an unresolved note with keys {sorted(note)}: expected "
-                                 f"{sorted(known)} (add the new key to summary.Note)")
+        _only_fields([*notes.get("grids", ()), *notes.get("communities", ())], Note,
+                     "an unresolved note")
         return from_json(cls, notes)
 
 
@@ -254,12 +278,8 @@ class EditsReport:
                     note: str | None = None, previous: EditsReport | None = None):
         """From the review rules' dicts of applied and refused edits (each holding exactly
         the fields of AppliedMove and RefusedEdit: a key a type lacks is an error)."""
-        for rows, typ in ((applied, AppliedMove), (refused, RefusedEdit)):
-            known = {f.name for f in dataclasses.fields(typ)}
-            for r in rows:
-                if not set(r) <= known:
-                    raise ValueError(f"an edit with keys {sorted(r)}: expected those of "
-                                     f"{typ.__name__}")
+        _only_fields(applied, AppliedMove, "an applied edit")
+        _only_fields(refused, RefusedEdit, "a refused edit")
         moves = tuple(AppliedMove(**m) for m in applied)
         return cls(file=file, applied=len(moves),
                    refused=tuple(RefusedEdit(**r) for r in refused), comments=comments,
@@ -492,7 +512,7 @@ class InputFigures:
 
 
 @dataclass(frozen=True)
-class Summary:
+class Summary(_Json):
     """The figures of a plan: :attr:`gridplan.Plan.summary`, written as ``summary.json``
     (:meth:`to_json`) and read back from it (:meth:`from_json`).
 
@@ -545,18 +565,9 @@ class Summary:
     seconds: dict
     edits: EditsReport | None = field(default=None, metadata=OMIT_NONE)
 
-    def to_json(self) -> dict:
-        """The contents of summary.json (see :func:`to_json`)."""
-        return to_json(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "Summary":
-        """A Summary from the contents of a summary.json (see :func:`from_json`)."""
-        return from_json(cls, data)
-
 
 @dataclass(frozen=True)
-class SiteSummary:
+class SiteSummary(_Json):
     """The figures of :func:`gridplan.site`: :attr:`gridplan.Siting.summary`, written as
     its ``summary.json``.
 
@@ -584,15 +595,6 @@ class SiteSummary:
     config: dict
     versions: dict
     seconds: dict
-
-    def to_json(self) -> dict:
-        """The contents of summary.json (see :func:`to_json`)."""
-        return to_json(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "SiteSummary":
-        """A SiteSummary from the contents of a summary.json (see :func:`from_json`)."""
-        return from_json(cls, data)
 
 
 @dataclass(frozen=True)
@@ -653,7 +655,7 @@ class BatchTotals:
 
 
 @dataclass(frozen=True)
-class BatchSummary:
+class BatchSummary(_Json):
     """What a batch did: :attr:`gridplan.batch.BatchResult.summary`, written as the batch's
     ``summary.json``.
 
@@ -688,15 +690,6 @@ class BatchSummary:
     tasks_done_seconds: float
     region_seconds: float
     versions: dict
-
-    def to_json(self) -> dict:
-        """The contents of summary.json (see :func:`to_json`)."""
-        return to_json(self)
-
-    @classmethod
-    def from_json(cls, data: dict) -> "BatchSummary":
-        """A BatchSummary from the contents of a batch's summary.json (see :func:`from_json`)."""
-        return from_json(cls, data)
 
 
 # --- a plan's figures ----------------------------------------------------------------------
