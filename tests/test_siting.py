@@ -15,7 +15,7 @@ from gridplan.coverage import (build_walk_network, coverage_sets, site_from_matr
                                site_stations, walk_distances)
 # private: the siting's stages (greedy, windows, local search) pinned one at a time on small
 # matrices, and the HiGHS child made to fail, which site_stations cannot isolate
-from gridplan.coverage import _local, _solve, _windows
+from gridplan.coverage import _aside, _local, _models, _solve, _windows
 from gridplan.errors import InputError
 
 RADIUS = 300.0
@@ -125,15 +125,18 @@ def _failed_local(a, cost, start, deadline, **kwargs):
     return np.asarray(start), 0
 
 
-def _failed_highs_child(conn, *args):
-    conn.send(dict(_failed_highs(), final=True))
-    conn.close()
+#: A worker program in place of HiGHS' (``_aside.WORKER``) that finds nothing.
+FAILED_WORKER = (
+    "import pickle, sys; from multiprocessing.connection import Connection; "
+    "job = pickle.load(sys.stdin.buffer); c = Connection(job['fd'], readable=False); "
+    "c.send(dict(x=None, bound=-float('inf'), optimal=False, "
+    "status='no solution (simulated)', final=True))")
 
 
 def _fail_highs(monkeypatch):
-    """HiGHS on the whole model finds nothing, in a child process or here."""
-    monkeypatch.setattr(_solve, "highs_cover", _failed_highs)
-    monkeypatch.setattr(_solve, "_highs_child", _failed_highs_child)
+    """HiGHS on the whole model finds nothing, in a worker process or here."""
+    monkeypatch.setattr(_models, "highs_cover", _failed_highs)
+    monkeypatch.setattr(_aside, "WORKER", FAILED_WORKER)
 
 
 @pytest.mark.parametrize("add", [None, 5])

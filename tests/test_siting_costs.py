@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 
 import numpy as np
 import pytest
@@ -15,7 +16,7 @@ from hypothesis import strategies as st
 import gridplan as gp
 # private: the answer is checked against the costed greedy and plain HiGHS on their own, and
 # the whole MILP replaced to reach the windows' budget path
-from gridplan.coverage import _models, _solve
+from gridplan.coverage import _aside, _models, _solve
 from gridplan.errors import InputError
 
 from .test_cli import assert_one_line_error, run
@@ -197,22 +198,61 @@ def test_windows_keep_a_cost_budget_when_the_whole_milp_gives_nothing(monkeypatc
     assert r.objective >= r.greedy_objective - 1e-6
 
 
-def test_a_highs_child_that_gives_up_at_once_is_started_again_and_the_cover_proven(monkeypatch):
-    # HiGHS times itself on the wall clock: a clock stepped ahead (a VM resumed) stopped the
-    # first child at once, and the part then ran CFT, which cannot prove this model, for
-    # the whole budget (seen once in a clean clone's make test: gap 1/6 after 60 s)
-    real = _solve.highs_cover_model
+#: The real worker, except that its first run (seed 0) dies at once.
+FIRST_WORKER_DIES = (
+    "import os, pickle, sys; job = pickle.load(sys.stdin.buffer); "
+    "os._exit(3) if job['seed'] == 0 else None; "
+    "from gridplan.coverage._aside import serve; serve(job)")
 
-    def first_gives_up(a, cost, seconds, *, seed=0, presolve=True):
-        h = real(a, cost, seconds, seed=seed, presolve=presolve)
-        if seed == 0:
-            h.setOptionValue("time_limit", 1e-9)
-        return h
 
-    monkeypatch.setattr(_solve, "highs_cover_model", first_gives_up)
+def test_a_highs_worker_that_dies_at_once_is_started_again_and_the_cover_proven(monkeypatch):
+    # A forked child stopped early (a wall-clock time limit stepped ahead, or a lock held for
+    # ever), and the part then ran heuristics that cannot prove it for the whole budget (two
+    # clean clones' test runs: gap 1/6). Whatever ends a worker early, it is started again.
+    monkeypatch.setattr(_aside, "WORKER", FIRST_WORKER_DIES)
     reach, costs, homes = matrix(8250, 5, 9)
     r = gp.site_from_matrix(sp.csr_matrix(reach), households=homes, costs=costs,
                             time_limit_s=20)
     assert r.objective == pytest.approx(3.0)
     assert r.gap == 0.0, (r.status, r.method, r.bound, r.seconds)
     assert r.seconds < 10
+
+
+def test_the_highs_worker_ends_by_the_callers_deadline_its_start_up_included():
+    rng = np.random.default_rng(3)
+    a = sp.random(3000, 1500, density=0.004, random_state=rng, format="csr")
+    a.data[:] = 1
+    a = a[np.diff(a.indptr) > 0]
+    t = time.perf_counter()
+    aside = _aside.HighsAside(a, np.ones(1500), 1.5, 0)
+    res = aside.result(t + 1.5, wait=True)
+    took = time.perf_counter() - t
+    assert res is not None and res["final"] and not res["optimal"], res and res["status"]
+    assert "time limit" in res["status"].lower(), res["status"]
+    assert 1.2 < took < 1.5 + _aside.JOIN_GRACE_S, took
+    assert aside._proc is None  # ended
+
+
+def _aside_in_a_daemon(conn) -> None:
+    import multiprocessing as mp
+    assert mp.current_process().daemon
+    reach, costs, _ = matrix(8250, 25, 9)
+    reach = reach[reach.any(1)]
+    aside = _aside.HighsAside(sp.csr_matrix(reach), costs, 20.0, 0)
+    res = aside.result(time.perf_counter() + 20.0, wait=True)
+    conn.send((aside.aside, res["optimal"], float(costs[res["x"]].sum()),
+               cheapest_cover(reach, costs, np.ones(len(reach), bool))))
+
+
+def test_a_daemonic_process_still_runs_highs_in_a_worker_of_its_own():
+    # a Dask or multiprocessing worker is daemonic, and may not fork children: HiGHS ran
+    # in that process instead, for half the time, the heuristics waiting
+    import multiprocessing as mp
+    ctx = mp.get_context("spawn")
+    here, there = ctx.Pipe(duplex=False)
+    p = ctx.Process(target=_aside_in_a_daemon, args=(there,), daemon=True)
+    p.start()
+    assert here.poll(60), "no answer from the daemonic process"
+    aside, optimal, cost, least = here.recv()
+    p.join(10)
+    assert aside and optimal and cost == pytest.approx(least)

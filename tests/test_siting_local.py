@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import gridplan as gp
 # private: the local search and the HiGHS model pinned on their own (traps, swaps, warm
 # starts) where site_stations would mix in the other stages
-from gridplan.coverage import _local, _models, _solve
+from gridplan.coverage import _aside, _local, _models, _solve
 
 from .test_siting import _fail_highs, _failed_cft
 
@@ -120,8 +120,8 @@ def test_highs_as_called_proves_the_true_optimum_where_a_start_with_presolve_did
     assert _solve.covered(a, _START_TRAP_GREEDY).all()
     ours = _models.highs_cover(a, cost, 20.0)  # presolve on, no start: the whole-model run
     assert ours["optimal"] and len(ours["x"]) == 15 and _solve.covered(a, ours["x"]).all()
-    # the same model in the child process the solve uses, covers sent as they come
-    aside = _solve._MilpAside(a, cost, 20.0, 0)
+    # the same model in the worker process the solve uses, covers sent as they come
+    aside = _aside.HighsAside(a, cost, 20.0, 0)
     res = aside.result(time.perf_counter() + 20.0, wait=True)
     assert res["optimal"] and len(res["x"]) == 15
     # the safe way to give HiGHS a start: with presolve off

@@ -186,40 +186,52 @@ def warm_up() -> float:
     return time.perf_counter() - t
 
 
-def _warm_child() -> None:
-    warm_up()
+#: The compiling process' program.
+WARM_UP = "from gridplan.coverage._local import warm_up; warm_up()"
 
 
 def when_ready():
     """A function telling whether the local search can start at once. With numba's cache
-    cold, compiling takes 5-15 s: that is done in a forked child process (which fills the
-    cache) while the caller goes on with other heuristics; the kernels are then loaded
-    from the cache in under a second. Without fork, they are compiled here, now."""
-    import multiprocessing as mp
+    cold, compiling takes 5-15 s: that is done in a worker process (a fresh interpreter,
+    not a fork: see ``_aside``), which fills the cache, while the caller goes on with other
+    heuristics; the kernels are then loaded from the cache in under a second. Where no
+    process can be started, they are compiled here, now."""
+    import subprocess
+    import sys
     global _compiling
     if _loaded:
         return lambda wait=0.0: True
-    if "fork" not in mp.get_all_start_methods() or mp.current_process().daemon:
-        warm_up()
-        return lambda wait=0.0: True
-    if _compiling is None:  # one compiling child for all the parts of a model
-        _compiling = mp.get_context("fork").Process(target=_warm_child, daemon=True)
-        _compiling.start()
+    if _compiling is None:  # one compiling process for all the parts of a model
+        from ._aside import worker_env
+        try:
+            _compiling = subprocess.Popen(
+                [sys.executable, "-c", WARM_UP], stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=worker_env())
+        except OSError:
+            warm_up()
+            return lambda wait=0.0: True
+        import atexit
+        atexit.register(_end_compiling)
 
     def ready(wait: float = 0.0) -> bool:
-        """Whether the kernels are ready, waiting up to ``wait`` seconds for the child."""
+        """Whether the kernels are ready, waiting up to ``wait`` seconds for the process."""
         global _compiling
         if not _loaded:
             if _compiling is not None:
-                if wait > 0:
-                    _compiling.join(wait)
-                if _compiling.is_alive():
+                try:
+                    _compiling.wait(max(wait, 0.0))
+                except subprocess.TimeoutExpired:
                     return False
-                _compiling.join()
                 _compiling = None
             warm_up()
         return True
     return ready
+
+
+def _end_compiling() -> None:
+    """At exit, a compiling process still running is ended (as a daemon child was)."""
+    if _compiling is not None and _compiling.poll() is None:
+        _compiling.kill()
 
 
 def local_search(a: sp.csr_matrix, cost: np.ndarray, start: np.ndarray, deadline: float, *,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # SciPy loads only where used: the HiGHS worker (_aside) has no need
+    import scipy.sparse as sp
 
 #: HiGHS presolve for the maximal-covering MILP and the windows. Off: the reductions in
 #: ``_reduce`` do its useful work first, and on big covering models (20k+ rows) its presolve
@@ -27,6 +30,7 @@ def max_model(a: sp.csr_matrix, w: np.ndarray, add: float, hard: np.ndarray,
     """Columns costing at most ``add`` in all (one each when ``cost`` is None) reaching the
     most row weight ``w`` and every ``hard`` row: 0/1 variables for the columns, then one per
     row (reached or not)."""
+    import scipy.sparse as sp
     from scipy.optimize import LinearConstraint
     n, m = a.shape
     link = sp.hstack([-a, sp.identity(n, format="csr")]).tocsr()  # y_i <= sum of its x_j
@@ -95,18 +99,27 @@ def highs_cover_model(a: sp.csr_matrix, cost: np.ndarray, seconds: float, *, see
     not found among HiGHS' reported issues. A start with presolve off, or presolve on
     without a start (as here), gives the optimum. ``objective_bound`` is no cutoff: set
     below the optimum, HiGHS still returns the optimum."""
+    csc = a.tocsc()
+    return highs_cover_columns(a.shape, csc.indptr, csc.indices, cost, seconds, seed=seed,
+                               presolve=presolve)
+
+
+def highs_cover_columns(shape: tuple[int, int], indptr: np.ndarray, indices: np.ndarray,
+                        cost: np.ndarray, seconds: float, *, seed: int = 0,
+                        presolve: bool = True):
+    """:func:`highs_cover_model` from the matrix's columns (CSC ``indptr``, ``indices``),
+    without SciPy (the worker process of ``_aside`` does not load it)."""
     import highspy
-    n, m = a.shape
-    csc = a.tocsc().astype(np.float64)
+    n, m = shape
     lp = highspy.HighsLp()
     lp.num_col_, lp.num_row_ = m, n
     lp.col_cost_ = np.asarray(cost, dtype=np.float64)
     lp.col_lower_, lp.col_upper_ = np.zeros(m), np.ones(m)
     lp.row_lower_, lp.row_upper_ = np.ones(n), np.full(n, highspy.kHighsInf)
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = csc.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = csc.indices.astype(np.int32)
-    lp.a_matrix_.value_ = csc.data
+    lp.a_matrix_.start_ = np.asarray(indptr, np.int32)
+    lp.a_matrix_.index_ = np.asarray(indices, np.int32)
+    lp.a_matrix_.value_ = np.ones(len(indices))
     lp.integrality_ = [highspy.HighsVarType.kInteger] * m
     h = _highs()
     h.setOptionValue("time_limit", max(float(seconds), 0.01))

@@ -3,8 +3,6 @@ within a time budget, the best answer of them all kept."""
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import signal
 import time
 
 import numpy as np
@@ -13,7 +11,8 @@ from scipy.sparse.csgraph import connected_components
 
 from ._bounds import packing_bound
 from ._cft import cft_cover
-from ._models import highs_cover, highs_cover_model, highs_cover_result, max_model, run
+from ._aside import HighsAside
+from ._models import max_model, run
 from ._windows import improve_cover, improve_max
 
 #: A set-covering part that greedy does not settle: HiGHS solves the whole part in a child
@@ -43,16 +42,6 @@ LOCAL_SHARE_PLACED = 0.5
 #: A part with this many nonzeros or more, without positions, starts HiGHS before the
 #: first CFT run rather than after it (which settles small parts without a process).
 EARLY_MILP_NNZ = 100_000
-#: Least seconds between two of HiGHS' dual bounds sent to the parent while it solves.
-BOUND_EVERY_S = 0.05
-#: Seconds to wait for HiGHS past its time limit before giving up on its answer.
-JOIN_GRACE_S = 1.0
-#: HiGHS times itself on the wall clock, the parent on a monotonic one: a child whose HiGHS
-#: gave up (or died) before this share of its time is started again, at most MILP_RESTARTS
-#: times, when a second is left (a VM resumed with its clock stepped ahead stopped HiGHS at
-#: once; the part then ran CFT, which proves nothing, for the whole budget).
-EARLY_END_SHARE = 0.5
-MILP_RESTARTS = 2
 #: Share of a maximal-covering model's time for the whole MILP; when it proves nothing in
 #: that time, the rest goes to improving the best answer window by window (``_windows``).
 MAX_MILP_SHARE = 0.5
@@ -245,7 +234,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     # take all the time they can get (rail516: 18 s alone, loaded machine).
     milp = None
     if xy is None and a.nnz >= EARLY_MILP_NNZ:
-        milp = _MilpAside(a, cost, 0.95 * (end - time.perf_counter()), seed,
+        milp = HighsAside(a, cost, 0.95 * (end - time.perf_counter()), seed,
                           below=best_cost)
         if not milp.aside:
             milp = None
@@ -276,7 +265,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     # (the short run without presolve, as our reductions did its useful work: an answer
     # sooner)
     if milp is None:
-        milp = _MilpAside(a, cost, 0.95 * min(first, end - time.perf_counter()), seed,
+        milp = HighsAside(a, cost, 0.95 * min(first, end - time.perf_counter()), seed,
                           presolve=xy is None, below=best_cost)
     if not milp.aside:
         milp.run_here(0.5 * (end - time.perf_counter()))
@@ -337,13 +326,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
             take(x, "cft")
             bound = max(bound, tight(lag))
         k = 2  # the loop below is for the other cases
-    restarts = 0
     while not done() and end - time.perf_counter() > 0.05 and (k == 1 or xy is None):
-        if restarts < MILP_RESTARTS and milp.gave_up() and end - time.perf_counter() > 1.0:
-            milp.result(end, wait=False)
-            milp = _MilpAside(a, cost, 0.95 * (end - time.perf_counter()), seed + 101 + restarts,
-                              presolve=xy is None, below=best_cost)
-            restarts += 1
         left = end - time.perf_counter()
         x, lag = cft_cover(cft_a, cost, min(left, seconds * CFT_SHARE_PLACED)
                            if xy is not None else left * (CFT_SHARE_UNIT if local else 1),
@@ -360,133 +343,14 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     if xy is not None and not done() and end - time.perf_counter() > 0:
         if collect(end - seconds + first) or settled(bound, best_cost):
             return best, best_cost, "optimal", g_cost, who
-        milp = _MilpAside(a, cost, 0.95 * (end - time.perf_counter()), seed + 1,
+        milp = HighsAside(a, cost, 0.95 * (end - time.perf_counter()), seed + 1,
                           below=best_cost)
         x, _ = improve_cover(a, xy, best, end, seed=seed, floor=bound, cost=cost, until=done)
         take(x, "windows")
     if collect(end) or settled(bound, best_cost):
         return best, best_cost, "optimal", g_cost, who
-    return best, bound, f"{who}, time limit", g_cost, who
-
-
-def _highs_child(conn, a, cost, seconds, seed, presolve, below=np.inf) -> None:
-    """HiGHS in the child: every improving cover cheaper than ``below`` is sent at once
-    (so a child ended at the deadline still leaves its best), then the final answer.
-    Dearer covers are not sent: HiGHS' first ones can hold most columns, and a send
-    larger than the pipe waits, HiGHS with it, until the parent reads (after its CFT
-    run: rail516 was proven in 35 s instead of 12 s)."""
-    # The CLI makes SIGTERM raise in Python (``gridplan.cli.main``: temporary folders are
-    # removed), which HiGHS' C++ loop never lets run: the parent's terminate() then waited
-    # for HiGHS' time limit, and so did its exit. Here SIGTERM ends the process at once.
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    h = highs_cover_model(a, cost, seconds, seed=seed, presolve=presolve)
-    h.enableCallbacks()  # this process holds its own GIL
-
-    sent = [-np.inf, 0.0]  # the last bound sent, and when (HiGHS' running time)
-
-    def improved(e):
-        if not e.data_out.objective_function_value < below * (1 - TOL):
-            return
-        x = np.flatnonzero(np.asarray(e.data_out.mip_solution) > 0.5).astype(np.int32)
-        conn.send(dict(x=x, bound=-np.inf, optimal=False, status="improving cover"))
-
-    def bound_rose(e):
-        # the dual bound, when it rose, at most every BOUND_EVERY_S: the parent stops its
-        # heuristics once their cover meets it
-        b, t = float(e.data_out.mip_dual_bound), float(e.data_out.running_time)
-        if np.isfinite(b) and b > sent[0] + TOL * max(abs(b), 1.0) and (
-                t - sent[1] >= BOUND_EVERY_S or sent[0] == -np.inf):
-            sent[:] = [b, t]
-            conn.send(dict(x=None, bound=b, optimal=False, status="bound"))
-
-    h.cbMipImprovingSolution.subscribe(improved)
-    h.cbMipInterrupt.subscribe(bound_rose)
-    h.run()
-    conn.send(dict(highs_cover_result(h), final=True))
-    conn.close()
-
-
-class _MilpAside:
-    """:func:`highs_cover` in a forked child process, its covers collected as they come."""
-
-    def __init__(self, a, cost, seconds, seed, presolve=True, below=np.inf):
-        self._args, self._res, self._proc = (a, cost, seconds, seed, presolve), None, None
-        self._start = time.perf_counter()
-        if "fork" in mp.get_all_start_methods() and not mp.current_process().daemon:
-            ctx = mp.get_context("fork")
-            self._conn, send = ctx.Pipe(duplex=False)
-            self._proc = ctx.Process(target=_highs_child, args=(send, *self._args, below),
-                                     daemon=True)
-            self._proc.start()
-            send.close()
-
-    @property
-    def aside(self) -> bool:
-        return self._proc is not None
-
-    def run_here(self, seconds: float) -> None:
-        a, cost, _, seed, presolve = self._args
-        self._res = highs_cover(a, cost, max(seconds, 0.01), seed=seed, presolve=presolve)
-
-    def poll(self, timeout: float = 0.0):
-        """The latest answer (the final one once it has come; else the last improving
-        cover), or None."""
-        if self._proc is None or (self._res is not None and self._res.get("final")):
-            return self._res
-        try:
-            while self._conn.poll(timeout):
-                self._take(self._conn.recv())
-                if self._res.get("final"):
-                    break
-                timeout = 0.0
-        except (EOFError, OSError):  # the child ended: no more answers
-            pass
-        return self._res
-
-    def gave_up(self) -> bool:
-        """Whether the child ended without a proof before EARLY_END_SHARE of its time."""
-        if self._proc is None:
-            return False
-        res = self.poll()
-        final = res is not None and res.get("final")
-        if (final and res["optimal"]) or (not final and self._proc.is_alive()):
-            return False
-        return time.perf_counter() - self._start < EARLY_END_SHARE * self._args[2]
-
-    def _take(self, msg: dict) -> None:
-        """A message from the child over the ones before: the latest cover, the best bound."""
-        old = self._res
-        if old is not None:
-            if msg["x"] is None:
-                msg["x"] = old["x"]
-            msg["bound"] = max(msg["bound"], old["bound"])
-        self._res = msg
-
-    def _wait_final(self, deadline: float) -> None:
-        while not (self._res is not None and self._res.get("final")):
-            left = deadline - time.perf_counter()
-            if left <= 0:
-                break
-            try:
-                if not self._conn.poll(left):
-                    break
-                self._take(self._conn.recv())
-            except (EOFError, OSError):
-                break
-
-    def result(self, deadline: float, *, wait: bool):
-        """The answer, waiting (with ``wait``) for the final one until a little past
-        ``deadline``; the child is ended either way."""
-        if self._proc is not None:
-            if wait:
-                self._wait_final(deadline + JOIN_GRACE_S)
-            self.poll()
-            if self._proc.is_alive():
-                self._proc.terminate()
-            self._proc.join(1.0)
-            self._conn.close()
-            self._proc = None
-        return self._res
+    trouble = milp.trouble()
+    return best, bound, f"{who}, time limit" + (f" ({trouble})" if trouble else ""), g_cost, who
 
 
 def solve_max(a: sp.csr_matrix, w: np.ndarray, xy: np.ndarray | None, add: float, seed: int,
