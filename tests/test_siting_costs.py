@@ -218,18 +218,20 @@ def test_a_highs_worker_that_dies_at_once_is_started_again_and_the_cover_proven(
     assert r.seconds < 10
 
 
-def test_the_highs_worker_ends_by_the_callers_deadline_its_start_up_included():
+def test_the_highs_worker_ends_at_the_callers_deadline_not_its_own():
+    # its time limit is counted to the caller's deadline (its 0.2 s start-up included);
+    # the 3 s of waiting past it are for a loaded machine
     rng = np.random.default_rng(3)
     a = sp.random(3000, 1500, density=0.004, random_state=rng, format="csr")
     a.data[:] = 1
     a = a[np.diff(a.indptr) > 0]
     t = time.perf_counter()
     aside = _aside.HighsAside(a, np.ones(1500), 1.5, 0)
-    res = aside.result(t + 1.5, wait=True)
+    res = aside.result(t + 4.5 - _aside.JOIN_GRACE_S, wait=True)
     took = time.perf_counter() - t
     assert res is not None and res["final"] and not res["optimal"], res and res["status"]
     assert "time limit" in res["status"].lower(), res["status"]
-    assert 1.2 < took < 1.5 + _aside.JOIN_GRACE_S, took
+    assert 1.4 < took < 4.5, took
     assert aside._proc is None  # ended
 
 
