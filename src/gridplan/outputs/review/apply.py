@@ -13,6 +13,7 @@ from .graph import ReviewGraph, review_graph
 from .rebuild import edited_partition
 from .rules import check_moves
 from ...summary import EditsReport
+from ..words import reason
 
 
 def apply_edits(plan, source):
@@ -84,7 +85,7 @@ def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan,
             if c.grid_id in grids:
                 grid_notes.setdefault(c.grid_id, []).append(c.label())
                 continue
-            why = f"no grid {c.grid_id} in this plan"
+            why = reason("unknown_grid", grid=c.grid_id)
         else:
             key = (c.home_index, c.part)
             if key in unit:          # the home's row after the moves: its home in its grid
