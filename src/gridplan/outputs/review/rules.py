@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...columns import COMPOUND, HOME_INDEX, HOUSEHOLDS, PART
 from ..words import reason
 from .edits import Move
 from .graph import ReviewGraph
@@ -63,13 +64,13 @@ def check_moves(graph: ReviewGraph, moves: list[Move], lo: int, hi: int) -> Move
     -------
     Moves
     """
-    start = np.bincount(graph.rows["grid"].to_numpy(), weights=graph.rows["households"],
+    start = np.bincount(graph.rows["grid"].to_numpy(), weights=graph.rows[HOUSEHOLDS],
                         minlength=len(graph.grid_ids))
     out_of_range: dict[int, str] = {}
     session = _Session(graph, moves)
     while True:
         result = session.replay(out_of_range)
-        count = np.bincount(result.row_grid, weights=graph.rows["households"],
+        count = np.bincount(result.row_grid, weights=graph.rows[HOUSEHOLDS],
                             minlength=len(graph.grid_ids))
         worse = np.flatnonzero(_distance(count, lo, hi) > _distance(start, lo, hi))
         if not len(worse):
@@ -106,10 +107,10 @@ class _Session:
         rows = graph.rows
         self.graph, self.moves = graph, moves
         self.grid0 = rows["grid"].to_numpy().astype(np.int64)
-        self.hh = rows["households"].to_numpy()
-        self.compound = rows["compound"].to_numpy(dtype=object)
-        self.unit = {(h, p): i for i, (h, p) in enumerate(zip(rows["home_index"].tolist(),
-                                                               rows["part"].tolist()))}
+        self.hh = rows[HOUSEHOLDS].to_numpy()
+        self.compound = rows[COMPOUND].to_numpy(dtype=object)
+        self.unit = {(h, p): i for i, (h, p) in enumerate(zip(rows[HOME_INDEX].tolist(),
+                                                              rows[PART].tolist()))}
         self.grid = {g: i for i, g in enumerate(graph.grid_ids)}
         self.nbrs = [a.tolist() for a in graph.neighbours()]
         self.members = [m.tolist() for m in graph.members()]
