@@ -651,7 +651,10 @@ def _reference_replay(graph, moves: list[Move], refuse: dict[int, str]) -> Moves
             elif src is None:
                 why = f"no grid {m.from_grid} in this plan"
             elif src == dst:
-                why = f"{name} would move from grid {m.from_grid} to itself"
+                own = members[i]
+                what = name + (f" and its compound {rows['compound'].iat[i]} ({len(own)} homes)"
+                               if len(own) > 1 else "")
+                why = f"{what} would move from grid {m.from_grid} to itself"
             elif row_grid[i] != src:
                 now = graph.grid_ids[row_grid[i]]
                 why = (f"{name} is in grid {now}, not {m.from_grid}"

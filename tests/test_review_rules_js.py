@@ -20,6 +20,7 @@ from gridplan.outputs.map.assets import static_text
 from gridplan.outputs.review import Move, review_graph
 from gridplan.outputs.review.page import OWN_JS, review_data
 from gridplan.outputs.review.rules import check_moves
+from gridplan.outputs.words import WORDS
 
 mini_racer = pytest.importorskip("py_mini_racer",
                                  reason="mini-racer is not installed: pip install -e '.[test]'")
@@ -29,14 +30,13 @@ REALDATA = Path(__file__).resolve().parents[2] / "shared" / "realdata"
 NO_DOM = [p for p in OWN_JS if p.rsplit("/", 1)[-1] in ("rules.js", "state.js", "files.js")]
 #: A range no count leaves: the rules move by move, the end-of-session range check aside.
 NO_RANGE = (0, 10**9)
-#: The refusals whose English words on the page are gridplan's own reasons, word for word.
-SAME_WORDS = {"not_touch", "empties", "splits", "splits_more"}
 #: gridplan's reason for a refused move, by the page's name for the rule.
 PY_RULES = [
     ("unknown_home", r"^no home \d+( part \d+)? with households in this plan$"),
     ("unknown_grid", r"^no grid .+ in this plan$"),
     ("same_grid", r" would move from grid .+ to itself$"),
-    ("from_mismatch", r" is in grid .+, not .+ \("),
+    ("from_mismatch", r" is in grid .+, not .+ \((moved with its compound by edit \d+|edits "
+                      r"made on another plan\?)\)$"),
     ("not_touch", r" does not touch grid .+: a home moves only to a grid next to it$"),
     ("empties", r"would leave grid .+ with no homes$"),
     ("splits", r"would split grid .+ into \d+ pieces$"),
@@ -80,12 +80,12 @@ function steerMove(i, dst) { return steer.move(i, dst, {}).ok; }
 """
 
 
-def page_rules(plan):
+def page_rules(plan, lang: str = "en"):
     """V8 holding the page's rules, session and edits code over the page's data of ``plan``."""
     js = mini_racer.MiniRacer()
     for path in NO_DOM:
         js.eval(static_text(path))
-    data = review_data(plan, lang="en", ground=False)
+    data = review_data(plan, lang=lang, ground=False)
     js.eval("var D = " + json.dumps(data, ensure_ascii=False) + ";")
     js.eval(DRIVER)
     return js
@@ -124,8 +124,8 @@ def counts_after_each(graph, applied: list[dict]) -> list[list[int]]:
 def assert_same_refusal(page: dict, py: dict) -> None:
     assert page["edit"] == py["edit"]
     assert page["rule"] == rule_of(py["reason"]), (page, py)
-    if page["rule"] in SAME_WORDS:
-        assert page["reason"] == py["reason"]
+    # word for word: the page and gridplan take the reason from one table (outputs.words)
+    assert page["reason"] == py["reason"]
 
 
 def assert_page_agrees(js, graph, moves: list[Move], lo: int, hi: int) -> dict:
@@ -216,6 +216,40 @@ def test_every_single_move_is_refused_or_applied_as_gridplan_does(reviewed):
     # the cases reach the rules that matter: a refusal for not touching, for the own grid,
     # and for splitting or emptying a grid
     assert {"not_touch", "same_grid"} <= rules and rules & {"splits", "splits_more", "empties"}
+
+
+def test_a_move_the_plan_does_not_know_is_refused_in_the_same_words_on_the_page(reviewed):
+    """The refusals checked before the rules (an unknown home or grid, the own grid, a home
+    no longer in the grid an edit says) read the same on the page as in gridplan, in English
+    and, on a Chinese page, in the Chinese of the same table."""
+    plan, graph, js = reviewed
+    rows, ids = graph.rows, graph.grid_ids
+    grid, nbrs = rows["grid"].to_numpy(), graph.neighbours()
+    ok = next(Move(6, int(rows["home_index"].iat[i]), int(rows["part"].iat[i]), ids[grid[i]],
+                   ids[g])
+              for i in range(len(rows)) for g in sorted(set(grid[nbrs[i]]) - {grid[i]})
+              if check_moves(graph, [Move(6, int(rows["home_index"].iat[i]),
+                                          int(rows["part"].iat[i]), ids[grid[i]], ids[g])],
+                             *NO_RANGE).applied)
+    h, p, src, dst = ok.home_index, ok.part, ok.from_grid, ok.to_grid
+    other = next(g for g in ids if g not in (src, dst))
+    moves = [Move(1, 10**7, 0, src, dst), Move(2, h, p, src, "no-such-grid"),
+             Move(3, h, p, "no-such-grid", dst), Move(4, h, p, src, src),
+             Move(5, h, p, other, dst), ok, Move(7, h, p, src, dst)]
+    page = js.call("replay", collection(moves))
+    py = check_moves(graph, moves, *NO_RANGE)
+    assert [r["rule"] for r in page["refused"]] == ["unknown_home", "unknown_grid",
+                                                    "unknown_grid", "same_grid",
+                                                    "from_mismatch", "from_mismatch"]
+    assert [r["reason"] for r in page["refused"]] == [r["reason"] for r in py.refused]
+    assert py.refused[4]["reason"].endswith("(edits made on another plan?)")
+    assert py.refused[5]["reason"].endswith("(moved with its compound by edit 6)")
+    zh = page_rules(plan, lang="zh").call("replay", collection(moves))["refused"]
+    assert zh[0]["reason"] == WORDS["unknown_home"][0].format(what=f"楼栋 {10**7}")
+    assert zh[1]["reason"] == WORDS["unknown_grid"][0].format(grid="no-such-grid")
+    assert zh[4]["reason"].endswith("（" + WORDS["other_plan"][0] + "）")
+    assert zh[5]["reason"].endswith("（" + WORDS["moved_by_edit"][0].format(edit=6) + "）")
+    assert not any("{" in r["reason"] for r in zh + page["refused"])
 
 
 @st.composite

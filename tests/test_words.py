@@ -9,7 +9,8 @@ import string
 import pytest
 
 import gridplan as gp
-from gridplan.outputs.words import LANGS, MAP, PAGE, WORDS, check_lang, map_labels, page_words
+from gridplan.outputs.words import (LANGS, MAP, PAGE, REFUSALS, WORDS, check_lang, map_labels,
+                                    page_words, reason)
 
 
 def _fields(text: str) -> set:
@@ -54,3 +55,13 @@ def test_an_unknown_language_is_refused_with_the_languages_there_are():
         page_words("fr")
     with pytest.raises(gp.InputError, match="lang = 'fr'"):
         map_labels("fr")
+
+
+def test_gridplan_refuses_a_move_in_the_pages_english_words():
+    # every word of a refusal reaches the page, whose script fills the same placeholders
+    assert set(REFUSALS) <= set(PAGE.values())
+    assert reason("from_mismatch", what=reason("home", home=7), now="C01-02", grid="C01-03",
+                  why=reason("moved_by_edit", edit=4)) == \
+        "home 7 is in grid C01-02, not C01-03 (moved with its compound by edit 4)"
+    assert reason("unknown_grid", grid="Z99-01") == page_words("en")["unknown_grid"].format(
+        grid="Z99-01")

@@ -36,6 +36,8 @@ class _Package(types.ModuleType):
             raise AttributeError(f"module 'gridplan' has no attribute {name!r}")
         module = import_module(f"{__name__}.{PUBLIC[name]}")
         value = module if name in MODULES else getattr(module, name)
+        if PUBLIC[name] == name and hasattr(module, "__path__") and name not in MODULES:
+            _Shadowed.carry(module, value)
         self.__dict__[name] = value
         return value
 
@@ -48,6 +50,32 @@ class _Package(types.ModuleType):
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(PUBLIC))
+
+
+class _Shadowed(types.ModuleType):
+    """A subpackage whose name a public function takes (``gridplan.partition``): its
+    submodules are bound on that function too, because ``import gridplan.partition.exact as
+    ex`` looks each name up on the one before it (gridplan, then partition, then exact), and
+    there ``partition`` is the function. ``from gridplan.partition import exact`` goes through
+    the subpackage and needs none of this."""
+
+    @staticmethod
+    def carry(package: types.ModuleType, function) -> None:
+        """Bind the submodules ``package`` has now on ``function``, and those it gets later."""
+        for key, value in list(vars(package).items()):
+            _Shadowed._bind(package, function, key, value)
+        object.__setattr__(package, "_function", function)
+        package.__class__ = _Shadowed
+
+    @staticmethod
+    def _bind(package, function, key, value) -> None:
+        if isinstance(value, types.ModuleType) and value.__name__ == f"{package.__name__}.{key}":
+            setattr(function, key, value)
+
+    def __setattr__(self, name, value):
+        super().__setattr__(name, value)
+        # the import system binds a newly imported submodule here
+        _Shadowed._bind(self, self._function, name, value)
 
 
 sys.modules[__name__].__class__ = _Package

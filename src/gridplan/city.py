@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from .columns import HOUSEHOLDS, HOUSEHOLDS_SOURCE, KIND, NAME
 from .config import PlanConfig
 from .errors import InputError
 from .estimate import estimate_households
@@ -67,7 +68,7 @@ class City:
     @property
     def households(self) -> int:
         """All households in the city's homes."""
-        return int(self.homes["households"].sum())
+        return int(self.homes[HOUSEHOLDS].sum())
 
     def __repr__(self) -> str:
         return (f"City({self.source!r}: {len(self.homes):,} homes, {self.households:,} households, "
@@ -78,7 +79,7 @@ class City:
         """Write the layers homes, streets, water (the barriers), stations, boundary to a GeoPackage."""
         layers = {"homes": self.homes, "streets": self.streets, "water": self.barriers,
                   "stations": self.stations,
-                  "boundary": gpd.GeoDataFrame({"name": ["boundary"]}, geometry=[self.boundary],
+                  "boundary": gpd.GeoDataFrame({NAME: ["boundary"]}, geometry=[self.boundary],
                                                crs=self.crs)}
         for name, gdf in layers.items():
             if "osm_nodes" in gdf.columns:  # node ids per vertex (OSM input) as text
@@ -125,9 +126,9 @@ def repair_geometries(gdf: gpd.GeoDataFrame, where: dict) -> tuple[gpd.GeoDataFr
 def _check_households(homes: gpd.GeoDataFrame, where: dict, config: PlanConfig) -> pd.Series:
     """The ``households`` column as floats (NaN where missing), or InputError at the first bad
     row: text, infinity, a negative or fractional count, or more than one home may hold."""
-    raw = homes["households"]
+    raw = homes[HOUSEHOLDS]
     values = pd.to_numeric(raw, errors="coerce")
-    where = {**where, "column": "households"}
+    where = {**where, "column": HOUSEHOLDS}
     bad_text = values.isna() & raw.notna() & (raw.astype(str).str.strip() != "")
     if bad_text.any():
         i = int(np.flatnonzero(bad_text.to_numpy())[0])
@@ -164,12 +165,12 @@ def _check_caps(v: np.ndarray, shown, where: dict, config: PlanConfig,
         raise InputError(f"{shown.iloc[i] if shown is not None else int(v[i])} households in "
                          f"one home{how}: expected at most {cap:,} "
                          "(--max-households-per-home)", row=i + 1,
-                         **{**where, "column": "households"})
+                         **{**where, "column": HOUSEHOLDS})
     total = float(np.nansum(v))
     if total > config.max_households_district:
         raise InputError(f"{total:,.0f} households in all: expected at most "
                          f"{config.max_households_district:,} in one district "
-                         "(max_households_district)", **{**where, "column": "households"})
+                         "(max_households_district)", **{**where, "column": HOUSEHOLDS})
 
 
 def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
@@ -220,7 +221,7 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
     crs = config.crs or homes.estimate_utm_crs()
     homes = homes.to_crs(crs)
     is_area = homes.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
-    if "households" in homes.columns:
+    if HOUSEHOLDS in homes.columns:
         given = _check_households(homes, where, config)
     elif is_area.all():
         given = pd.Series(np.nan, index=homes.index)
@@ -231,20 +232,20 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
     if (missing & ~is_area).any():
         i = int(np.flatnonzero(missing & ~is_area)[0])
         raise InputError("missing households for an address point: expected a whole number >= 0",
-                         column="households", row=i + 1, **where)
-    if missing.any() and "households" in homes.columns and not config.estimate_missing:
+                         column=HOUSEHOLDS, row=i + 1, **where)
+    if missing.any() and HOUSEHOLDS in homes.columns and not config.estimate_missing:
         # a count left empty beside given ones is never replaced by a guess unasked
         i = int(np.flatnonzero(missing)[0])
         raise InputError("missing households: expected a whole number >= 0, or "
                          "--estimate-missing to estimate empty counts from the footprint",
-                         column="households", row=i + 1, **where)
+                         column=HOUSEHOLDS, row=i + 1, **where)
     homes = homes.copy()
     if missing.any():
         est = estimate_households(homes[missing], config)
         given[missing] = est.to_numpy()
         _check_caps(given.to_numpy(), None, where, config, estimated=missing)
-    homes["households"] = given.round().astype("int64")
-    homes["households_source"] = np.where(missing, "estimated", "given")
+    homes[HOUSEHOLDS] = given.round().astype("int64")
+    homes[HOUSEHOLDS_SOURCE] = np.where(missing, "estimated", "given")
     homes = homes.reset_index(drop=True)
 
     def layer(gdf, name, **cols):
@@ -277,14 +278,14 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
                          + ", ".join(RANKS), file=file, layer=layers.get("streets"),
                          column="rank", row=i + 1)
     barriers = layer(barriers, "water", kind="object")
-    if "kind" not in barriers.columns:
-        barriers["kind"] = "water"
+    if KIND not in barriers.columns:
+        barriers[KIND] = "water"
     stations = layer(stations, "stations", kind="object")
     if len(stations):
         stations["geometry"] = stations.geometry.representative_point()
         stations = stations.set_geometry("geometry")
-    if "kind" not in stations.columns:
-        stations["kind"] = "station"
+    if KIND not in stations.columns:
+        stations[KIND] = "station"
 
     if boundary is None:
         boundary = homes.union_all().convex_hull.buffer(100.0)

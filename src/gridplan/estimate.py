@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from .columns import LEVELS
 from .config import PlanConfig
 
 _NUMBER = re.compile(r"[-+]?\d+(?:[.,]\d+)?")
@@ -30,7 +31,7 @@ def estimate_levels(buildings: gpd.GeoDataFrame, config: PlanConfig) -> pd.Serie
     height, else the default for the building type."""
     n = len(buildings)
     levels = pd.Series(np.nan, index=buildings.index)
-    for col in ("building:levels", "levels"):
+    for col in ("building:levels", LEVELS):
         if col in buildings.columns:
             levels = levels.fillna(_parse_number(buildings[col]).where(lambda s: s > 0))
     if "height" in buildings.columns:

@@ -11,6 +11,8 @@ import pandas as pd
 import shapely
 
 from .city import City
+from .columns import (ACCESS_M, COMMUNITY_ID, COVERED_15MIN, COVERED_RADIUS, COVERED_RADIUS_WALK,
+                      DIST_M, GRID_ID, HOME_INDEX, HOUSEHOLDS, KIND, PROPOSED_RANK, WALK_M)
 from .config import PlanConfig
 from .coverage.measure import SHARE_DECIMALS, household_share
 from .errors import InputError
@@ -128,16 +130,16 @@ class Plan:
     def uncovered(self) -> gpd.GeoDataFrame:
         """Homes with households and no station within ``radius_m`` in a straight line."""
         h = self.homes
-        return h[(h["households"] > 0) & ~h["covered_radius"]]
+        return h[(h[HOUSEHOLDS] > 0) & ~h[COVERED_RADIUS]]
 
     @property
     def unsnapped(self) -> gpd.GeoDataFrame:
         """Homes farther than ``snap_max_m`` from every street: they have no walk distance
         (homes beyond the extent of the streets file, usually)."""
         h = self.homes
-        if "access_m" not in h.columns or self.coverage.access_m is None:
+        if ACCESS_M not in h.columns or self.coverage.access_m is None:
             return h.iloc[:0]
-        return h[h["access_m"].isna()]
+        return h[h[ACCESS_M].isna()]
 
     @property
     def isochrones(self) -> gpd.GeoDataFrame:
@@ -292,7 +294,7 @@ class Plan:
         g = self.grids
         e = self.edits
         return (f"Plan({len(g):,} grids, {len(self.communities):,} communities, "
-                f"{int(g['households'].sum()):,} households, "
+                f"{int(g[HOUSEHOLDS].sum()):,} households, "
                 f"{g['in_range'].mean():.1%} of grids in {self.config.min_households}–"
                 f"{self.config.max_households}"
                 + ("" if e is None else
@@ -437,15 +439,15 @@ def _with_distances(part: Partition, cov: Coverage, config: PlanConfig) -> gpd.G
     """Distances on the partition's homes (parts take their building's), and the shares
     per grid and community."""
     homes = part.homes
-    idx = homes["home_index"].to_numpy()
+    idx = homes[HOME_INDEX].to_numpy()
     dist, walk = cov.dist_m[idx], cov.walk_m[idx]
-    homes["dist_m"] = np.round(dist, 1)
-    homes["walk_m"] = np.round(walk, 1)
+    homes[DIST_M] = np.round(dist, 1)
+    homes[WALK_M] = np.round(walk, 1)
     if cov.access_m is not None:
-        homes["access_m"] = np.round(cov.access_m[idx], 1)
-    homes["covered_radius"] = dist <= config.radius_m
-    homes["covered_radius_walk"] = walk <= config.radius_m
-    homes["covered_15min"] = walk <= config.walk_m
+        homes[ACCESS_M] = np.round(cov.access_m[idx], 1)
+    homes[COVERED_RADIUS] = dist <= config.radius_m
+    homes[COVERED_RADIUS_WALK] = walk <= config.radius_m
+    homes[COVERED_15MIN] = walk <= config.walk_m
     _grid_coverage(part, config)
     return homes
 
@@ -482,17 +484,17 @@ def _as_stations(stations, plan: Plan) -> gpd.GeoDataFrame:
     if (shapely.is_missing(geom) | shapely.is_empty(geom)).any():
         raise InputError("a station with an empty geometry: expected a point or shape")
     gdf = gdf.set_geometry(shapely.point_on_surface(geom), crs=crs)
-    gdf["kind"] = "added"
-    return gdf.drop(columns=[c for c in ("proposed_rank",) if c in gdf.columns])
+    gdf[KIND] = "added"
+    return gdf.drop(columns=[c for c in (PROPOSED_RANK,) if c in gdf.columns])
 
 
 def _keep_grids(keep, city: City):
     if keep is None:
         return None
     if isinstance(keep, Plan):
-        return keep.grids[["grid_id", "community_id", "geometry"]].to_crs(city.crs)
+        return keep.grids[[GRID_ID, COMMUNITY_ID, "geometry"]].to_crs(city.crs)
     if isinstance(keep, gpd.GeoDataFrame):
-        return keep[["grid_id", "community_id", "geometry"]].to_crs(city.crs)
+        return keep[[GRID_ID, COMMUNITY_ID, "geometry"]].to_crs(city.crs)
     from .partition.update import read_keep
     return read_keep(keep, city.crs)
 
@@ -501,10 +503,10 @@ def _grid_coverage(part: Partition, config: PlanConfig) -> None:
     """Household-weighted coverage shares per grid and per community (NaN for one without
     households), and whether a grid has a station within the radius of any of its homes."""
     h = part.homes
-    w = h["households"].to_numpy().astype(float)
+    w = h[HOUSEHOLDS].to_numpy().astype(float)
     covered = {name: h[col].to_numpy(dtype=bool) for col, name in (
-        ("covered_radius", C.SHARE_RADIUS), ("covered_radius_walk", C.SHARE_RADIUS_WALK),
-        ("covered_15min", C.SHARE_15MIN))}
+        (COVERED_RADIUS, C.SHARE_RADIUS), (COVERED_RADIUS_WALK, C.SHARE_RADIUS_WALK),
+        (COVERED_15MIN, C.SHARE_15MIN))}
     for key, frame in ((C.GRID_ID, part.grids), (C.COMMUNITY_ID, part.communities)):
         row = pd.Index(frame[key]).get_indexer(h[key])   # the frame's row of each home
         ok = (w > 0) & (row >= 0)                        # homes with households count
@@ -513,5 +515,5 @@ def _grid_coverage(part: Partition, config: PlanConfig) -> None:
             frame[name] = np.round(share, SHARE_DECIMALS)
         if key == C.GRID_ID:
             nearest = np.full(len(frame), np.inf)
-            np.fmin.at(nearest, row[ok], h["dist_m"].to_numpy()[ok])
+            np.fmin.at(nearest, row[ok], h[DIST_M].to_numpy()[ok])
             frame[C.STATION_IN_REACH] = nearest <= config.radius_m

@@ -12,6 +12,8 @@ import numpy as np
 import shapely
 
 from .city import City
+from .columns import (GRID_ID, HOME_INDEX, HOUSEHOLDS, HOUSEHOLDS_ADDED, HOUSEHOLDS_IN_REACH,
+                      KIND, NAME, PROPOSED_RANK)
 from .config import PlanConfig
 from .errors import InputError
 from .summary import SitingSummary
@@ -55,14 +57,14 @@ def default_candidates(city: City, homes: gpd.GeoDataFrame, network) -> gpd.GeoD
         inter = network.xy[deg >= 3]
         pts.append(inter)
         kind += ["intersection"] * len(inter)
-    nonres = homes[homes["households"] <= 0]
+    nonres = homes[homes[HOUSEHOLDS] <= 0]
     if len(nonres):
         xy = home_points(nonres)
         pts.append(xy)
         kind += ["building"] * len(xy)
     if not kind:
         return home_sites(homes, city.crs)
-    return gpd.GeoDataFrame({"kind": kind}, geometry=shapely.points(np.vstack(pts)),
+    return gpd.GeoDataFrame({KIND: kind}, geometry=shapely.points(np.vstack(pts)),
                             crs=city.crs)
 
 
@@ -75,12 +77,12 @@ def home_sites(homes: gpd.GeoDataFrame, crs) -> gpd.GeoDataFrame:
     published plans place them): the candidates left when there are no streets and no
     other buildings, e.g. a register of compound points. A home split into parts is one
     site; its ``name`` is kept."""
-    h = homes[homes["households"] > 0]
-    if "home_index" in h.columns:
-        h = h.drop_duplicates("home_index")
-    data = {"kind": [HOME_SITE] * len(h)}
-    if "name" in h.columns:
-        data["name"] = h["name"].to_numpy()
+    h = homes[homes[HOUSEHOLDS] > 0]
+    if HOME_INDEX in h.columns:
+        h = h.drop_duplicates(HOME_INDEX)
+    data = {KIND: [HOME_SITE] * len(h)}
+    if NAME in h.columns:
+        data[NAME] = h[NAME].to_numpy()
     return gpd.GeoDataFrame(data, geometry=shapely.points(home_points(h)), crs=crs)
 
 
@@ -148,16 +150,16 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
     t = time.perf_counter()
     walk = config.siting_metric == "walk"
     net = walk_network_for(city, network, config) if walk else network
-    res = homes["households"].to_numpy() > 0
+    res = homes[HOUSEHOLDS].to_numpy() > 0
     xy = home_points(homes)
-    w = homes["households"].to_numpy(dtype=float) * res
+    w = homes[HOUSEHOLDS].to_numpy(dtype=float) * res
     groups = None
     if config.one_station_per_grid:
-        if "grid_id" not in homes.columns:
+        if GRID_ID not in homes.columns:
             raise InputError("one_station_per_grid needs grids: expected homes with grid_id")
-        groups = np.where(res, homes["grid_id"].to_numpy(dtype=object), None)
+        groups = np.where(res, homes[GRID_ID].to_numpy(dtype=object), None)
     cand = candidates if candidates is not None else default_candidates(city, homes, net)
-    from_homes = candidates is None and len(cand) and (cand["kind"] == HOME_SITE).all()
+    from_homes = candidates is None and len(cand) and (cand[KIND] == HOME_SITE).all()
     costs = candidate_costs(cand)
     existing = shapely.get_coordinates(city.stations.geometry.values)
     reach_net = net if walk else None
@@ -194,9 +196,9 @@ def propose_stations(homes: gpd.GeoDataFrame, city: City, config: PlanConfig, ne
         keep = max(keep, must)
         order, added = order[:keep], added[:keep]
     proposed = cand.iloc[chosen[order]].copy()
-    proposed["proposed_rank"] = np.arange(1, len(order) + 1)
-    proposed["households_added"] = np.round(added).astype("int64")
-    proposed["households_in_reach"] = np.array(
+    proposed[PROPOSED_RANK] = np.arange(1, len(order) + 1)
+    proposed[HOUSEHOLDS_ADDED] = np.round(added).astype("int64")
+    proposed[HOUSEHOLDS_IN_REACH] = np.array(
         [w[sets.indices[sets.indptr[k]:sets.indptr[k + 1]]].sum() for k in order]
     ).round().astype("int64")
     covered = done.copy()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import geopandas as gpd
 
 from .city import City
+from .columns import GRID_ID, HOME_INDEX, HOUSEHOLDS
 from .config import PlanConfig
 from .coverage.measure import household_share, share_figure
 from .errors import InputError
@@ -49,13 +50,13 @@ class Siting:
     def uncovered(self) -> gpd.GeoDataFrame:
         """Homes with households that no existing or proposed station reaches."""
         h = self.homes
-        return h[(h["households"] > 0) & ~h["covered_after"]]
+        return h[(h[HOUSEHOLDS] > 0) & ~h["covered_after"]]
 
     @property
     def summary(self) -> SiteSummary:
         """The figures of the siting run: written as ``summary.json``."""
         h = self.homes
-        w = h["households"].to_numpy(dtype=float)
+        w = h[HOUSEHOLDS].to_numpy(dtype=float)
 
         def share(col):
             return share_figure(household_share(w, h[col].to_numpy()))
@@ -135,7 +136,7 @@ def site(city: City, config: PlanConfig | None = None, *, candidates=None, netwo
         from .partition import partition
         t = time.perf_counter()
         part = partition(city, config)
-        first = part.homes.groupby("home_index")["grid_id"].first()
+        first = part.homes.groupby(HOME_INDEX)[GRID_ID].first()
         homes = homes.assign(grid_id=homes.index.map(first))
         seconds["partition"] = round(time.perf_counter() - t, 3)
     t = time.perf_counter()

@@ -11,6 +11,8 @@ from importlib.metadata import PackageNotFoundError, version
 
 import numpy as np
 
+from .columns import (COVERED_15MIN, COVERED_RADIUS, COVERED_RADIUS_WALK, HOME_INDEX, HOUSEHOLDS,
+                      HOUSEHOLDS_SOURCE, PART, UNITS, WALK_M)
 from .coverage.measure import household_share, share_figure
 from .errors import InputError
 
@@ -737,9 +739,9 @@ def summarize(plan) -> Summary:
     from .partition.quality import size_cv
     cfg = plan.config
     g, c, h = plan.grids, plan.communities, plan.homes
-    res = h[h["households"] > 0]
-    w = res["households"]
-    has_walk = bool(np.isfinite(res["walk_m"]).any()) if len(res) else False
+    res = h[h[HOUSEHOLDS] > 0]
+    w = res[HOUSEHOLDS]
+    has_walk = bool(np.isfinite(res[WALK_M]).any()) if len(res) else False
     cross = {col.replace("crosses_", ""): int((g[col] > 0).sum())
              for col in g.columns if col.startswith("crosses_")}
     unresolved = plan.unresolved
@@ -747,21 +749,21 @@ def summarize(plan) -> Summary:
     unsnapped = (None, None)
     if plan.coverage.access_m is not None:      # None without streets
         u = plan.unsnapped
-        unsnapped = (int(u["home_index"].nunique()), int(u["households"].sum()))
-    total = h["households"].sum()
+        unsnapped = (int(u[HOME_INDEX].nunique()), int(u[HOUSEHOLDS].sum()))
+    total = h[HOUSEHOLDS].sum()
     return Summary(
         source=plan.city.source,
         crs=crs,
         output_crs=out_crs,
         households=int(total),
-        homes=int(h["home_index"].nunique()),
-        homes_split_into_parts=int((h["part"] > 0).groupby(h["home_index"]).any().sum()),
+        homes=int(h[HOME_INDEX].nunique()),
+        homes_split_into_parts=int((h[PART] > 0).groupby(h[HOME_INDEX]).any().sum()),
         grids=GridFigures(
             count=int(len(g)),
-            households_min=int(g["households"].min()),
-            households_max=int(g["households"].max()),
-            households_mean=round(float(g["households"].mean()), 1),
-            households_cv=round(size_cv(g["households"]), 4),
+            households_min=int(g[HOUSEHOLDS].min()),
+            households_max=int(g[HOUSEHOLDS].max()),
+            households_mean=round(float(g[HOUSEHOLDS].mean()), 1),
+            households_cv=round(size_cv(g[HOUSEHOLDS]), 4),
             within_bounds_share=round(float(g["in_range"].mean()), 4),
             bounds=(cfg.min_households, cfg.max_households),
             polsby_popper_mean=round(float(g["polsby_popper"].mean()), 4),
@@ -772,27 +774,27 @@ def summarize(plan) -> Summary:
             method=plan.partition.method),
         special_grids=SpecialGridFigures(
             count=int(len(plan.special_grids)),
-            units=int(plan.special_grids["units"].sum()) if len(plan.special_grids) else 0),
+            units=int(plan.special_grids[UNITS].sum()) if len(plan.special_grids) else 0),
         communities=CommunityFigures(
             count=int(len(c)),
-            households_min=int(c["households"].min()),
-            households_max=int(c["households"].max()),
+            households_min=int(c[HOUSEHOLDS].min()),
+            households_max=int(c[HOUSEHOLDS].max()),
             within_bounds_share=round(float(c["in_range"].mean()), 4),
             bounds=(cfg.community_min, cfg.community_max),
             unresolved=unresolved.communities),
         coverage=CoverageFigures(
             stations=int(len(plan.stations)),
             radius_m=cfg.radius_m,
-            straight_share=_share(res["covered_radius"], w),
-            walk_share=_share(res["covered_radius_walk"], w) if has_walk else None,
+            straight_share=_share(res[COVERED_RADIUS], w),
+            walk_share=_share(res[COVERED_RADIUS_WALK], w) if has_walk else None,
             # why walks are missing: the map and the command say which input was lacking
             walk_not_measured=None if has_walk else (
                 "no stations" if not len(plan.stations) else
                 "no streets" if plan.coverage.network is None else "no home near a street"),
             walk_15min_m=round(cfg.walk_m, 1),
-            walk_15min_share=_share(res["covered_15min"], w) if has_walk else None,
+            walk_15min_share=_share(res[COVERED_15MIN], w) if has_walk else None,
             grids_without_station_in_reach=int((~g["station_in_reach"]).sum()),
-            uncovered_households=int(w[~res["covered_radius"]].sum()),
+            uncovered_households=int(w[~res[COVERED_RADIUS]].sum()),
             unsnapped_homes=unsnapped[0],
             unsnapped_households=unsnapped[1],
             method=plan.coverage.method),
@@ -802,7 +804,7 @@ def summarize(plan) -> Summary:
                                              int(np.ceil(total / 300)))),
         input=InputFigures(
             repaired_geometries=int(plan.city.repaired_geometries),
-            households_estimated=int((plan.city.homes["households_source"]
+            households_estimated=int((plan.city.homes[HOUSEHOLDS_SOURCE]
                                       == "estimated").sum())),
         config=cfg.to_dict(),
         versions=versions(),

@@ -25,6 +25,7 @@ import shapely
 from scipy.spatial import cKDTree
 
 from .city import City, make_city
+from .columns import COMPOUND, ENTRANCES, HOUSEHOLDS, KIND, LEVELS, NAME
 from .config import PlanConfig
 from .errors import InputError
 
@@ -843,16 +844,16 @@ class _District:
         hh = df["households"].to_numpy(np.int64)
         offset = np.array([ORIGIN_E_M, ORIGIN_N_M])
         homes = gpd.GeoDataFrame(
-            {"households": hh, "kind": df["kind"].astype(object),
-             "compound": df["compound"].astype(object),
-             "levels": df["levels"].to_numpy(np.int64),
-             "entrances": df["entrances"].to_numpy(np.int64), "name": df["name"].astype(object)},
+            {HOUSEHOLDS: hh, KIND: df["kind"].astype(object),
+             COMPOUND: df["compound"].astype(object),
+             LEVELS: df["levels"].to_numpy(np.int64),
+             ENTRANCES: df["entrances"].to_numpy(np.int64), NAME: df["name"].astype(object)},
             geometry=shapely.box(cx - lx / 2 + offset[0], cy - ly / 2 + offset[1],
                                  cx + lx / 2 + offset[0], cy + ly / 2 + offset[1]), crs=CRS)
 
         picks = _site_stations(cx, cy, hh, radius_m, rng)
         stations = gpd.GeoDataFrame(
-            {"kind": "grid_station", "name": [f"网格站{k + 1}" for k in range(len(picks))]},
+            {KIND: "grid_station", NAME: [f"网格站{k + 1}" for k in range(len(picks))]},
             geometry=shapely.points(cx[picks] + offset[0], cy[picks] + offset[1]), crs=CRS)
 
         def shift(g):
@@ -860,7 +861,7 @@ class _District:
 
         streets = streets.set_geometry(shift(np.asarray(streets.geometry.values))).set_crs(CRS)
         rivers = [shift(g) for g in shapely.get_parts(river) if g.area > 0]
-        water = gpd.GeoDataFrame({"kind": ["water"] * len(rivers), "name": ["小清河"] * len(rivers)},
+        water = gpd.GeoDataFrame({KIND: ["water"] * len(rivers), NAME: ["小清河"] * len(rivers)},
                                  geometry=gpd.GeoSeries(rivers, crs=CRS), crs=CRS)
         blocks = [b for sb in self.superblocks for b in sb.blocks]
         half = np.array([[ROAD_HALF_WIDTH_M[r] for r in b.sides] for b in blocks])

@@ -9,6 +9,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from ..columns import HOUSEHOLDS, NAME
 from ..errors import InputError
 
 #: Canonical column -> the names it is recognised by, case-insensitive, best first. The same
@@ -16,15 +17,15 @@ from ..errors import InputError
 ALIASES = {
     "lon": ("lon", "lng", "longitude", "经度", "x"),
     "lat": ("lat", "latitude", "纬度", "y"),
-    "households": ("households", "户数", "总户数", "房屋总数", "住户数"),
+    HOUSEHOLDS: (HOUSEHOLDS, "户数", "总户数", "房屋总数", "住户数"),
     "buildings": ("buildings", "楼栋数", "楼栋总数"),
-    "name": ("name", "小区名称", "名称", "小区"),
+    NAME: (NAME, "小区名称", "名称", "小区"),
 }
 #: What each canonical column is, for messages.
-MEANING = {"lon": "the longitude", "lat": "the latitude", "households": "the households",
-           "buildings": "the number of buildings", "name": "the name"}
+MEANING = {"lon": "the longitude", "lat": "the latitude", HOUSEHOLDS: "the households",
+           "buildings": "the number of buildings", NAME: "the name"}
 #: Columns that hold counts: text such as "1,234" (thousands separators) is read as 1234.
-COUNTS = ("households", "buildings")
+COUNTS = (HOUSEHOLDS, "buildings")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}([,，]\d{3})+(\.\d+)?$")
 _PLAIN = re.compile(r"^[+-]?((\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?|inf(inity)?)$", re.I)
 
@@ -142,9 +143,9 @@ def parse_counts(df: pd.DataFrame, *, file=None, layer=None) -> pd.DataFrame:
         where = {"file": file, "layer": layer, "column": src.get(canon, canon)}
         raw = df[canon]
         text = raw.dtype == object or str(raw.dtype).startswith(("string", "str"))
-        if canon == "households" and not text:
+        if canon == HOUSEHOLDS and not text:
             continue        # numbers already: checked with every source's counts (City)
-        if text and canon == "households":
+        if text and canon == HOUSEHOLDS:
             # checked as numbers where every source's counts are (City): kept as the text the
             # file holds, less its thousands separators, so an error quotes it as written
             values = _numbers(raw, where, canon, as_text=True)

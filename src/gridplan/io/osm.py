@@ -11,6 +11,7 @@ import pandas as pd
 import shapely
 
 from ..city import BARRIER_HIGHWAYS, RANK_OF_HIGHWAY
+from ..columns import KIND, NAME
 from ..config import PlanConfig
 from ..errors import InputError
 
@@ -215,8 +216,8 @@ def _homes(buildings: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame:
     homes = _with_columns(buildings, ["osm_id", *HOME_COLUMNS, *addr], keep)
     share = (homes["building"].astype(str).str.lower().map(config.residential_share)
              .astype(float).fillna(0.0).to_numpy())
-    homes["kind"] = np.select([share >= 1.0, share > 0.0], ["residential", "mixed"],
-                              "commercial")
+    homes[KIND] = np.select([share >= 1.0, share > 0.0], ["residential", "mixed"],
+                            "commercial")
     return homes
 
 
@@ -259,7 +260,7 @@ def _barriers(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     parts = [_with_columns(features, ["osm_id", "name"], mask & surface).assign(kind=kind)
              for kind, mask in masks.items()]
     out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), geometry="geometry", crs=4326)
-    return out[["osm_id", "kind", "name", "geometry"]]
+    return out[["osm_id", KIND, NAME, "geometry"]]
 
 
 def _stations(features: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFrame:
@@ -268,7 +269,7 @@ def _stations(features: gpd.GeoDataFrame, config: PlanConfig) -> gpd.GeoDataFram
         value = _column(features, tag)
         kind = kind.where(kind.notna() | ~value.isin(list(values)), value)
     stations = _with_columns(features, ["osm_id", "name"], kind.notna())
-    stations.insert(1, "kind", kind.dropna().to_numpy())
+    stations.insert(1, KIND, kind.dropna().to_numpy())
     # Centroids computed on lon/lat directly: a station footprint is small enough that the
     # distortion is centimetres, and geopandas would warn about a geographic CRS.
     points = shapely.centroid(stations.geometry.to_numpy())

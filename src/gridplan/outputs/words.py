@@ -156,16 +156,19 @@ WORDS = {
                "moving {what} would split grid {grid} into {n} pieces"),
     "splits_more": ("移走{what}会把网格 {grid} 分成 {n} 块，而不是 {m} 块",
                     "moving {what} would cut grid {grid} into {n} pieces, not {m}"),
-    "same_grid": ("{what}已在网格 {grid} 中", "{what} is already in grid {grid}"),
+    "same_grid": ("{what}的原网格和目标网格都是 {grid}", "{what} would move from grid {grid} to itself"),
     "exported": ("已导出 {moves} 次调整和 {comments} 条备注到 edits.geojson。",
                  "Exported {moves} moves and {comments} comments to edits.geojson."),
     "imported": ("已导入 {moves} 次调整（拒绝 {refused} 次）和 {comments} 条备注；导入前的审核记录已被替换。",
                  "Imported {moves} moves ({refused} refused) and {comments} comments; the "
                  "session before the import was replaced."),
     "import_failed": ("无法读取 {file}：{why}。", "Could not read {file}: {why}."),
-    "unknown_home": ("本页没有{what}", "no {what} in this page"),
-    "unknown_grid": ("本页没有网格 {grid}", "no grid {grid} in this page"),
-    "from_mismatch": ("{what}在网格 {now} 中，而不是 {grid}", "{what} is in grid {now}, not {grid}"),
+    "unknown_home": ("本规划中没有有住户的{what}", "no {what} with households in this plan"),
+    "unknown_grid": ("本规划中没有网格 {grid}", "no grid {grid} in this plan"),
+    "from_mismatch": ("{what}在网格 {now} 中，而不是 {grid}（{why}）",
+                      "{what} is in grid {now}, not {grid} ({why})"),
+    "moved_by_edit": ("已随所在小区由第 {edit} 条修改移走", "moved with its compound by edit {edit}"),
+    "other_plan": ("这些修改是否来自另一个规划？", "edits made on another plan?"),
     "commented": ("已为{target}添加备注。", "Comment added to {target}."),
     "empty_comment": ("请先填写备注。", "Write a comment first."),
 }
@@ -213,8 +216,28 @@ PAGE = _names(
     "session_counts", "undo", "export", "import", "out_of_range", "nothing_selected", "moved",
     "undone", "refused", "compound_what", "not_touch", "empties", "splits", "splits_more",
     "same_grid", "exported", "imported", "import_failed", "unknown_home", "unknown_grid",
-    "from_mismatch", "commented", "empty_comment",
+    "from_mismatch", "moved_by_edit", "other_plan", "commented", "empty_comment",
 )
+
+
+#: The words of a refused move (and the names in them): gridplan's reasons in summary.json are
+#: their English, :func:`reason`, so the page and gridplan refuse a move in the same words.
+REFUSALS = ("home", "home_part", "compound_what", "unknown_home", "unknown_grid", "same_grid",
+            "from_mismatch", "moved_by_edit", "other_plan", "not_touch", "empties", "splits",
+            "splits_more")
+
+
+def reason(key: str, **values) -> str:
+    """The English of the word ``key`` (one of :data:`REFUSALS`) with ``values`` filled in:
+    why gridplan refuses a reviewer's move, as the review page says it in English.
+
+    Parameters
+    ----------
+    key : str
+    **values
+        The placeholders of the word (``what``, ``grid``, ``n`` ...).
+    """
+    return WORDS[key][LANGS.index("en")].format(**values)
 
 
 def check_lang(lang: str) -> str:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from ..columns import COMMENTS, COMMUNITY_ID, GRID_ID, HOUSEHOLDS
 from .quality import CROSSING_CLASSES
 
 
@@ -29,9 +30,8 @@ class Column:
     meaning: str
 
 
-GRID_ID = "grid_id"
-COMMUNITY_ID = "community_id"
-HOUSEHOLDS = "households"
+# grid_id, community_id, households and comments are the homes table's names too
+# (gridplan.columns); the others are the grid and community tables' own
 HOMES = "homes"
 GRIDS = "grids"
 GEOMETRY = "geometry"
@@ -43,7 +43,6 @@ SHARE_RADIUS = "share_radius"
 SHARE_RADIUS_WALK = "share_radius_walk"
 SHARE_15MIN = "share_15min"
 STATION_IN_REACH = "station_in_reach"
-COMMENTS = "comments"
 #: ``crosses_<class>`` for each barrier class a grid may span.
 CROSSES = tuple(f"crosses_{c}" for c in CROSSING_CLASSES)
 CROSSES_WATER = CROSSES[CROSSING_CLASSES.index("water")]

@@ -13,6 +13,7 @@ import shapely
 from scipy import sparse
 
 from ..city import City
+from ..columns import COMPOUND, HOME_INDEX, HOUSEHOLDS, NAME, PART, PART_OF, SPLIT_BY
 from ..config import PlanConfig
 from ..errors import InputError
 from .bounded import BoundedSplitter, divisible
@@ -211,10 +212,10 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
         grid_id = np.asarray(update.grid_ids, dtype=object)
 
     crs = city.crs
-    building = gen["home_index"].to_numpy()
+    building = gen[HOME_INDEX].to_numpy()
     homes = parts.drop(columns=["_gx", "_gy"])
-    homes["grid_id"] = grid_id[home_grid]
-    homes["community_id"] = comm_id[grid_comm[home_grid]]
+    homes[GRID_ID] = grid_id[home_grid]
+    homes[COMMUNITY_ID] = comm_id[grid_comm[home_grid]]
     groups, names = _special_groups(parts, spc, city, config, {} if cache is None else cache)
     special = special_grids(homes, spc, groups, names, ground, crs)   # positions of parts == homes
     reasons = (explain_notes(grid_notes, unit_names(gen, unit, n_units), w, config)
@@ -223,19 +224,19 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                          comm_id, ground, ground_comm, homes, cut_homes, config, crs, reasons,
                          shapes=(grid_geom, comm_geom))
     grids, communities, homes = tables.grids, tables.communities, tables.homes
-    cell_frame = gpd.GeoDataFrame({"home_index": building, "part": gen["part"].to_numpy(),
-                                   "households": hh[res], "grid_id": grid_id[cell_grid],
+    cell_frame = gpd.GeoDataFrame({HOME_INDEX: building, PART: gen[PART].to_numpy(),
+                                   HOUSEHOLDS: hh[res], GRID_ID: grid_id[cell_grid],
                                    "geometry": cells.copy()}, geometry="geometry", crs=crs)
     moved = None
     if update is not None:
-        old_ids = keep["grid_id"].astype(str).to_numpy()[update.old_label[unit]]
+        old_ids = keep[GRID_ID].astype(str).to_numpy()[update.old_label[unit]]
         was = pd.Series(old_ids != grid_id[cell_grid])
-        idx = gen["home_index"].to_numpy()
+        idx = gen[HOME_INDEX].to_numpy()
         moved = {"homes": int(was.groupby(idx).any().sum()),
                  "households": int(hh[res][was.to_numpy()].sum()),
-                 "grids_kept": int(np.isin(grid_id, keep["grid_id"].astype(str)).sum()),
-                 "grids_new": int((~np.isin(grid_id, keep["grid_id"].astype(str))).sum()),
-                 "grids_retired": int((~np.isin(keep["grid_id"].astype(str), grid_id)).sum())}
+                 "grids_kept": int(np.isin(grid_id, keep[GRID_ID].astype(str)).sum()),
+                 "grids_new": int((~np.isin(grid_id, keep[GRID_ID].astype(str))).sum()),
+                 "grids_retired": int((~np.isin(keep[GRID_ID].astype(str), grid_id)).sum())}
     grids = grids.sort_values(GRID_ID, kind="stable").reset_index(drop=True)
     communities = communities.sort_values(COMMUNITY_ID, kind="stable").reset_index(drop=True)
     seconds["geometry"] = time.perf_counter() - t2
@@ -246,10 +247,10 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
                      compound_cuts=tables.compound_cuts, cut_homes=cut_homes,
                      generators=np.column_stack([x, y]),
                      special_cells=gpd.GeoDataFrame(
-                         {"home_index": parts["home_index"].to_numpy()[spc],
+                         {HOME_INDEX: parts[HOME_INDEX].to_numpy()[spc],
                           "geometry": ground}, geometry="geometry", crs=crs),
                      cell_graph=graph,
-                     nearest_cell=pd.Series(near, index=parts["home_index"].to_numpy()[other]))
+                     nearest_cell=pd.Series(near, index=parts[HOME_INDEX].to_numpy()[other]))
 
 
 def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
@@ -257,10 +258,10 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     partition decides; ``cut`` lists homes that fit in a grid but may be cut by building."""
     t0 = time.perf_counter()
     parts = split_parts(city.homes, config, cut=cut)
-    hh = parts["households"].to_numpy()
+    hh = parts[HOUSEHOLDS].to_numpy()
     if hh.sum() <= 0:
         raise InputError("no households in any home: expected at least one home with "
-                         "households > 0", file=city.source or None, column="households")
+                         "households > 0", file=city.source or None, column=HOUSEHOLDS)
     res = np.flatnonzero(hh > 0)
     gen = parts.iloc[res]
     x, y = separate_duplicates(gen["_gx"].to_numpy(), gen["_gy"].to_numpy(), config.seed)
@@ -273,7 +274,7 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     unit = unit_ids(gen, config, cut=cut)
     n_units = int(unit.max()) + 1
     adj = unit_adjacency(graph, unit, n_units, config.boundary_cost,
-                         building=gen["home_index"].to_numpy())
+                         building=gen[HOME_INDEX].to_numpy())
     w = np.bincount(unit, weights=hh[res], minlength=n_units).astype(np.int64)
     # grids cross arterials and water, and join homes across shops' ground, only where the
     # homes on one side cannot make grids alone; communities may do both
@@ -290,11 +291,11 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
     # parts cut by floor or building (one unit each) may trade households: a floor cut can
     # fall anywhere, and a compound's households are spread over its buildings only as an
     # estimate, so the grids choose both (a building within its tolerance)
-    split_by = gen["split_by"].to_numpy(dtype=object)
-    floor_rows = np.flatnonzero((gen["part"].to_numpy() > 0)
+    split_by = gen[SPLIT_BY].to_numpy(dtype=object)
+    floor_rows = np.flatnonzero((gen[PART].to_numpy() > 0)
                                 & ((split_by == "floor") | (split_by == "building")))
     loose = Loose(np.full(n_units, -1, dtype=np.int64), w.copy(), w.copy())
-    loose.home[unit[floor_rows]] = gen["home_index"].to_numpy()[floor_rows]
+    loose.home[unit[floor_rows]] = gen[HOME_INDEX].to_numpy()[floor_rows]
     share = w[unit[floor_rows]]
     tol = np.where(split_by[floor_rows] == "floor", 1.0, config.building_households_tolerance)
     loose.wmin[unit[floor_rows]] = np.maximum(np.ceil(share * (1 - tol)), 1)
@@ -320,7 +321,7 @@ def _grid_units(city, config, cache: dict, keep, cut, seconds: dict) -> dict:
         hh = hh.copy()
         hh[res[floor_rows]] = w[unit[floor_rows]]
         parts = parts.copy()
-        parts["households"] = hh
+        parts[HOUSEHOLDS] = hh
         gen = parts.iloc[res]
         ux = np.bincount(unit, weights=x * hh[res], minlength=n_units) / np.maximum(w, 1)
         uy = np.bincount(unit, weights=y * hh[res], minlength=n_units) / np.maximum(w, 1)
@@ -355,13 +356,13 @@ def _cuttable_near_bad(st: dict, config) -> np.ndarray:
     units = np.flatnonzero(np.isin(label, np.union1d(bad, near)))
     gen = st["gen"]
     rows = np.isin(unit, units)
-    home = gen["home_index"].to_numpy()[rows]
-    whole = gen["part"].to_numpy()[rows] == 0
+    home = gen[HOME_INDEX].to_numpy()[rows]
+    whole = gen[PART].to_numpy()[rows] == 0
     bld = building_counts(gen)[rows]
     many = whole & (bld >= 2)
-    if "compound" in gen.columns:
+    if COMPOUND in gen.columns:
         # a home of a compound made of several homes can be cut from the others
-        multi = count_distinct(unit, gen["home_index"].to_numpy(), st["n_units"])[unit[rows]] > 1
+        multi = count_distinct(unit, gen[HOME_INDEX].to_numpy(), st["n_units"])[unit[rows]] > 1
         many |= whole & multi
     return np.unique(home[many]).astype(np.int64)
 
@@ -455,14 +456,14 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
     ``name`` (or its input row), with ``part k/n`` for a part of a home."""
     first = np.full(n_units, -1, dtype=np.int64)
     first[unit[::-1]] = np.arange(len(unit))[::-1]
-    homes_per_unit = count_distinct(unit, gen["home_index"].to_numpy(), n_units)
-    name = (gen["name"].astype(str).to_numpy(dtype=object) if "name" in gen.columns
+    homes_per_unit = count_distinct(unit, gen[HOME_INDEX].to_numpy(), n_units)
+    name = (gen[NAME].astype(str).to_numpy(dtype=object) if NAME in gen.columns
             else np.full(len(gen), "", dtype=object))
-    name_ok = gen["name"].notna().to_numpy() if "name" in gen.columns else np.zeros(len(gen), bool)
-    comp = (gen["compound"].astype(str).to_numpy(dtype=object) if "compound" in gen.columns
+    name_ok = gen[NAME].notna().to_numpy() if NAME in gen.columns else np.zeros(len(gen), bool)
+    comp = (gen[COMPOUND].astype(str).to_numpy(dtype=object) if COMPOUND in gen.columns
             else None)
-    home = gen["home_index"].to_numpy()
-    part, part_of = gen["part"].to_numpy(), gen["part_of"].to_numpy()
+    home = gen[HOME_INDEX].to_numpy()
+    part, part_of = gen[PART].to_numpy(), gen[PART_OF].to_numpy()
     rows_per_unit = np.bincount(unit, minlength=n_units)
     out = []
     for u in range(n_units):

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..columns import COMPOUND, COMPOUND_CUT, GRID_ID, HOME_INDEX, NAME
 from ..config import PlanConfig
 from .bounded import divisible
 from . import columns as C
@@ -177,18 +178,18 @@ def find_compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
     flag = np.zeros(len(homes), dtype=bool)
     out = []
     if len(cut_homes):
-        idx = homes["home_index"].to_numpy()
+        idx = homes[HOME_INDEX].to_numpy()
         loose = np.isin(idx, cut_homes)
-        if "compound" in homes.columns:
-            comp = homes["compound"].astype(str).to_numpy(dtype=object)
-            key = np.where(homes["compound"].notna().to_numpy(), comp, "#" + idx.astype(str))
+        if COMPOUND in homes.columns:
+            comp = homes[COMPOUND].astype(str).to_numpy(dtype=object)
+            key = np.where(homes[COMPOUND].notna().to_numpy(), comp, "#" + idx.astype(str))
         else:
             key = "#" + idx.astype(str)
-        name = (homes["name"].astype(str).to_numpy(dtype=object) if "name" in homes.columns
+        name = (homes[NAME].astype(str).to_numpy(dtype=object) if NAME in homes.columns
                 else None)
         for k in np.unique(key[loose]):
             rows = np.flatnonzero(key == k)
-            grids = sorted(set(homes["grid_id"].to_numpy(dtype=object)[rows]))
+            grids = sorted(set(homes[GRID_ID].to_numpy(dtype=object)[rows]))
             if len(grids) < 2:
                 continue
             flag[rows] = True
@@ -197,7 +198,7 @@ def find_compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
             out.append({"compound": str(label),
                         "households": int(homes["households"].to_numpy()[rows].sum()),
                         "grids": [str(g) for g in grids], "by": "building"})
-    homes["compound_cut"] = flag
+    homes[COMPOUND_CUT] = flag
     return out
 
 

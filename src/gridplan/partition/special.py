@@ -8,6 +8,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.spatial import cKDTree
 
+from ..columns import COMMUNITY_ID, HOUSEHOLDS, KIND, SPECIAL_GRID_ID, UNITS
 from .cells import CellGraph
 from .frames import dissolve_cells
 
@@ -20,9 +21,9 @@ SHOP_ASIDE_M = 0.5
 def special_rows(parts: pd.DataFrame) -> np.ndarray:
     """Positions of the homes that make special grids: no households, and not a residential
     building (a shop, an office, a school; an empty residential building is not one)."""
-    kind = (parts["kind"].to_numpy(dtype=object) if "kind" in parts.columns
+    kind = (parts[KIND].to_numpy(dtype=object) if KIND in parts.columns
             else np.full(len(parts), "", dtype=object))
-    return np.flatnonzero((parts["households"].to_numpy() <= 0) & (kind != "residential"))
+    return np.flatnonzero((parts[HOUSEHOLDS].to_numpy() <= 0) & (kind != "residential"))
 
 
 def special_points(sx: np.ndarray, sy: np.ndarray, x: np.ndarray, y: np.ndarray
@@ -80,8 +81,8 @@ def special_grids(homes: gpd.GeoDataFrame, idx: np.ndarray, groups: list, names:
     """
     special_id = np.full(len(homes), None, dtype=object)
     if not len(idx):
-        homes["special_grid_id"] = pd.Series(special_id, index=homes.index, dtype=object)
-        return gpd.GeoDataFrame({"special_grid_id": [], "community_id": [], "units": []},
+        homes[SPECIAL_GRID_ID] = pd.Series(special_id, index=homes.index, dtype=object)
+        return gpd.GeoDataFrame({SPECIAL_GRID_ID: [], COMMUNITY_ID: [], UNITS: []},
                                 geometry=[], crs=crs)
     group = np.empty(len(idx), dtype=np.int64)
     for gi, p in enumerate(groups):
@@ -89,14 +90,14 @@ def special_grids(homes: gpd.GeoDataFrame, idx: np.ndarray, groups: list, names:
     geoms = dissolve_cells(cells, group, len(groups))
     # each special grid belongs to the community most of its buildings are in (ties: the
     # first id in sort order)
-    comm_names, comm = np.unique(homes["community_id"].to_numpy()[idx].astype(str),
+    comm_names, comm = np.unique(homes[COMMUNITY_ID].to_numpy()[idx].astype(str),
                                  return_inverse=True)
     votes = np.zeros((len(groups), len(comm_names)), dtype=np.int64)
     np.add.at(votes, (group, comm), 1)
     special_id[idx] = names[group]
-    homes["special_grid_id"] = pd.Series(special_id, index=homes.index, dtype=object)
+    homes[SPECIAL_GRID_ID] = pd.Series(special_id, index=homes.index, dtype=object)
     order = np.argsort(names)
-    return gpd.GeoDataFrame({"special_grid_id": names[order],
-                             "community_id": comm_names[votes.argmax(1)][order],
-                             "units": np.array([len(p) for p in groups])[order],
+    return gpd.GeoDataFrame({SPECIAL_GRID_ID: names[order],
+                             COMMUNITY_ID: comm_names[votes.argmax(1)][order],
+                             UNITS: np.array([len(p) for p in groups])[order],
                              "geometry": geoms[order]}, geometry="geometry", crs=crs)

@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ..columns import COMPOUND, ENTRANCES, GRID_ID, HOME_INDEX, HOUSEHOLDS, PART, PART_OF, SPLIT_BY
 from ..config import PlanConfig
 
 #: Radius of the small circle around an address point on which its parts are spread, so each
@@ -44,9 +45,9 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig,
     GeoDataFrame
         One row per home or part, with ``home_index`` pointing at the input row.
     """
-    hh = homes["households"].to_numpy()
-    ent = (pd.to_numeric(homes["entrances"], errors="coerce").fillna(1).clip(lower=1)
-           .to_numpy().astype(int) if "entrances" in homes.columns else np.ones(len(homes), int))
+    hh = homes[HOUSEHOLDS].to_numpy()
+    ent = (pd.to_numeric(homes[ENTRANCES], errors="coerce").fillna(1).clip(lower=1)
+           .to_numpy().astype(int) if ENTRANCES in homes.columns else np.ones(len(homes), int))
     bld = building_counts(homes)
     need = np.ceil(hh / config.part_households).astype(int)
     over = hh > config.max_households
@@ -84,19 +85,19 @@ def split_parts(homes: gpd.GeoDataFrame, config: PlanConfig,
     if is_part.any():
         gx[is_part], gy[is_part] = _part_points(geoms[is_part], gx[is_part], gy[is_part],
                                                 k[is_part], n[is_part], take[is_part])
-    out["home_index"] = take
+    out[HOME_INDEX] = take
     out["_gx"] = gx
     out["_gy"] = gy
-    out["part"] = np.where(is_part, k + 1, 0)
-    out["part_of"] = np.where(is_part, n, 1)
+    out[PART] = np.where(is_part, k + 1, 0)
+    out[PART_OF] = np.where(is_part, n, 1)
     split_by = np.full(len(take), "", dtype=object)
     split_by[is_part] = np.where(by_entrance, "entrance",
                                  np.where(by_building, "building", "floor"))[take[is_part]]
-    out["split_by"] = split_by
+    out[SPLIT_BY] = split_by
     if is_part.any():
         total = hh[take]
         # households divided exactly: the first (total mod n) parts take one more
-        out["households"] = np.where(is_part, total // n + (k < total % n), total)
+        out[HOUSEHOLDS] = np.where(is_part, total // n + (k < total % n), total)
     return out
 
 
@@ -144,17 +145,17 @@ def _part_points(geoms: np.ndarray, cx: np.ndarray, cy: np.ndarray, k: np.ndarra
 def merge_parts(homes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Join back the parts of a home that ended up in the same grid, so only homes a grid
     boundary really divides stay in parts (renumbered 1..n)."""
-    part = homes["part"].to_numpy()
+    part = homes[PART].to_numpy()
     cut = part > 0
     if not cut.any():
         return homes
     rows = np.flatnonzero(cut)
-    home = homes["home_index"].to_numpy()
-    grid, _ = pd.factorize(homes["grid_id"].to_numpy()[rows], use_na_sentinel=False)
+    home = homes[HOME_INDEX].to_numpy()
+    grid, _ = pd.factorize(homes[GRID_ID].to_numpy()[rows], use_na_sentinel=False)
     # the first row of each (home, grid) pair stays, with the pair's households
     _, first, pair = np.unique(home[rows] * (int(grid.max()) + 1) + grid, return_index=True,
                                return_inverse=True)
-    households = homes["households"].to_numpy()
+    households = homes[HOUSEHOLDS].to_numpy()
     summed = np.zeros(len(first), dtype=households.dtype)
     np.add.at(summed, pair, households[rows])
     stays = np.zeros(len(rows), dtype=bool)
@@ -169,14 +170,14 @@ def merge_parts(homes: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     whole = np.flatnonzero(~cut)
     order = np.concatenate([whole, kept])
     new_part = np.concatenate([part[whole], np.where(n > 1, rank + 1, 0)])
-    split_by = homes["split_by"].to_numpy()[order]
+    split_by = homes[SPLIT_BY].to_numpy()[order]
     split_by[len(whole):][n == 1] = ""
     sort = np.lexsort((new_part, home[order]))      # stable: by home, then part
     out = homes.iloc[order[sort]].reset_index(drop=True)
-    out["households"] = np.concatenate([households[whole], summed[pair[stays]]])[sort]
-    out["part"] = new_part[sort]
-    out["part_of"] = np.concatenate([homes["part_of"].to_numpy()[whole], n])[sort]
-    out["split_by"] = split_by[sort]
+    out[HOUSEHOLDS] = np.concatenate([households[whole], summed[pair[stays]]])[sort]
+    out[PART] = new_part[sort]
+    out[PART_OF] = np.concatenate([homes[PART_OF].to_numpy()[whole], n])[sort]
+    out[SPLIT_BY] = split_by[sort]
     return out
 
 
@@ -187,20 +188,20 @@ def unit_ids(parts: gpd.GeoDataFrame, config: PlanConfig,
     partition may cut); every other home or part is a unit of its own."""
     n = len(parts)
     ids = np.arange(n)
-    if "compound" not in parts.columns:
+    if COMPOUND not in parts.columns:
         return ids
-    comp = parts["compound"]
+    comp = parts[COMPOUND]
     name = comp.astype(str).to_numpy(dtype=object)
     has = comp.notna().to_numpy() & np.array([isinstance(v, str) and v.strip() != "" for v in name],
                                               dtype=bool)
     if not has.any():
         return ids
     codes, _ = pd.factorize(name[has])
-    totals = np.bincount(codes, weights=parts["households"].to_numpy()[has])
+    totals = np.bincount(codes, weights=parts[HOUSEHOLDS].to_numpy()[has])
     whole = np.zeros(n, dtype=bool)
     whole[has] = totals[codes] <= config.max_households
     if cut is not None and len(cut):
-        loose = np.isin(parts["home_index"].to_numpy()[has], cut)
+        loose = np.isin(parts[HOME_INDEX].to_numpy()[has], cut)
         whole[np.flatnonzero(has)[np.isin(codes, codes[loose])]] = False
     if whole.any():
         codes, _ = pd.factorize(name[whole])

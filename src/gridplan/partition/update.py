@@ -12,6 +12,7 @@ import pandas as pd
 import shapely
 from scipy.sparse import csgraph
 
+from ..columns import COMMUNITY_ID, GRID_ID
 from ..errors import InputError
 from .bounded import BoundedSplitter
 
@@ -38,7 +39,7 @@ def read_keep(path, crs) -> gpd.GeoDataFrame:
     except Exception as e:
         raise InputError(f"no readable layer 'grids' ({str(e).splitlines()[0]}): expected "
                          f"last year's plan.gpkg", file=path, layer="grids") from None
-    for col in ("grid_id", "community_id"):
+    for col in (GRID_ID, COMMUNITY_ID):
         if col not in grids.columns:
             raise InputError(f"no '{col}' column: expected a plan.gpkg written by gridplan",
                              file=path, layer="grids")
@@ -47,7 +48,7 @@ def read_keep(path, crs) -> gpd.GeoDataFrame:
     if grids.crs is None:
         raise InputError("no CRS: expected a plan.gpkg written by gridplan", file=path,
                          layer="grids")
-    return grids[["grid_id", "community_id", "geometry"]].to_crs(crs).reset_index(drop=True)
+    return grids[[GRID_ID, COMMUNITY_ID, "geometry"]].to_crs(crs).reset_index(drop=True)
 
 
 def label_units(old: gpd.GeoDataFrame, uxy: np.ndarray) -> np.ndarray:
@@ -96,8 +97,8 @@ def update_parts(old: gpd.GeoDataFrame, adj, w: np.ndarray, uxy: np.ndarray, con
             continue
         owner[pi] = g
         taken.add(g)
-    old_ids = old["grid_id"].astype(str).tolist()
-    old_comm = old["community_id"].astype(str).tolist()
+    old_ids = old[GRID_ID].astype(str).tolist()
+    old_comm = old[COMMUNITY_ID].astype(str).tolist()
     ids, comms, used = [], [], list(old_ids)
     for pi, p in enumerate(parts):
         if pi in owner:

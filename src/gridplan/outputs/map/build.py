@@ -11,6 +11,7 @@ from branca.element import Element
 from folium.template import Template
 from folium.utilities import JsCode
 
+from ...columns import DIST_M, NAME, PROPOSED_RANK, SPECIAL_GRID_ID, UNITS, WALK_M
 from . import ground as G
 from . import layers as L
 from . import panels as P
@@ -134,7 +135,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
     lo, hi = cfg.min_households, cfg.max_households
     words = map_labels(lang, radius=f"{cfg.radius_m:g}", minutes=cfg.walk_minutes, lo=lo, hi=hi,
                    clo=cfg.community_min, chi=cfg.community_max)
-    walk = bool(len(plan.homes)) and bool(plan.homes["walk_m"].notna().any())
+    walk = bool(len(plan.homes)) and bool(plan.homes[WALK_M].notna().any())
 
     grids, communities = L.grid_layers(plan, words, simplify_m)
     x0, y0, x1, y1 = L.to_display(grids, precision).total_bounds
@@ -179,7 +180,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
     if len(plan.special_grids):
         overlays["special_grids"] = _geojson(
             L.special_layer(plan, simplify_m), words["layer_special"], words,
-            ["special_grid_id", COMMUNITY_ID, "units"], precision=precision, pane=FILL_PANE,
+            [SPECIAL_GRID_ID, COMMUNITY_ID, UNITS], precision=precision, pane=FILL_PANE,
             style={"color": "#525252", "weight": 1, "fillColor": P.SPECIAL,
                    "fillOpacity": 0.25, "dashArray": "2 3", "className": "gp-special"})
     overlays["communities"] = _geojson(
@@ -204,14 +205,14 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
                    "fillOpacity": 0.05, "className": "gp-coverage"})
         overlays["stations"] = _geojson(
             L.station_layer(plan, words), words["layer_stations"], words,
-            ["name", "served_households", "served_homes"], precision=precision,
+            [NAME, "served_households", "served_homes"], precision=precision,
             point_to_layer=_js("stationMarker", {"radius": None, "color": P.STATION,
                                                  "dot": 6, "dash": None,
                                                  "className": "gp-station"}))
     if len(plan.proposed):
         overlays["proposed"] = _geojson(
             L.proposed_layer(plan), words["layer_proposed"], words,
-            ["proposed_rank", "new_households", "reach_households"], precision=precision,
+            [PROPOSED_RANK, "new_households", "reach_households"], precision=precision,
             point_to_layer=_js("stationMarker", {"radius": None, "color": P.PROPOSED,
                                                  "dot": 6, "dash": "6 6",
                                                  "className": "gp-proposed"}))
@@ -219,7 +220,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
         # with no station at all every home is beyond the radius: that layer says nothing
         overlays["uncovered"] = _geojson(
             L.uncovered_layer(plan), words["layer_uncovered"], words,
-            ["households", "dist_m", "grid_id"], precision=precision,
+            [HOUSEHOLDS, DIST_M, GRID_ID], precision=precision,
             show=bool(len(plan.stations)),
             point_to_layer=_js("dot", {"radius": 3, "color": "#ffffff", "weight": 0.8,
                                        "fillColor": P.UNCOVERED, "fillOpacity": 0.95,

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ...columns import GRID_ID, HOME_INDEX, HOUSEHOLDS, KIND
 from ...propose import home_points
 
 #: Simplification of streets, barriers and footprints for display, metres.
@@ -97,10 +98,10 @@ def _home_grids(plan) -> pd.Series:
     """The grid (row of ``plan.grids``) of each home: for a building divided between grids,
     the grid with most of its households; -1 for a home without households."""
     h = plan.homes
-    row = pd.Series(np.arange(len(plan.grids)), index=plan.grids["grid_id"].to_numpy())
-    g = h["grid_id"].map(row)
-    frame = pd.DataFrame({"home": h["home_index"].to_numpy(), "grid": g.to_numpy(),
-                          "households": h["households"].to_numpy(float)})
+    row = pd.Series(np.arange(len(plan.grids)), index=plan.grids[GRID_ID].to_numpy())
+    g = h[GRID_ID].map(row)
+    frame = pd.DataFrame({"home": h[HOME_INDEX].to_numpy(), "grid": g.to_numpy(),
+                          "households": h[HOUSEHOLDS].to_numpy(float)})
     # a shop or office (no households) belongs to no residential grid, whatever it stands in
     frame = frame[frame["grid"].notna() & (frame["households"] > 0)]
     best = (frame.sort_values("households", ascending=False, kind="stable")
@@ -137,7 +138,7 @@ def ground_data(plan, *, simplify_m: float = GROUND_SIMPLIFY_M,
     out["streets"] = {"rank": rank, "xy": xy}
     wa = city.barriers
     if len(wa):
-        kinds = wa["kind"].astype(str).to_numpy()
+        kinds = wa[KIND].astype(str).to_numpy()
         area = shapely.get_dimensions(wa.geometry.values.to_numpy()) == 2
         xy, val = _lines(_display(wa, simplify_m), list(zip(kinds, area.astype(int))), precision)
         out["water"] = {"kind": [v[0] for v in val], "area": [int(v[1]) for v in val], "xy": xy}
@@ -145,10 +146,10 @@ def ground_data(plan, *, simplify_m: float = GROUND_SIMPLIFY_M,
         out["water"] = {"kind": [], "area": [], "xy": []}
 
     # one shape per home (its parts share the footprint), coloured by its main grid
-    homes = plan.homes.drop_duplicates("home_index")
-    grid = _home_grids(plan).reindex(homes["home_index"].to_numpy()).fillna(-1).astype(int)
-    hh = plan.homes.groupby("home_index", sort=False)["households"].sum()
-    households = hh.reindex(homes["home_index"].to_numpy()).fillna(0).astype(int)
+    homes = plan.homes.drop_duplicates(HOME_INDEX)
+    grid = _home_grids(plan).reindex(homes[HOME_INDEX].to_numpy()).fillna(-1).astype(int)
+    hh = plan.homes.groupby(HOME_INDEX, sort=False)[HOUSEHOLDS].sum()
+    households = hh.reindex(homes[HOME_INDEX].to_numpy()).fillna(0).astype(int)
     polygon = shapely.get_dimensions(homes.geometry.values.to_numpy()) == 2
     shapes = []
     if polygon.any():
@@ -169,7 +170,7 @@ def ground_data(plan, *, simplify_m: float = GROUND_SIMPLIFY_M,
     if not polygon.any():
         out["buildings_zoom"] = POINTS_ZOOM
     out["buildings"] = {"grid": grid.tolist(), "households": households.tolist(),
-                        "home": homes["home_index"].astype(int).tolist(), "xy": xy}
+                        "home": homes[HOME_INDEX].astype(int).tolist(), "xy": xy}
     return out
 
 

@@ -10,6 +10,8 @@ import pandas as pd
 import shapely
 from scipy.spatial import cKDTree
 
+from ...columns import (COVERED_RADIUS, DIST_M, HOME_INDEX, HOUSEHOLDS_ADDED,
+                        HOUSEHOLDS_IN_REACH, NAME, PROPOSED_RANK, SPECIAL_GRID_ID, UNITS, WALK_M)
 from ...partition.columns import (COMMUNITY_ID, GRID_ID, GRIDS, HOMES, HOUSEHOLDS,
                                   POLSBY_POPPER, SHARE_15MIN, SHARE_RADIUS, SHARE_RADIUS_WALK,
                                   STATION_IN_REACH)
@@ -64,11 +66,11 @@ def simplify_coverage(geoms, tolerance_m: float) -> np.ndarray:
 def dissolve_communities(grids: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Community outlines as unions of their grids: a fast coverage union when the grids tile
     exactly, a general union when they do not (e.g. after per-polygon simplification)."""
-    frame = grids[["community_id", "geometry"]]
+    frame = grids[[COMMUNITY_ID, "geometry"]]
     try:
-        return frame.dissolve("community_id", method="coverage")
+        return frame.dissolve(COMMUNITY_ID, method="coverage")
     except shapely.errors.GEOSException:
-        return frame.dissolve("community_id")
+        return frame.dissolve(COMMUNITY_ID)
 
 
 def to_display(gdf: gpd.GeoDataFrame, precision: int = PRECISION) -> gpd.GeoDataFrame:
@@ -109,7 +111,7 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
     notes = _flagged_grids(plan)
     hh = g[HOUSEHOLDS].to_numpy()
     ramp = grid_colours(lo, hi)
-    walk = bool(np.isfinite(plan.homes["walk_m"]).any())
+    walk = bool(np.isfinite(plan.homes[WALK_M]).any())
     grids = gpd.GeoDataFrame({
         GRID_ID: g[GRID_ID].astype(str),
         COMMUNITY_ID: g[COMMUNITY_ID].astype(str),
@@ -163,23 +165,23 @@ def special_layer(plan, simplify_m: float = SIMPLIFY_M) -> gpd.GeoDataFrame:
     """Special grids (shops, offices) for display."""
     s = plan.special_grids
     return gpd.GeoDataFrame({
-        "special_grid_id": s["special_grid_id"].astype(str),
-        "community_id": s["community_id"].astype(str),
-        "units": s["units"].astype(int),
+        SPECIAL_GRID_ID: s[SPECIAL_GRID_ID].astype(str),
+        COMMUNITY_ID: s[COMMUNITY_ID].astype(str),
+        UNITS: s[UNITS].astype(int),
     }, geometry=shapely.simplify(s.geometry.values, simplify_m, preserve_topology=True),
         crs=s.crs)
 
 
 def _residential_points(plan) -> tuple[pd.DataFrame, np.ndarray]:
     from ...propose import home_points
-    res = plan.homes[plan.homes["households"] > 0]
+    res = plan.homes[plan.homes[HOUSEHOLDS] > 0]
     return res, (home_points(res) if len(res) else np.zeros((0, 2)))
 
 
 def station_names(plan, words: dict) -> list[str]:
     """Each station's name, or "station n" when it has none."""
     st = plan.stations
-    names = st["name"] if "name" in st.columns else pd.Series([None] * len(st), index=st.index)
+    names = st[NAME] if NAME in st.columns else pd.Series([None] * len(st), index=st.index)
     return [str(v) if isinstance(v, str) and v.strip() else words["unnamed_station"].format(n=i + 1)
             for i, v in enumerate(names)]
 
@@ -194,12 +196,12 @@ def station_layer(plan, words: dict) -> gpd.GeoDataFrame:
     if len(st) and len(xy):
         d, j = cKDTree(shapely.get_coordinates(st.geometry.values)).query(xy)
         ok = d <= plan.config.radius_m
-        served = np.bincount(j[ok], weights=res["households"].to_numpy(float)[ok],
+        served = np.bincount(j[ok], weights=res[HOUSEHOLDS].to_numpy(float)[ok],
                              minlength=len(st))
-        homes = (pd.Series(res["home_index"].to_numpy()[ok]).groupby(j[ok]).nunique()
+        homes = (pd.Series(res[HOME_INDEX].to_numpy()[ok]).groupby(j[ok]).nunique()
                  .reindex(range(len(st)), fill_value=0).to_numpy())
     return gpd.GeoDataFrame({
-        "name": station_names(plan, words),
+        NAME: station_names(plan, words),
         "served_households": np.round(served).astype(int),
         "served_homes": homes.astype(int),
     }, geometry=list(st.geometry.values), crs=st.crs)
@@ -221,21 +223,21 @@ def proposed_layer(plan) -> gpd.GeoDataFrame:
     them (``households_added``: reached by no existing or higher-ranked station) and, when
     the plan gives it, all the households within its reach."""
     pr = plan.proposed
-    if "households_added" in pr.columns:
-        new = pr["households_added"].to_numpy(float)
+    if HOUSEHOLDS_ADDED in pr.columns:
+        new = pr[HOUSEHOLDS_ADDED].to_numpy(float)
     else:           # nearest proposed station, within the radius, of each uncovered household
         res, xy = _residential_points(plan)
         new = np.zeros(len(pr))
         if len(pr) and len(xy):
-            out = ~res["covered_radius"].to_numpy(bool)
+            out = ~res[COVERED_RADIUS].to_numpy(bool)
             d, j = cKDTree(shapely.get_coordinates(pr.geometry.values)).query(xy[out])
             ok = d <= plan.config.radius_m
-            new = np.bincount(j[ok], weights=res["households"].to_numpy(float)[out][ok],
+            new = np.bincount(j[ok], weights=res[HOUSEHOLDS].to_numpy(float)[out][ok],
                               minlength=len(pr))
-    reach = (pr["households_in_reach"].to_numpy(float) if "households_in_reach" in pr.columns
+    reach = (pr[HOUSEHOLDS_IN_REACH].to_numpy(float) if HOUSEHOLDS_IN_REACH in pr.columns
              else np.full(len(pr), np.nan))
     return gpd.GeoDataFrame({
-        "proposed_rank": pr["proposed_rank"].astype(int).to_numpy() if len(pr) else [],
+        PROPOSED_RANK: pr[PROPOSED_RANK].astype(int).to_numpy() if len(pr) else [],
         "new_households": np.round(new).astype(int),
         "reach_households": [None if not np.isfinite(v) else int(round(v)) for v in reach],
     }, geometry=list(pr.geometry.values), crs=pr.crs)
@@ -247,9 +249,9 @@ def uncovered_layer(plan) -> gpd.GeoDataFrame:
     from ...propose import home_points
     xy = home_points(u) if len(u) else np.zeros((0, 2))
     return gpd.GeoDataFrame({
-        "households": u["households"].astype(int).to_numpy(),
-        "dist_m": [int(round(d)) if np.isfinite(d) else None for d in u["dist_m"].to_numpy(float)],
-        "grid_id": u["grid_id"].astype(str).to_numpy(),
+        HOUSEHOLDS: u[HOUSEHOLDS].astype(int).to_numpy(),
+        DIST_M: [int(round(d)) if np.isfinite(d) else None for d in u[DIST_M].to_numpy(float)],
+        GRID_ID: u[GRID_ID].astype(str).to_numpy(),
     }, geometry=shapely.points(xy), crs=plan.homes.crs)
 
 
@@ -277,9 +279,9 @@ def home_rows(plan, precision: int = PRECISION) -> list[list]:
         return []
     lon, lat = gpd.GeoSeries(shapely.points(xy), crs=res.crs).to_crs(4326).pipe(
         lambda s: (s.x.to_numpy(), s.y.to_numpy()))
-    frame = pd.DataFrame({"home": res["home_index"].to_numpy(), "lat": lat, "lon": lon,
-                          "households": res["households"].to_numpy(int),
-                          "grid": res["grid_id"].astype(str).to_numpy()})
+    frame = pd.DataFrame({"home": res[HOME_INDEX].to_numpy(), "lat": lat, "lon": lon,
+                          "households": res[HOUSEHOLDS].to_numpy(int),
+                          "grid": res[GRID_ID].astype(str).to_numpy()})
     per = frame.groupby("home", sort=False).agg(
         lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
         grid=("grid", lambda s: "/".join(dict.fromkeys(s))))

@@ -8,11 +8,13 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ...columns import COMMENTS, GRID_ID, HOME_INDEX, HOUSEHOLDS, PART
 from .edits import Edits, read_edits
 from .graph import ReviewGraph, review_graph
 from .rebuild import edited_partition
 from .rules import check_moves
 from ...summary import EditsReport
+from ..words import reason
 
 
 def apply_edits(plan, source):
@@ -74,17 +76,17 @@ def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan,
     home_notes: dict[tuple, list[str]] = {}
     refused = []
     rows = graph.rows
-    unit = {(h, p): i for i, (h, p) in enumerate(zip(rows["home_index"], rows["part"]))}
+    unit = {(h, p): i for i, (h, p) in enumerate(zip(rows[HOME_INDEX], rows[PART]))}
     grids = set(graph.grid_ids)
     old = plan.homes
-    empty = {(h, p) for h, p, n in zip(old["home_index"], old["part"], old["households"])
+    empty = {(h, p) for h, p, n in zip(old[HOME_INDEX], old[PART], old[HOUSEHOLDS])
              if n <= 0}
     for c in edits.comments:
         if c.target == "grid":
             if c.grid_id in grids:
                 grid_notes.setdefault(c.grid_id, []).append(c.label())
                 continue
-            why = f"no grid {c.grid_id} in this plan"
+            why = reason("unknown_grid", grid=c.grid_id)
         else:
             key = (c.home_index, c.part)
             if key in unit:          # the home's row after the moves: its home in its grid
@@ -98,13 +100,13 @@ def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan,
             why = f"no home {c.home_index}" + (f" part {c.part}" if c.part else "") + \
                 " in this plan"
         refused.append({"edit": c.edit, "type": "comment", "target": c.target, "reason": why})
-    part.grids["comments"] = part.grids["grid_id"].astype(str).map(
+    part.grids[COMMENTS] = part.grids[GRID_ID].astype(str).map(
         {k: "\n".join(v) for k, v in grid_notes.items()}).astype(object).where(
         lambda s: s.notna(), None)
     h = part.homes
-    res = h["households"].to_numpy() > 0
-    keys = [(hi, g if r else None) for hi, g, r in zip(h["home_index"], h["grid_id"], res)]
-    part.homes["comments"] = pd.Series(
+    res = h[HOUSEHOLDS].to_numpy() > 0
+    keys = [(hi, g if r else None) for hi, g, r in zip(h[HOME_INDEX], h[GRID_ID], res)]
+    part.homes[COMMENTS] = pd.Series(
         ["\n".join(home_notes[k]) if k in home_notes else None for k in keys],
         index=h.index, dtype=object)
     return refused, len(edits.comments) - len(refused)

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from ...columns import COMPOUND, GRID_ID, HOME_INDEX, HOUSEHOLDS, PART
 from ...partition.cells import CellGraph
 
 
@@ -95,26 +96,26 @@ def review_graph(plan) -> ReviewGraph:
     """
     homes = plan.homes
     cells = plan.partition.cells
-    res = np.flatnonzero(homes["households"].to_numpy() > 0)
+    res = np.flatnonzero(homes[HOUSEHOLDS].to_numpy() > 0)
     rows = pd.DataFrame({
-        "home_index": homes["home_index"].to_numpy()[res].astype(np.int64),
-        "part": homes["part"].to_numpy()[res].astype(np.int64),
-        "households": homes["households"].to_numpy()[res].astype(np.int64),
+        HOME_INDEX: homes[HOME_INDEX].to_numpy()[res].astype(np.int64),
+        PART: homes[PART].to_numpy()[res].astype(np.int64),
+        HOUSEHOLDS: homes[HOUSEHOLDS].to_numpy()[res].astype(np.int64),
         "homes_row": res,
     })
-    grid_ids = plan.grids["grid_id"].astype(str).to_numpy()
+    grid_ids = plan.grids[GRID_ID].astype(str).to_numpy()
     grid_pos = pd.Series(np.arange(len(grid_ids)), index=grid_ids)
-    home_grid = homes["grid_id"].astype(str).to_numpy()[res]
+    home_grid = homes[GRID_ID].astype(str).to_numpy()[res]
     rows["grid"] = grid_pos.reindex(home_grid).to_numpy()
-    rows["compound"] = (compound_key(homes["compound"]).to_numpy()[res]
-                        if "compound" in homes.columns else None)
+    rows[COMPOUND] = (compound_key(homes[COMPOUND]).to_numpy()[res]
+                      if COMPOUND in homes.columns else None)
 
     # a unit owns the cells of its home that lie in its grid (parts of a building that share
     # a grid are one row of plan.homes)
     key = pd.Series(np.arange(len(rows)),
-                    index=pd.MultiIndex.from_arrays([rows["home_index"], home_grid]))
+                    index=pd.MultiIndex.from_arrays([rows[HOME_INDEX], home_grid]))
     cell_row = key.reindex(pd.MultiIndex.from_arrays(
-        [cells["home_index"].to_numpy(), cells["grid_id"].astype(str).to_numpy()])).to_numpy()
+        [cells[HOME_INDEX].to_numpy(), cells[GRID_ID].astype(str).to_numpy()])).to_numpy()
     if np.isnan(cell_row).any() or np.bincount(cell_row.astype(int), minlength=len(rows)).min() == 0:
         raise ValueError("the plan's homes and cells disagree: expected every home with "
                          "households to own cells in its grid")
@@ -144,7 +145,7 @@ def review_graph(plan) -> ReviewGraph:
 
     group = _compound_groups(rows, plan.config.max_households)
     digest = hashlib.sha1(pd.util.hash_pandas_object(
-        pd.DataFrame({"h": rows["home_index"], "p": rows["part"], "n": rows["households"],
+        pd.DataFrame({"h": rows[HOME_INDEX], "p": rows[PART], "n": rows[HOUSEHOLDS],
                       "g": grid_ids[rows["grid"].to_numpy()]}), index=False).to_numpy()
         .tobytes()).hexdigest()[:12]
     return ReviewGraph(rows=rows, grid_ids=grid_ids, cell_row=cell_row, pairs=pairs,
@@ -155,16 +156,16 @@ def _compound_groups(rows: pd.DataFrame, max_households: int) -> np.ndarray:
     """A group id per unit: the units of a compound that fits in one grid (and lies in one, as
     the partition keeps it) share one; every other unit is its own group."""
     group = np.arange(len(rows))
-    comp = rows["compound"]
+    comp = rows[COMPOUND]
     has = comp.notna().to_numpy()
     if not has.any():
         return group
     sub = rows[has]
-    total = sub.groupby("compound")["households"].transform("sum")
-    grids = sub.groupby("compound")["grid"].transform("nunique")
+    total = sub.groupby(COMPOUND)[HOUSEHOLDS].transform("sum")
+    grids = sub.groupby(COMPOUND)["grid"].transform("nunique")
     whole = ((total <= max_households) & (grids == 1)).to_numpy()
     idx = np.flatnonzero(has)[whole]
-    codes, _ = pd.factorize(sub["compound"].to_numpy()[whole])
+    codes, _ = pd.factorize(sub[COMPOUND].to_numpy()[whole])
     group[idx] = len(rows) + codes
     _, group = np.unique(group, return_inverse=True)
     return group

@@ -11,6 +11,8 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
+from ...columns import (COMMUNITY_ID, COMPOUND, COVERED_15MIN, COVERED_RADIUS, HOME_INDEX,
+                        HOUSEHOLDS, NAME, PART, WALK_M)
 from ...partition import dissolve_cells
 from ..map import basemaps as B
 from ..map.assets import LIBRARIES, OWN_CSS as MAP_CSS, OWN_JS as MAP_JS, \
@@ -112,8 +114,8 @@ def review_data(plan, *, lang: str = "zh", basemap: str = "osm",
         simplify_m)
     pts = gpd.GeoSeries(shapely.points(rows["x"], rows["y"]), crs=crs).to_crs(4326)
     lab = gpd.GeoSeries(label, crs=crs).to_crs(4326)
-    walk = bool(np.isfinite(plan.homes["walk_m"]).any()) if "walk_m" in plan.homes else False
-    name = homes["name"] if "name" in homes.columns else None
+    walk = bool(np.isfinite(plan.homes[WALK_M]).any()) if WALK_M in plan.homes else False
+    name = homes[NAME] if NAME in homes.columns else None
 
     def text(v):
         return None if v is None or (isinstance(v, float) and np.isnan(v)) or v == "" else str(v)
@@ -122,27 +124,27 @@ def review_data(plan, *, lang: str = "zh", basemap: str = "osm",
         "meta": {"key": graph.key, "source": plan.city.source or "", "lang": lang,
                  "lo": cfg.min_households, "hi": cfg.max_households,
                  "radius_m": cfg.radius_m, "walk_minutes": cfg.walk_minutes, "walk": walk,
-                 "households": int(rows["households"].sum())},
+                 "households": int(rows[HOUSEHOLDS].sum())},
         "words": w,
         "grids": {
             "id": graph.grid_ids.tolist(),
-            "community": grids["community_id"].astype(str).tolist(),
+            "community": grids[COMMUNITY_ID].astype(str).tolist(),
             "colour": _colours(graph),
             "label": np.round(np.column_stack([lab.x, lab.y]), precision).tolist(),
             "shape": _display(grid_shapes, crs, precision),
         },
         "units": {
-            "home_index": rows["home_index"].tolist(),
-            "part": rows["part"].tolist(),
-            "households": rows["households"].tolist(),
+            "home_index": rows[HOME_INDEX].tolist(),
+            "part": rows[PART].tolist(),
+            "households": rows[HOUSEHOLDS].tolist(),
             "grid": rows["grid"].tolist(),
             "lon": np.round(pts.x.to_numpy(), precision).tolist(),
             "lat": np.round(pts.y.to_numpy(), precision).tolist(),
             "area_m2": np.round(rows["area_m2"].to_numpy(), 2).tolist(),
             "perimeter_m": np.round(rows["perimeter_m"].to_numpy(), 3).tolist(),
-            "radius": homes["covered_radius"].astype(bool).astype(int).tolist(),
-            "walk": homes["covered_15min"].astype(bool).astype(int).tolist(),
-            "compound": [text(c) for c in rows["compound"]],
+            "radius": homes[COVERED_RADIUS].astype(bool).astype(int).tolist(),
+            "walk": homes[COVERED_15MIN].astype(bool).astype(int).tolist(),
+            "compound": [text(c) for c in rows[COMPOUND]],
             "group": graph.group.tolist(),
             "name": [text(v) for v in name] if name is not None else [None] * len(rows),
         },

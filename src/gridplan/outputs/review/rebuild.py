@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pandas as pd
 
+from ...columns import HOME_INDEX, HOUSEHOLDS
 from ...partition import Partition, grid_tables
 from ...partition.columns import COMMUNITY_ID, GRID_ID
 from .graph import ReviewGraph
@@ -52,12 +53,12 @@ def edited_partition(plan, graph: ReviewGraph, row_grid: np.ndarray, moved: int)
     # communities tile the area as the partition made them: their grids and the ground of
     # their shops and offices (each in the community of the grid its shop now lies in)
     ground, ground_comm = _shop_ground(part, homes, comm_ids)
-    tables = grid_tables(cells, cell_grid, part.cells["home_index"].to_numpy(),
-                         part.cells["households"].to_numpy(), part.cell_graph, grid_id,
+    tables = grid_tables(cells, cell_grid, part.cells[HOME_INDEX].to_numpy(),
+                         part.cells[HOUSEHOLDS].to_numpy(), part.cell_graph, grid_id,
                          grid_comm, comm_id, ground, ground_comm, homes, part.cut_homes, cfg,
                          part.grids.crs)
     cell_frame = part.cells.copy()
-    cell_frame["grid_id"] = graph.grid_ids[cell_grid]
+    cell_frame[GRID_ID] = graph.grid_ids[cell_grid]
     return dataclasses.replace(
         part, homes=tables.homes, grids=tables.grids, communities=tables.communities,
         special_grids=part.special_grids.copy(), cells=cell_frame,
@@ -73,11 +74,11 @@ def _homes_after(plan, graph: ReviewGraph, row_grid: np.ndarray,
     homes = plan.homes.copy()
     home_grid = pd.Series(homes[GRID_ID].astype(str).to_numpy())
     home_grid.iloc[graph.rows["homes_row"].to_numpy()] = graph.grid_ids[row_grid]
-    other = np.flatnonzero(homes["households"].to_numpy() <= 0)
+    other = np.flatnonzero(homes[HOUSEHOLDS].to_numpy() <= 0)
     if len(other):
         # a home without households lies in the grid of the cell the partition found nearest
         near = plan.partition.nearest_cell
-        cell = near.reindex(homes["home_index"].to_numpy()[other]).to_numpy()
+        cell = near.reindex(homes[HOME_INDEX].to_numpy()[other]).to_numpy()
         ok = ~np.isnan(cell)
         home_grid.iloc[other[ok]] = graph.grid_ids[cell_grid[cell[ok].astype(np.int64)]]
     homes[GRID_ID] = home_grid.to_numpy()
@@ -90,8 +91,8 @@ def _shop_ground(part: Partition, homes: pd.DataFrame, comm_ids: np.ndarray):
     sc = part.special_cells
     if sc is None or not len(sc):
         return np.empty(0, dtype=object), np.empty(0, dtype=np.int64)
-    comm_of_home = homes.drop_duplicates("home_index").set_index("home_index")["community_id"]
+    comm_of_home = homes.drop_duplicates(HOME_INDEX).set_index(HOME_INDEX)[COMMUNITY_ID]
     where = pd.Series(np.arange(len(comm_ids)), index=comm_ids.astype(str))
-    comm = where.reindex(comm_of_home.reindex(sc["home_index"]).astype(str)).to_numpy()
+    comm = where.reindex(comm_of_home.reindex(sc[HOME_INDEX]).astype(str)).to_numpy()
     ok = ~np.isnan(comm)
     return np.asarray(sc.geometry.values)[ok], comm[ok].astype(np.int64)

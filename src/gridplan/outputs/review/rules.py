@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...columns import COMPOUND, HOME_INDEX, HOUSEHOLDS, PART
+from ..words import reason
 from .edits import Move
 from .graph import ReviewGraph
 
@@ -62,13 +64,13 @@ def check_moves(graph: ReviewGraph, moves: list[Move], lo: int, hi: int) -> Move
     -------
     Moves
     """
-    start = np.bincount(graph.rows["grid"].to_numpy(), weights=graph.rows["households"],
+    start = np.bincount(graph.rows["grid"].to_numpy(), weights=graph.rows[HOUSEHOLDS],
                         minlength=len(graph.grid_ids))
     out_of_range: dict[int, str] = {}
     session = _Session(graph, moves)
     while True:
         result = session.replay(out_of_range)
-        count = np.bincount(result.row_grid, weights=graph.rows["households"],
+        count = np.bincount(result.row_grid, weights=graph.rows[HOUSEHOLDS],
                             minlength=len(graph.grid_ids))
         worse = np.flatnonzero(_distance(count, lo, hi) > _distance(start, lo, hi))
         if not len(worse):
@@ -105,10 +107,10 @@ class _Session:
         rows = graph.rows
         self.graph, self.moves = graph, moves
         self.grid0 = rows["grid"].to_numpy().astype(np.int64)
-        self.hh = rows["households"].to_numpy()
-        self.compound = rows["compound"].to_numpy(dtype=object)
-        self.unit = {(h, p): i for i, (h, p) in enumerate(zip(rows["home_index"].tolist(),
-                                                               rows["part"].tolist()))}
+        self.hh = rows[HOUSEHOLDS].to_numpy()
+        self.compound = rows[COMPOUND].to_numpy(dtype=object)
+        self.unit = {(h, p): i for i, (h, p) in enumerate(zip(rows[HOME_INDEX].tolist(),
+                                                              rows[PART].tolist()))}
         self.grid = {g: i for i, g in enumerate(graph.grid_ids)}
         self.nbrs = [a.tolist() for a in graph.neighbours()]
         self.members = [m.tolist() for m in graph.members()]
@@ -161,43 +163,43 @@ class _Session:
         why = refuse.get(m.edit)
         i = self.unit.get((m.home_index, m.part))
         src, dst = self.grid.get(m.from_grid), self.grid.get(m.to_grid)
-        name = f"home {m.home_index}" + (f" part {m.part}" if m.part else "")
-        compound = None
-        if why is None:
-            if i is None:
-                why = f"no {name} with households in this plan"
-            elif dst is None:
-                why = f"no grid {m.to_grid} in this plan"
-            elif src is None:
-                why = f"no grid {m.from_grid} in this plan"
-            elif src == dst:
-                why = f"{name} would move from grid {m.from_grid} to itself"
-            elif row_grid[i] != src:
-                now = ids[row_grid[i]]
-                why = (f"{name} is in grid {now}, not {m.from_grid}"
-                       + (f" (moved with its compound by edit {moved_by[i]})"
-                          if i in moved_by else " (edits made on another plan?)"))
-        if why is None:
+        name = (reason("home_part", home=m.home_index, part=m.part) if m.part
+                else reason("home", home=m.home_index))
+        compound = group = what = None
+        if why is None and i is not None:
             group = self.members[i]
             compound = self.compound[i] if len(group) > 1 else None
-            what = f"{name}" + (f" and its compound {compound} ({len(group)} homes)"
-                                if compound else "")
+            what = (reason("compound_what", home=name, compound=compound, n=len(group))
+                    if compound else name)
+        if why is None:
+            if i is None:
+                why = reason("unknown_home", what=name)
+            elif dst is None:
+                why = reason("unknown_grid", grid=m.to_grid)
+            elif src is None:
+                why = reason("unknown_grid", grid=m.from_grid)
+            elif src == dst:
+                why = reason("same_grid", what=what, grid=m.from_grid)
+            elif row_grid[i] != src:
+                why = reason("from_mismatch", what=name, now=ids[row_grid[i]], grid=m.from_grid,
+                             why=reason("moved_by_edit", edit=moved_by[i]) if i in moved_by
+                             else reason("other_plan"))
+        if why is None:
             touches = any(row_grid[j] == dst for k in group for j in self.nbrs[k])
             left = in_grid.get(src, set()).difference(group)
             if not touches:
-                why = f"{what} does not touch grid {m.to_grid}: a home moves only to a grid next to it"
+                why = reason("not_touch", what=what, grid=m.to_grid)
             elif not left:
-                why = f"moving {what} would leave grid {m.from_grid} with no homes"
+                why = reason("empties", what=what, grid=m.from_grid)
             else:
                 before = pieces.get(src)
                 if before is None:
                     before = pieces[src] = self._pieces(in_grid[src])
                 after = self._pieces(left)
                 if after > before:
-                    why = (f"moving {what} would split grid {m.from_grid} into {after} pieces"
-                           if before == 1 else
-                           f"moving {what} would cut grid {m.from_grid} into {after} pieces, "
-                           f"not {before}")
+                    why = (reason("splits", what=what, grid=m.from_grid, n=after) if before == 1
+                           else reason("splits_more", what=what, grid=m.from_grid, n=after,
+                                       m=before))
         if why is not None:
             self.refused.append({"edit": m.edit, "type": "move", "home_index": m.home_index,
                                  "part": m.part, "from_grid": m.from_grid,

@@ -44,8 +44,9 @@ gridplanReviewPage.files = (function () {
   }
 
   /** Why the move of properties ``p`` is refused before the rules are asked: the checks of
-   * check_moves, in its order ({rule, reason}), or null. */
-  function known(R, s, p) {
+   * check_moves, in its order ({rule, reason}), or null. ``movedBy``: the edit that last
+   * moved each unit in this replay. */
+  function known(R, s, p, movedBy) {
     var t = R.t, GR = R.grids;
     var i = R.unitByKey[p.home_index + ':' + p.part];
     if (i === undefined) {
@@ -64,7 +65,9 @@ gridplanReviewPage.files = (function () {
     }
     if (GR.id[s.rowGrid[i]] !== p.from_grid) {
       return {rule: 'from_mismatch', reason: t('from_mismatch', {
-        what: R.homeName(i), now: GR.id[s.rowGrid[i]], grid: p.from_grid})};
+        what: R.homeName(i), now: GR.id[s.rowGrid[i]], grid: p.from_grid,
+        why: movedBy[i] !== undefined ? t('moved_by_edit', {edit: movedBy[i]})
+                                      : t('other_plan')})};
     }
     return null;
   }
@@ -76,14 +79,16 @@ gridplanReviewPage.files = (function () {
       throw new Error('expected a GeoJSON FeatureCollection of edits');
     }
     s.reset();
-    var out = {moves: 0, refused: [], comments: 0};
+    var out = {moves: 0, refused: [], comments: 0}, movedBy = {};
     fc.features.forEach(function (f, k) {
       var p = (f && f.properties) || {}, who = {author: p.author, time: p.time};
       if (p.type === 'move') {
-        var why = known(R, s, p);
+        var why = known(R, s, p, movedBy);
         if (!why) {
-          var r = s.move(R.unitByKey[p.home_index + ':' + p.part], R.gridByKey[p.to_grid], who);
+          var i = R.unitByKey[p.home_index + ':' + p.part];
+          var r = s.move(i, R.gridByKey[p.to_grid], who);
           why = r.ok ? null : r;
+          if (r.ok) { R.members(i).forEach(function (j) { movedBy[j] = k + 1; }); }
         }
         if (why) {
           out.refused.push({edit: k + 1, rule: why.rule, reason: why.reason});
