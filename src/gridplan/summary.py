@@ -22,6 +22,9 @@ PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "p
 OMIT_NONE = {"omit_none": True}
 #: Field metadata of a siting figure only a solved model has: left out when no model ran.
 SOLVED = {"solved": True}
+#: Field metadata of a batch region's figure: left out of the record of a region that did
+#: not complete (its ``status`` is not 'complete').
+COMPLETE = {"complete": True}
 
 
 # --- the one place a result becomes JSON, and JSON a result ---------------------------------
@@ -45,12 +48,13 @@ def to_json(result) -> dict:
 
 def _plain(value):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        solved = getattr(value, "status", "") is not None
+        status = getattr(value, "status", "")
         out = {}
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
             if (v is None and f.metadata.get("omit_none")) or (
-                    f.metadata.get("solved") and not solved):
+                    f.metadata.get("solved") and status is None) or (
+                    f.metadata.get("complete") and status != "complete"):
                 continue
             out[f.name] = _plain(v)
         return out
@@ -654,6 +658,115 @@ class BatchTotals:
     households_check: HouseholdsCheck
 
 
+@dataclass(frozen=True, kw_only=True)
+class RegionRecord(_Json):
+    """What became of one region of a batch: its completion marker ``complete.json`` (written
+    by the worker, without ``reused``), and one of ``regions`` in the batch's summary.json.
+
+    Attributes
+    ----------
+    name, input : str
+        The region's folder name and input file.
+    key : str or None
+        The ``region`` value or boundary name that picks its homes from a split file.
+    input_hash, config_hash, gridplan : str
+        What it was planned from: a re-run reuses the folder only when all three match.
+    worker_pid : int or None
+        The worker process that planned it; None when the task never returned.
+    status : {'complete', 'failed'}
+    error : str or None
+        One line, for a region that failed.
+    households_input, households, homes, grids, grids_unresolved, communities : int or None
+        Households read, and the plan's figures. These, the shares, the stations,
+        ``finished`` and ``folder`` are in the record only when ``status`` is 'complete'.
+    grids_within_bounds_share, communities_within_bounds_share : float or None
+    straight_share, walk_share, walk_15min_share : float or None
+    uncovered_households, proposed_stations : int or None
+    seconds : float or None
+        Loading, planning and writing the region; None when the task never returned.
+    finished : str or None
+        When its folder was complete (local time, ISO 8601).
+    folder : str or None
+        Its folder, relative to the batch folder.
+    reused : bool or None
+        Whether a run found the folder complete and current instead of planning it; None
+        in the marker itself.
+    """
+
+    name: str
+    input: str
+    key: str | None
+    input_hash: str
+    config_hash: str
+    gridplan: str
+    worker_pid: int | None = field(default=None, metadata=OMIT_NONE)
+    status: str
+    error: str | None
+    households_input: int | None = field(default=None, metadata=COMPLETE)
+    households: int | None = field(default=None, metadata=COMPLETE)
+    homes: int | None = field(default=None, metadata=COMPLETE)
+    grids: int | None = field(default=None, metadata=COMPLETE)
+    grids_within_bounds_share: float | None = field(default=None, metadata=COMPLETE)
+    grids_unresolved: int | None = field(default=None, metadata=COMPLETE)
+    communities: int | None = field(default=None, metadata=COMPLETE)
+    communities_within_bounds_share: float | None = field(default=None, metadata=COMPLETE)
+    straight_share: float | None = field(default=None, metadata=COMPLETE)
+    walk_share: float | None = field(default=None, metadata=COMPLETE)
+    walk_15min_share: float | None = field(default=None, metadata=COMPLETE)
+    uncovered_households: int | None = field(default=None, metadata=COMPLETE)
+    proposed_stations: int | None = field(default=None, metadata=COMPLETE)
+    seconds: float | None = field(default=None, metadata=OMIT_NONE)
+    finished: str | None = field(default=None, metadata=COMPLETE)
+    folder: str | None = field(default=None, metadata=COMPLETE)
+    reused: bool | None = field(default=None, metadata=OMIT_NONE)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the region was planned and its folder published whole."""
+        return self.status == "complete"
+
+
+@dataclass(frozen=True)
+class ManifestEntry(_Json):
+    """One region in a batch's ``manifest.json``: a record for people and tools (whether a
+    region is done is decided by its folder's marker, :class:`RegionRecord`).
+
+    Attributes
+    ----------
+    input : str
+    key : str or None
+    input_hash, config_hash, gridplan : str
+    status : {'complete', 'failed', 'pending'}
+    error : str or None
+    households : int or None
+    seconds : float or None
+    """
+
+    input: str
+    key: str | None
+    input_hash: str
+    config_hash: str
+    gridplan: str
+    status: str
+    error: str | None
+    households: int | None
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class FailedRegion:
+    """A region of a batch that did not complete (``failed`` in its summary.json).
+
+    Attributes
+    ----------
+    name, input, error : str
+    """
+
+    name: str
+    input: str
+    error: str | None
+
+
 @dataclass(frozen=True)
 class BatchSummary(_Json):
     """What a batch did: :attr:`gridplan.batch.BatchResult.summary`, written as the batch's
@@ -662,11 +775,10 @@ class BatchSummary(_Json):
     Attributes
     ----------
     totals : BatchTotals
-    failed : tuple of dict
-        ``name``, ``input`` and ``error`` of each region that did not complete.
-    regions : tuple of dict
-        One record per region, as its completion marker holds it (name, status, figures or
-        error, ``reused``).
+    failed : tuple of FailedRegion
+        Each region that did not complete.
+    regions : tuple of RegionRecord
+        One per region, in input order, as its completion marker holds it, with ``reused``.
     merged_layers : dict
         Rows per layer of the merged plan.gpkg.
     config : dict
@@ -680,8 +792,8 @@ class BatchSummary(_Json):
     """
 
     totals: BatchTotals
-    failed: tuple[dict, ...]
-    regions: tuple[dict, ...]
+    failed: tuple[FailedRegion, ...]
+    regions: tuple[RegionRecord, ...]
     merged_layers: dict
     config: dict
     coords: str
