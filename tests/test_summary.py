@@ -9,9 +9,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import gridplan as gp
-from gridplan.summary import (FailedRegion, ManifestEntry, Moved, Note, RegionRecord,
-                              SiteSummary, SitingSummary, Summary, Unresolved, from_json,
-                              to_json)
+from gridplan.partition.frames import cut_notes
+from gridplan.summary import (CompoundCut, FailedRegion, ManifestEntry, Moved, Note,
+                              RegionRecord, SiteSummary, SitingSummary, Summary, Unresolved,
+                              from_json, to_json)
 
 
 @pytest.fixture(scope="module")
@@ -64,24 +65,30 @@ def test_a_summary_missing_a_figure_is_refused_naming_it(small_plan):
         Summary.from_json(d)
 
 
-def test_unresolved_notes_are_typed_with_their_reason_and_ids():
-    u = Unresolved.from_notes({"grids": [{"reason": "spans a river", "ids": ["G1"],
-                                          "households": 420}], "communities": []})
-    assert u.grids == (Note(reason="spans a river", ids=("G1",), households=420),)
-    assert u.communities == ()
+def test_the_partitions_notes_are_the_plans_and_the_summarys_own_types(small_plan):
+    u = small_plan.partition.unresolved
+    assert isinstance(u, Unresolved) and u is small_plan.unresolved
+    assert u.grids and all(isinstance(n, Note) and isinstance(n.ids, tuple) for n in u.grids)
+    assert small_plan.summary.grids.unresolved == u.grids
+    back = Summary.from_json(json.loads(json.dumps(small_plan.summary.to_json())))
+    assert back.grids.unresolved == u.grids and back.communities.unresolved == u.communities
 
 
-def test_a_partition_note_with_a_key_the_summary_would_drop_is_an_error():
-    with pytest.raises(ValueError, match="add the new key to summary.Note"):
-        Unresolved.from_notes({"grids": [{"reason": "spans a river", "ids": ["G1"],
-                                          "households": 420, "proven": True}]})
+def test_a_cut_compound_is_a_type_and_a_grid_note_and_reads_back_from_summary_json():
+    cut = CompoundCut(compound="虎踞关", households=420, grids=("G01", "G02"), by="building")
+    note, = cut_notes((cut,))
+    assert note.ids == ("G01", "G02") and note.households == 420
+    assert "compound 虎踞关 (420 households) cut by building between grids G01, G02" in note.reason
+    assert to_json(cut) == {"compound": "虎踞关", "households": 420, "grids": ["G01", "G02"],
+                            "by": "building"}
+    assert from_json(CompoundCut, to_json(cut)) == cut
 
 
 def test_an_annual_update_says_what_moved_as_a_type(small_plan):
     again = gp.plan(small_plan.city, max_households=400, keep=small_plan)
     assert again.moved == Moved(homes=0, households=0, grids_kept=len(small_plan.grids),
                                 grids_new=0, grids_retired=0)
-    assert again.summary.grids.moved == again.moved
+    assert again.summary.grids.moved == again.moved and again.partition.moved is again.moved
     assert again.summary.to_json()["grids"]["moved"]["grids_kept"] == len(small_plan.grids)
     assert small_plan.moved is None
 

@@ -13,6 +13,9 @@ import numpy as np
 
 from .coverage.measure import household_share, share_figure
 from .errors import InputError
+# the partition makes its notes as these types, and summary.json holds them as they are;
+# named here too, beside the other results
+from .notes import CompoundCut, Moved, Note, Unresolved  # noqa: F401
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
@@ -149,49 +152,6 @@ class _Json:
 
 
 @dataclass(frozen=True)
-class Note:
-    """One rule a grid or community could not keep (or, for a cut compound, kept only by
-    permission): what happened, to which ids, with how many households.
-
-    Attributes
-    ----------
-    reason : str
-        In gridplan's words, for the planner.
-    ids : tuple of str
-        The grid or community ids concerned.
-    households : int
-    """
-
-    reason: str
-    ids: tuple[str, ...]
-    households: int
-
-
-@dataclass(frozen=True)
-class Unresolved:
-    """Every rule the partition could not keep, never hidden: ``grids.unresolved`` and
-    ``communities.unresolved`` in summary.json, the dashed outlines on the map.
-
-    Attributes
-    ----------
-    grids, communities : tuple of Note
-    """
-
-    grids: tuple[Note, ...] = ()
-    communities: tuple[Note, ...] = ()
-
-    @classmethod
-    def from_notes(cls, notes: dict) -> "Unresolved":
-        """From the partition's ``{"grids": [...], "communities": [...]}`` of note dicts.
-
-        Unlike summary.json read back, a note here holds exactly a Note's fields: a key the
-        partition adds and Note lacks would vanish from summary.json, so it is an error."""
-        _only_fields([*notes.get("grids", ()), *notes.get("communities", ())], Note,
-                     "an unresolved note")
-        return from_json(cls, notes)
-
-
-@dataclass(frozen=True)
 class AppliedMove:
     """One move of a review session that gridplan applied.
 
@@ -293,25 +253,6 @@ class EditsReport:
 
 
 @dataclass(frozen=True)
-class Moved:
-    """What an annual update (``keep=``) changed against last year's grids.
-
-    Attributes
-    ----------
-    homes, households : int
-        Homes (and their households) now in a grid of another id.
-    grids_kept, grids_new, grids_retired : int
-        Grid ids kept, new ids, and last year's ids no longer used.
-    """
-
-    homes: int
-    households: int
-    grids_kept: int
-    grids_new: int
-    grids_retired: int
-
-
-@dataclass(frozen=True)
 class SitingSummary:
     """The figures of one siting run (``siting`` in summary.json), of a plan or of
     :func:`gridplan.site`.
@@ -387,9 +328,8 @@ class GridFigures:
     grids_crossing : dict of str to int
         Per kind of line (arterial, ..., water): grids whose boundary crosses one.
     unresolved : tuple of Note
-    compounds_cut : tuple of dict
-        Compounds cut by building (``--allow-compound-split``): compound, households,
-        grids, by.
+    compounds_cut : tuple of CompoundCut
+        Compounds cut by building (``--allow-compound-split``).
     moved : Moved or None
         For an annual update (``keep=``); None otherwise.
     method : str
@@ -405,7 +345,7 @@ class GridFigures:
     polsby_popper_mean: float
     grids_crossing: dict
     unresolved: tuple[Note, ...]
-    compounds_cut: tuple[dict, ...]
+    compounds_cut: tuple[CompoundCut, ...]
     moved: Moved | None
     method: str
 
@@ -879,7 +819,7 @@ def summarize(plan) -> Summary:
             polsby_popper_mean=round(float(g["polsby_popper"].mean()), 4),
             grids_crossing=cross,
             unresolved=unresolved.grids,
-            compounds_cut=tuple(plan.partition.compound_cuts),
+            compounds_cut=plan.partition.compound_cuts,
             moved=plan.moved,
             method=plan.partition.method),
         special_grids=SpecialGridFigures(
