@@ -69,7 +69,7 @@ def run(paths: list[Path], out: Path, workers: int) -> dict:
     wall = time.perf_counter() - t
     sampler.stop.set()
     load_after = os.getloadavg()
-    tasks = [r["seconds"] for r in result.regions if r["status"] == "complete"]
+    tasks = [r.seconds for r in result.regions if r.complete]
     totals = result.summary.totals
     return {
         "workers": workers,

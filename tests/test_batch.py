@@ -17,12 +17,12 @@ import shapely
 import gridplan as gp
 from gridplan import InputError
 from gridplan.batch import Region, discover_regions, load_region, run_batch
-from gridplan.batch.manifest import (MARKER, clean_regions_folder, is_current, publish_folder,
-                                     read_marker, settings_hash)
+from gridplan.batch.manifest import (MARKER, Manifest, clean_regions_folder, is_current,
+                                     publish_folder, read_marker, settings_hash)
 from gridplan.batch.regions import assign_to_boundaries
 from gridplan.batch.task import plan_region
 from gridplan.city import City
-from gridplan.summary import BatchSummary, HouseholdsCheck
+from gridplan.summary import BatchSummary, HouseholdsCheck, ManifestEntry, RegionRecord
 
 SIZES = {"north": (3000, 11), "south": (3600, 12)}
 
@@ -157,21 +157,52 @@ def test_a_region_is_published_whole_with_its_marker_written_last(tmp_path, inpu
     region = Region("north", inputs["north"])
     res = plan_region(region, str(tmp_path), gp.PlanConfig(), "wgs84", "in", "cfg", "v")
     folder = tmp_path / "regions" / "north"
-    assert res["status"] == "complete" and res["households"] == SIZES["north"][0]
+    assert res.complete and res.households == SIZES["north"][0]
     assert sorted(p.name for p in folder.iterdir()) == [".gridplan", MARKER, "map.html",
                                                         "plan.gpkg", "summary.json"]
     marker = read_marker(folder)
     assert is_current(marker, "in", "cfg", "v") and not is_current(marker, "in2", "cfg", "v")
     assert os.stat(folder / MARKER).st_mtime_ns >= os.stat(folder / "plan.gpkg").st_mtime_ns
     assert [p.name for p in (tmp_path / "regions").iterdir()] == ["north"]   # no temp left
-    assert len(json.dumps(res)) < 2000        # a few figures travel back, not the plan
+    assert len(json.dumps(res.to_json())) < 2000        # a few figures travel back, not the plan
 
 
 def test_bad_input_comes_back_as_a_failure_line_and_writes_nothing(tmp_path, inputs):
     res = plan_region(Region("broken", inputs["broken"]), str(tmp_path), gp.PlanConfig(),
                       "wgs84", "in", "cfg", "v")
-    assert res["status"] == "failed" and "broken.gpkg" in res["error"]
+    assert res.status == "failed" and "broken.gpkg" in res.error
     assert list(tmp_path.rglob("*")) == []
+
+
+def test_a_marker_of_another_version_is_kept_but_never_reused(tmp_path):
+    marker = RegionRecord(name="a", input="a.gpkg", key=None, input_hash="in", config_hash="cfg",
+                          gridplan="v0", status="complete", error=None).to_json()
+    for name, data in (("newer", {**marker, "a_newer_figure": 1}),
+                       ("older", {k: v for k, v in marker.items() if k != "input_hash"})):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / ".gridplan").write_text('{"files": ["complete.json"]}')
+        (tmp_path / name / MARKER).write_text(json.dumps(data))
+    assert read_marker(tmp_path / "newer").gridplan == "v0"    # a key it does not know: ignored
+    assert not is_current(read_marker(tmp_path / "newer"), "in", "cfg", "v1")
+    assert read_marker(tmp_path / "older") is None             # planned again, but
+    clean_regions_folder(tmp_path, ["newer", "older"])         # whole, so never removed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["newer", "older"]
+
+
+def test_the_manifest_keeps_earlier_regions_and_updates_a_region_in_place(tmp_path):
+    entry = dict(input="a.gpkg", key=None, input_hash="i", config_hash="c", gridplan="v",
+                 status="pending", error=None, households=None, seconds=None)
+    m = Manifest(tmp_path, "c", "v")
+    m.set("a", **entry)
+    m.set("b", **{**entry, "input": "b.gpkg"})
+    m.save()
+    again = Manifest(tmp_path, "c", "v")
+    assert again.regions == m.regions and isinstance(again.regions["a"], ManifestEntry)
+    again.set("a", status="complete", households=3000, seconds=1.5)
+    again.save()
+    written = json.loads((tmp_path / "manifest.json").read_text())["regions"]
+    assert written["a"] == {**entry, "status": "complete", "households": 3000, "seconds": 1.5}
+    assert list(written["a"]) == list(entry) and written["b"]["input"] == "b.gpkg"
 
 
 def test_publishing_replaces_an_older_folder_in_one_step(tmp_path):
@@ -229,10 +260,10 @@ def first_run(tmp_path_factory, inputs, dask_scheduler):
 
 def test_batch_merges_every_household_once_and_reports_the_broken_region(first_run):
     out, result, seen = first_run
-    assert [r["name"] for r in result.regions] == ["north", "south", "broken"]
-    assert [r["name"] for r in result.failed] == ["broken"] and not result.ok
-    assert "not a readable geo file" in result.failed[0]["error"]
-    assert sorted(r["name"] for r in seen) == ["broken", "north", "south"]
+    assert [r.name for r in result.regions] == ["north", "south", "broken"]
+    assert [r.name for r in result.failed] == ["broken"] and not result.ok
+    assert "not a readable geo file" in result.failed[0].error
+    assert sorted(r.name for r in seen) == ["broken", "north", "south"]
     homes = gpd.read_file(out / "plan.gpkg", layer="homes")
     grids = gpd.read_file(out / "plan.gpkg", layer="grids")
     expected = sum(hh for hh, _ in SIZES.values())
@@ -248,8 +279,8 @@ def test_batch_merges_every_household_once_and_reports_the_broken_region(first_r
     assert (t.households, t.complete, t.failed) == (expected, 2, 1)
     assert t.households_check == HouseholdsCheck(input=expected, planned=expected,
                                                  merged=expected, ok=True)
-    assert t.grids == len(grids) == sum(r["grids"] for r in summary.regions[:2])
-    assert summary.failed[0]["name"] == "broken"
+    assert t.grids == len(grids) == sum(r.grids for r in summary.regions[:2])
+    assert summary.failed[0].name == "broken"
     manifest = json.loads((out / "manifest.json").read_text())["regions"]
     assert {k: v["status"] for k, v in manifest.items()} == {
         "north": "complete", "south": "complete", "broken": "failed"}
@@ -264,8 +295,8 @@ def test_rerun_skips_unchanged_regions_and_redoes_a_changed_one(first_run, input
     junk.mkdir()
     result = run_batch([inputs["north"], changed], out, scheduler=dask_scheduler)
     assert result.ok
-    by_name = {r["name"]: r for r in result.regions}
-    assert by_name["north"]["reused"] and not by_name["south"]["reused"]
+    by_name = {r.name: r for r in result.regions}
+    assert by_name["north"].reused and not by_name["south"].reused
     assert os.stat(out / "regions" / "north" / MARKER).st_mtime_ns == marker["north"]
     assert os.stat(out / "regions" / "south" / MARKER).st_mtime_ns != marker["south"]
     assert not junk.exists()

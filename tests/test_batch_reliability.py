@@ -76,10 +76,10 @@ def test_killing_a_worker_mid_batch_loses_and_doubles_nothing(tmp_path, district
         result = run_batch(districts, tmp_path / "out", scheduler=cluster.scheduler_address,
                            on_region=kill_a_busy_worker)
     assert killed and in_flight and result.ok, result.failed
-    by_name = {r["name"]: r for r in result.regions}
+    by_name = {r.name: r for r in result.regions}
     for name in in_flight:          # planned again, by another worker process
-        assert by_name[name]["status"] == "complete"
-        assert by_name[name]["worker_pid"] != killed[0]
+        assert by_name[name].complete
+        assert by_name[name].worker_pid != killed[0]
     assert result.summary.totals.households_check.ok
     assert_every_region_once(tmp_path / "out")
 

@@ -18,7 +18,7 @@ CFG = PlanConfig(crs="EPSG:32650")
 
 
 def reported_ids(p, level="grids"):
-    return {i for u in p.unresolved[level] for i in u["ids"]}
+    return {i for u in getattr(p.unresolved, level) for i in u.ids}
 
 
 def check_invariants(city, p, cfg=CFG):
@@ -55,7 +55,7 @@ def test_lattice_grids_all_within_bounds(lattice_city):
     p = partition(lattice_city, CFG)
     check_invariants(lattice_city, p)
     assert p.grids["in_range"].all()
-    assert p.unresolved["grids"] == []
+    assert p.unresolved.grids == ()
 
 
 def test_same_seed_gives_the_same_partition(lattice_city):
@@ -84,7 +84,7 @@ def test_tower_of_550_alone_is_reported_not_hidden():
     p = partition(city, CFG)
     check_invariants(city, p)
     assert not p.grids["in_range"].all()
-    assert any("no set of grids" in u["reason"] for u in p.unresolved["grids"])
+    assert any("no set of grids" in u.reason for u in p.unresolved.grids)
 
 
 def test_island_across_the_river_is_joined_and_reported():
@@ -102,7 +102,7 @@ def test_island_across_the_river_is_joined_and_reported():
     assert g["households"] >= 300            # joined to a grid across the water, not left at 120
     assert g["crosses_water"] >= 1
     assert island_grid in reported_ids(p)
-    assert any("river" in u["reason"] for u in p.unresolved["grids"])
+    assert any("river" in u.reason for u in p.unresolved.grids)
 
 
 def test_480_household_compound_is_never_cut_beside_a_30_household_one():
@@ -130,7 +130,7 @@ def test_towers_are_shared_between_grids_only_when_whole_ones_cannot_balance():
     # with the option off, the same city cannot be balanced and says so
     off = CFG.replace(split_by_entrance=False)
     q = partition(small_city(xy, [280] * 4, entrances=[4] * 4, config=off), off)
-    assert not q.grids["in_range"].all() and q.unresolved["grids"]
+    assert not q.grids["in_range"].all() and q.unresolved.grids
     # towers that balance whole stay whole
     r = partition(small_city(xy, [200] * 4, entrances=[4] * 4), CFG)
     assert (r.homes["part"] == 0).all() and r.grids["in_range"].all()
@@ -142,8 +142,8 @@ def test_district_below_one_grid_is_one_reported_grid():
     check_invariants(city, p)
     assert len(p.grids) == 1 and len(p.communities) == 1
     assert p.grids["households"].iloc[0] == 200
-    assert "below the minimum" in p.unresolved["grids"][0]["reason"]
-    assert p.unresolved["communities"]
+    assert "below the minimum" in p.unresolved.grids[0].reason
+    assert p.unresolved.communities
 
 
 def test_shops_get_special_grids_and_no_households():

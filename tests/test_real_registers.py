@@ -85,13 +85,13 @@ def test_compound_walled_in_by_big_ones_is_reported_with_its_own_reason():
     city = walled_in()
     p = partition(city, CFG)
     check_invariants(city, p)
-    reasons = [u["reason"] for u in p.unresolved["grids"]]
+    reasons = [u.reason for u in p.unresolved.grids]
     walled = [r for r in reasons if "虎踞关 (275 households) touches only" in r]
     assert len(walled) == 1
     for name, hh in (("甲", 352), ("乙", 402), ("丙", 459)):
         assert f"{name} ({hh})" in walled[0]
     assert "--allow-compound-split" in walled[0]
-    assert p.compound_cuts == [] and not p.homes["compound_cut"].any()
+    assert p.compound_cuts == () and not p.homes["compound_cut"].any()
 
 
 def test_walled_in_compound_is_fixed_by_allowing_compound_splits():
@@ -102,15 +102,15 @@ def test_walled_in_compound_is_fixed_by_allowing_compound_splits():
     assert p.grids["in_range"].all()
     assert p.compound_cuts, "the fix needs a compound cut, and it must be listed"
     # each cut is also a grid note (map tooltip, summary.json), and nothing else is
-    notes = p.unresolved["grids"]
+    notes = p.unresolved.grids
     assert len(notes) == len(p.compound_cuts)
-    assert all("cut by building" in u["reason"] for u in notes)
+    assert all("cut by building" in u.reason for u in notes)
     for c in p.compound_cuts:
-        assert len(c["grids"]) >= 2 and c["by"] == "building"
-        assert c["compound"] != "虎踞关"          # one building: cannot be cut by building
-    cut_names = {c["compound"] for c in p.compound_cuts}
+        assert len(c.grids) >= 2 and c.by == "building"
+        assert c.compound != "虎踞关"          # one building: cannot be cut by building
+    cut_names = {c.compound for c in p.compound_cuts}
     assert set(p.homes.loc[p.homes["compound_cut"], "name"]) == cut_names
-    assert p.grids["compound_cuts"].sum() == sum(len(c["grids"]) for c in p.compound_cuts)
+    assert p.grids["compound_cuts"].sum() == sum(len(c.grids) for c in p.compound_cuts)
 
 
 def test_isolated_block_below_the_minimum_is_proven_not_just_reported():
@@ -214,8 +214,8 @@ def test_random_real_like_registers_keep_every_rule_or_prove_why_not(seed, n):
     # a proof), never the catch-all sentence
     bad = set(p.grids.loc[~p.grids["in_range"], "grid_id"])
     assert bad <= reported_ids(p)
-    for u in p.unresolved["grids"]:
-        assert "could not be grouped" not in u["reason"]
+    for u in p.unresolved.grids:
+        assert "could not be grouped" not in u.reason
     # nearly every grid is in range on registers like the real ones
     assert (~p.grids["in_range"]).sum() <= max(1, len(p.grids) // 50)
 
@@ -233,7 +233,7 @@ def test_jinan_registers_have_every_grid_in_range(district):
     city = gridplan.load(path, coords="bd09")
     p = partition(city, PlanConfig())
     assert p.homes["households"].sum() == city.homes["households"].sum()
-    assert p.grids["in_range"].all(), p.unresolved["grids"]
+    assert p.grids["in_range"].all(), p.unresolved.grids
     per = p.homes.groupby("home_index")["grid_id"].nunique()
     fits = np.flatnonzero(city.homes["households"].to_numpy() <= 500)
     assert (per.loc[fits] == 1).all()

@@ -133,7 +133,7 @@ def test_random_registers_with_streets_and_shops_tile_and_keep_every_household(s
     assert p.grids["households"].sum() == hh.sum()
     assert_tiles_the_district(city, p)
     # a grid out of range or in pieces is reported
-    reported = {i for u in p.unresolved["grids"] for i in u["ids"]}
+    reported = {i for u in p.unresolved.grids for i in u.ids}
     assert set(p.grids.loc[~p.grids["in_range"], "grid_id"]) <= reported
     assert set(p.grids.loc[p.grids.geom_type != "Polygon", "grid_id"]) <= reported
     assert (p.special_grids["units"].sum() if len(p.special_grids) else 0) == shops
@@ -163,15 +163,15 @@ def test_special_grids_hold_no_household_and_residential_grids_stay_in_range(dis
     # its proof, and every other grid is in range
     out = p.grids.loc[~p.grids["in_range"], "grid_id"]
     assert len(out) <= 1
-    proofs = {i for u in p.unresolved["grids"] if "touches only" in u["reason"]
-              for i in u["ids"]}
+    proofs = {i for u in p.unresolved.grids if "touches only" in u.reason
+              for i in u.ids}
     assert set(out) <= proofs
     assert p.communities["in_range"].all()
     # a grid joined across shops' ground (homes cut off by shops that cannot make grids
     # alone) is in pieces, and says so; on the registers' small compounds of synth's default
     # this happens more often than on Harbin's big ones (seed 5: 7 of 51 grids)
     pieces = set(p.grids.loc[p.grids.geom_type != "Polygon", "grid_id"])
-    said = {i for u in p.unresolved["grids"] if "several pieces" in u["reason"] for i in u["ids"]}
+    said = {i for u in p.unresolved.grids if "several pieces" in u.reason for i in u.ids}
     assert pieces == said
     harbin = gp.synth(households=20_000, seed=5, compounds="harbin")
     assert (partition(harbin).grids.geom_type == "Polygon").all()
@@ -212,7 +212,7 @@ def test_a_synthetic_grid_is_in_pieces_only_where_shops_ground_joins_them(seed):
     grids = p.grids
     pieces = grids[shapely.get_num_geometries(grids.geometry.values) > 1]
     assert len(pieces) < len(grids) / 5
-    said = {i for u in p.unresolved["grids"] if "several pieces" in u["reason"] for i in u["ids"]}
+    said = {i for u in p.unresolved.grids if "several pieces" in u.reason for i in u.ids}
     assert set(pieces["grid_id"]) == said
     special = shapely.get_parts(p.special_grids.geometry.values)   # a shop row at a time
     for gid, geom in zip(pieces["grid_id"], pieces.geometry.values):

@@ -5,9 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import gridplan as gp
-from gridplan.summary import Moved, Note, SiteSummary, SitingSummary, Summary, Unresolved
+from gridplan.partition.frames import cut_notes
+from gridplan.summary import (CompoundCut, FailedRegion, ManifestEntry, Moved, Note,
+                              RegionRecord, SiteSummary, SitingSummary, Summary, Unresolved,
+                              from_json, to_json)
 
 
 @pytest.fixture(scope="module")
@@ -60,23 +65,97 @@ def test_a_summary_missing_a_figure_is_refused_naming_it(small_plan):
         Summary.from_json(d)
 
 
-def test_unresolved_notes_are_typed_with_their_reason_and_ids():
-    u = Unresolved.from_notes({"grids": [{"reason": "spans a river", "ids": ["G1"],
-                                          "households": 420}], "communities": []})
-    assert u.grids == (Note(reason="spans a river", ids=("G1",), households=420),)
-    assert u.communities == ()
+def test_the_partitions_notes_are_the_plans_and_the_summarys_own_types(small_plan):
+    u = small_plan.partition.unresolved
+    assert isinstance(u, Unresolved) and u is small_plan.unresolved
+    assert u.grids and all(isinstance(n, Note) and isinstance(n.ids, tuple) for n in u.grids)
+    assert small_plan.summary.grids.unresolved == u.grids
+    back = Summary.from_json(json.loads(json.dumps(small_plan.summary.to_json())))
+    assert back.grids.unresolved == u.grids and back.communities.unresolved == u.communities
 
 
-def test_a_partition_note_with_a_key_the_summary_would_drop_is_an_error():
-    with pytest.raises(ValueError, match="add the new key to summary.Note"):
-        Unresolved.from_notes({"grids": [{"reason": "spans a river", "ids": ["G1"],
-                                          "households": 420, "proven": True}]})
+def test_a_cut_compound_is_a_type_and_a_grid_note_and_reads_back_from_summary_json():
+    cut = CompoundCut(compound="虎踞关", households=420, grids=("G01", "G02"), by="building")
+    note, = cut_notes((cut,))
+    assert note.ids == ("G01", "G02") and note.households == 420
+    assert "compound 虎踞关 (420 households) cut by building between grids G01, G02" in note.reason
+    assert to_json(cut) == {"compound": "虎踞关", "households": 420, "grids": ["G01", "G02"],
+                            "by": "building"}
+    assert from_json(CompoundCut, to_json(cut)) == cut
 
 
 def test_an_annual_update_says_what_moved_as_a_type(small_plan):
     again = gp.plan(small_plan.city, max_households=400, keep=small_plan)
     assert again.moved == Moved(homes=0, households=0, grids_kept=len(small_plan.grids),
                                 grids_new=0, grids_retired=0)
-    assert again.summary.grids.moved == again.moved
+    assert again.summary.grids.moved == again.moved and again.partition.moved is again.moved
     assert again.summary.to_json()["grids"]["moved"]["grids_kept"] == len(small_plan.grids)
     assert small_plan.moved is None
+
+
+# --- a batch's records ----------------------------------------------------------------------
+
+IDENTITY = dict(name="north", input="/data/north.gpkg", key=None, input_hash="i" * 64,
+                config_hash="c" * 64, gridplan="0.1.0")
+FIGURES = dict(households_input=3000, households=3000, homes=114, grids=7,
+               grids_within_bounds_share=1.0, grids_unresolved=1, communities=1,
+               communities_within_bounds_share=1.0, straight_share=0.77, walk_share=None,
+               walk_15min_share=None, uncovered_households=690, proposed_stations=1)
+
+
+def test_a_complete_regions_marker_keeps_every_figure_in_order_even_an_unmeasured_walk():
+    r = RegionRecord(**IDENTITY, worker_pid=15821, status="complete", error=None, **FIGURES,
+                     seconds=1.395, finished="2026-11-29T17:56:35+0000", folder="regions/north")
+    d = r.to_json()
+    assert list(d) == [*IDENTITY, "worker_pid", "status", "error", *FIGURES, "seconds",
+                       "finished", "folder"]           # no 'reused': the marker has none
+    assert d["walk_share"] is None and d["error"] is None
+    assert RegionRecord.from_json(json.loads(json.dumps(d))) == r
+    reused = RegionRecord.from_json({**d, "reused": True})
+    assert reused.reused and list(reused.to_json())[-1] == "reused"
+
+
+def test_a_failed_regions_record_holds_its_error_and_no_figures():
+    r = RegionRecord(**IDENTITY, worker_pid=7, status="failed", error="broken.gpkg: not a "
+                     "readable geo file", seconds=0.002, reused=False)
+    d = r.to_json()
+    assert list(d) == [*IDENTITY, "worker_pid", "status", "error", "seconds", "reused"]
+    assert RegionRecord.from_json(d) == r and not r.complete
+    lost = RegionRecord(**IDENTITY, status="failed", error="the worker died")   # never returned
+    assert "worker_pid" not in lost.to_json() and "seconds" not in lost.to_json()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.builds(RegionRecord, name=st.text(min_size=1), input=st.text(),
+                 key=st.none() | st.text(), input_hash=st.text(), config_hash=st.text(),
+                 gridplan=st.text(),
+                 worker_pid=st.none() | st.integers(1, 2**22),
+                 status=st.sampled_from(["complete", "failed"]), error=st.none() | st.text(),
+                 households=st.integers(0, 10**7),
+                 walk_share=st.none() | st.floats(0, 1), seconds=st.floats(0, 1e5),
+                 reused=st.none() | st.booleans()))
+def test_any_region_record_reads_back_from_its_json_as_written(r):
+    d = json.loads(json.dumps(r.to_json()))
+    back = RegionRecord.from_json(d)
+    assert back.to_json() == d
+    if r.complete:
+        assert back == r          # a failed region's figures are not written, so not read
+
+
+def test_a_region_record_ignores_a_key_it_does_not_know_like_every_summary_type():
+    d = RegionRecord(**IDENTITY, status="failed", error="x").to_json()
+    assert RegionRecord.from_json({**d, "written_by_a_newer_gridplan": 1}).to_json() == d
+    d.pop("input_hash")
+    with pytest.raises(gp.InputError, match="no 'input_hash' in RegionRecord"):
+        RegionRecord.from_json(d)
+
+
+def test_a_manifest_entry_and_a_failed_region_read_back_as_written():
+    e = ManifestEntry(input="/data/a.gpkg", key="a", input_hash="i", config_hash="c",
+                      gridplan="0.1.0", status="pending", error=None, households=None,
+                      seconds=None)
+    assert list(to_json(e)) == ["input", "key", "input_hash", "config_hash", "gridplan",
+                                "status", "error", "households", "seconds"]
+    assert ManifestEntry.from_json(to_json(e)) == e
+    f = FailedRegion(name="broken", input="/data/broken.gpkg", error="not a geo file")
+    assert from_json(FailedRegion, to_json(f)) == f

@@ -16,11 +16,12 @@ from .columns import (ACCESS_M, COMMUNITY_ID, COVERED_15MIN, COVERED_RADIUS, COV
 from .config import PlanConfig
 from .coverage.measure import SHARE_DECIMALS, household_share
 from .errors import InputError
+from .notes import Moved, Unresolved
 from .partition import Partition, partition
 from .partition import columns as C
 from .progress import steps
 from .propose import home_points, propose_stations
-from .summary import EditsReport, Moved, SitingSummary, Summary, Unresolved, summarize
+from .summary import EditsReport, SitingSummary, Summary, summarize
 
 
 #: Settings the partition depends on; a re-plan that changes none of them keeps the grids.
@@ -160,14 +161,13 @@ class Plan:
     @property
     def unresolved(self) -> Unresolved:
         """Every rule a grid or community could not keep, with its reason and ids."""
-        return Unresolved.from_notes(self.partition.unresolved)
+        return self.partition.unresolved
 
     @property
     def moved(self) -> Moved | None:
         """For an annual update (``keep=``): homes and households now in a grid of another
         id, grid ids kept, new and retired; None for a plan made from scratch."""
-        m = self.partition.moved
-        return None if m is None else Moved(**m)
+        return self.partition.moved
 
     @property
     def summary(self) -> Summary:

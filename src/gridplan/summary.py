@@ -15,6 +15,9 @@ from .columns import (COVERED_15MIN, COVERED_RADIUS, COVERED_RADIUS_WALK, HOME_I
                       HOUSEHOLDS_SOURCE, PART, UNITS, WALK_M)
 from .coverage.measure import household_share, share_figure
 from .errors import InputError
+# the partition makes its notes as these types, and summary.json holds them as they are;
+# named here too, beside the other results
+from .notes import CompoundCut, Moved, Note, Unresolved  # noqa: F401
 
 PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "pyrosm", "momepy",
             "scipy", "numpy", "pandas", "scikit-learn", "folium")
@@ -24,6 +27,9 @@ PACKAGES = ("gridplan", "geopandas", "shapely", "pyproj", "pyogrio", "osmnx", "p
 OMIT_NONE = {"omit_none": True}
 #: Field metadata of a siting figure only a solved model has: left out when no model ran.
 SOLVED = {"solved": True}
+#: Field metadata of a batch region's figure: left out of the record of a region that did
+#: not complete (its ``status`` is not 'complete').
+COMPLETE = {"complete": True}
 
 
 # --- the one place a result becomes JSON, and JSON a result ---------------------------------
@@ -47,12 +53,13 @@ def to_json(result) -> dict:
 
 def _plain(value):
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        solved = getattr(value, "status", "") is not None
+        status = getattr(value, "status", "")
         out = {}
         for f in dataclasses.fields(value):
             v = getattr(value, f.name)
             if (v is None and f.metadata.get("omit_none")) or (
-                    f.metadata.get("solved") and not solved):
+                    f.metadata.get("solved") and status is None) or (
+                    f.metadata.get("complete") and status != "complete"):
                 continue
             out[f.name] = _plain(v)
         return out
@@ -144,49 +151,6 @@ class _Json:
     def from_json(cls, data: dict):
         """The result from the contents of a summary.json (see :func:`from_json`)."""
         return from_json(cls, data)
-
-
-@dataclass(frozen=True)
-class Note:
-    """One rule a grid or community could not keep (or, for a cut compound, kept only by
-    permission): what happened, to which ids, with how many households.
-
-    Attributes
-    ----------
-    reason : str
-        In gridplan's words, for the planner.
-    ids : tuple of str
-        The grid or community ids concerned.
-    households : int
-    """
-
-    reason: str
-    ids: tuple[str, ...]
-    households: int
-
-
-@dataclass(frozen=True)
-class Unresolved:
-    """Every rule the partition could not keep, never hidden: ``grids.unresolved`` and
-    ``communities.unresolved`` in summary.json, the dashed outlines on the map.
-
-    Attributes
-    ----------
-    grids, communities : tuple of Note
-    """
-
-    grids: tuple[Note, ...] = ()
-    communities: tuple[Note, ...] = ()
-
-    @classmethod
-    def from_notes(cls, notes: dict) -> "Unresolved":
-        """From the partition's ``{"grids": [...], "communities": [...]}`` of note dicts.
-
-        Unlike summary.json read back, a note here holds exactly a Note's fields: a key the
-        partition adds and Note lacks would vanish from summary.json, so it is an error."""
-        _only_fields([*notes.get("grids", ()), *notes.get("communities", ())], Note,
-                     "an unresolved note")
-        return from_json(cls, notes)
 
 
 @dataclass(frozen=True)
@@ -291,25 +255,6 @@ class EditsReport:
 
 
 @dataclass(frozen=True)
-class Moved:
-    """What an annual update (``keep=``) changed against last year's grids.
-
-    Attributes
-    ----------
-    homes, households : int
-        Homes (and their households) now in a grid of another id.
-    grids_kept, grids_new, grids_retired : int
-        Grid ids kept, new ids, and last year's ids no longer used.
-    """
-
-    homes: int
-    households: int
-    grids_kept: int
-    grids_new: int
-    grids_retired: int
-
-
-@dataclass(frozen=True)
 class SitingSummary:
     """The figures of one siting run (``siting`` in summary.json), of a plan or of
     :func:`gridplan.site`.
@@ -385,9 +330,8 @@ class GridFigures:
     grids_crossing : dict of str to int
         Per kind of line (arterial, ..., water): grids whose boundary crosses one.
     unresolved : tuple of Note
-    compounds_cut : tuple of dict
-        Compounds cut by building (``--allow-compound-split``): compound, households,
-        grids, by.
+    compounds_cut : tuple of CompoundCut
+        Compounds cut by building (``--allow-compound-split``).
     moved : Moved or None
         For an annual update (``keep=``); None otherwise.
     method : str
@@ -403,7 +347,7 @@ class GridFigures:
     polsby_popper_mean: float
     grids_crossing: dict
     unresolved: tuple[Note, ...]
-    compounds_cut: tuple[dict, ...]
+    compounds_cut: tuple[CompoundCut, ...]
     moved: Moved | None
     method: str
 
@@ -656,6 +600,115 @@ class BatchTotals:
     households_check: HouseholdsCheck
 
 
+@dataclass(frozen=True, kw_only=True)
+class RegionRecord(_Json):
+    """What became of one region of a batch: its completion marker ``complete.json`` (written
+    by the worker, without ``reused``), and one of ``regions`` in the batch's summary.json.
+
+    Attributes
+    ----------
+    name, input : str
+        The region's folder name and input file.
+    key : str or None
+        The ``region`` value or boundary name that picks its homes from a split file.
+    input_hash, config_hash, gridplan : str
+        What it was planned from: a re-run reuses the folder only when all three match.
+    worker_pid : int or None
+        The worker process that planned it; None when the task never returned.
+    status : {'complete', 'failed'}
+    error : str or None
+        One line, for a region that failed.
+    households_input, households, homes, grids, grids_unresolved, communities : int or None
+        Households read, and the plan's figures. These, the shares, the stations,
+        ``finished`` and ``folder`` are in the record only when ``status`` is 'complete'.
+    grids_within_bounds_share, communities_within_bounds_share : float or None
+    straight_share, walk_share, walk_15min_share : float or None
+    uncovered_households, proposed_stations : int or None
+    seconds : float or None
+        Loading, planning and writing the region; None when the task never returned.
+    finished : str or None
+        When its folder was complete (local time, ISO 8601).
+    folder : str or None
+        Its folder, relative to the batch folder.
+    reused : bool or None
+        Whether a run found the folder complete and current instead of planning it; None
+        in the marker itself.
+    """
+
+    name: str
+    input: str
+    key: str | None
+    input_hash: str
+    config_hash: str
+    gridplan: str
+    worker_pid: int | None = field(default=None, metadata=OMIT_NONE)
+    status: str
+    error: str | None
+    households_input: int | None = field(default=None, metadata=COMPLETE)
+    households: int | None = field(default=None, metadata=COMPLETE)
+    homes: int | None = field(default=None, metadata=COMPLETE)
+    grids: int | None = field(default=None, metadata=COMPLETE)
+    grids_within_bounds_share: float | None = field(default=None, metadata=COMPLETE)
+    grids_unresolved: int | None = field(default=None, metadata=COMPLETE)
+    communities: int | None = field(default=None, metadata=COMPLETE)
+    communities_within_bounds_share: float | None = field(default=None, metadata=COMPLETE)
+    straight_share: float | None = field(default=None, metadata=COMPLETE)
+    walk_share: float | None = field(default=None, metadata=COMPLETE)
+    walk_15min_share: float | None = field(default=None, metadata=COMPLETE)
+    uncovered_households: int | None = field(default=None, metadata=COMPLETE)
+    proposed_stations: int | None = field(default=None, metadata=COMPLETE)
+    seconds: float | None = field(default=None, metadata=OMIT_NONE)
+    finished: str | None = field(default=None, metadata=COMPLETE)
+    folder: str | None = field(default=None, metadata=COMPLETE)
+    reused: bool | None = field(default=None, metadata=OMIT_NONE)
+
+    @property
+    def complete(self) -> bool:
+        """Whether the region was planned and its folder published whole."""
+        return self.status == "complete"
+
+
+@dataclass(frozen=True)
+class ManifestEntry(_Json):
+    """One region in a batch's ``manifest.json``: a record for people and tools (whether a
+    region is done is decided by its folder's marker, :class:`RegionRecord`).
+
+    Attributes
+    ----------
+    input : str
+    key : str or None
+    input_hash, config_hash, gridplan : str
+    status : {'complete', 'failed', 'pending'}
+    error : str or None
+    households : int or None
+    seconds : float or None
+    """
+
+    input: str
+    key: str | None
+    input_hash: str
+    config_hash: str
+    gridplan: str
+    status: str
+    error: str | None
+    households: int | None
+    seconds: float | None
+
+
+@dataclass(frozen=True)
+class FailedRegion:
+    """A region of a batch that did not complete (``failed`` in its summary.json).
+
+    Attributes
+    ----------
+    name, input, error : str
+    """
+
+    name: str
+    input: str
+    error: str | None
+
+
 @dataclass(frozen=True)
 class BatchSummary(_Json):
     """What a batch did: :attr:`gridplan.batch.BatchResult.summary`, written as the batch's
@@ -664,11 +717,10 @@ class BatchSummary(_Json):
     Attributes
     ----------
     totals : BatchTotals
-    failed : tuple of dict
-        ``name``, ``input`` and ``error`` of each region that did not complete.
-    regions : tuple of dict
-        One record per region, as its completion marker holds it (name, status, figures or
-        error, ``reused``).
+    failed : tuple of FailedRegion
+        Each region that did not complete.
+    regions : tuple of RegionRecord
+        One per region, in input order, as its completion marker holds it, with ``reused``.
     merged_layers : dict
         Rows per layer of the merged plan.gpkg.
     config : dict
@@ -682,8 +734,8 @@ class BatchSummary(_Json):
     """
 
     totals: BatchTotals
-    failed: tuple[dict, ...]
-    regions: tuple[dict, ...]
+    failed: tuple[FailedRegion, ...]
+    regions: tuple[RegionRecord, ...]
     merged_layers: dict
     config: dict
     coords: str
@@ -769,7 +821,7 @@ def summarize(plan) -> Summary:
             polsby_popper_mean=round(float(g["polsby_popper"].mean()), 4),
             grids_crossing=cross,
             unresolved=unresolved.grids,
-            compounds_cut=tuple(plan.partition.compound_cuts),
+            compounds_cut=plan.partition.compound_cuts,
             moved=plan.moved,
             method=plan.partition.method),
         special_grids=SpecialGridFigures(

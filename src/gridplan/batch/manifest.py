@@ -10,12 +10,14 @@ import os
 import re
 import shutil
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from ..config import PlanConfig
 from ..errors import InputError
 from ..io.write import write_json
 from ..outputs.folder import owned_names
+from ..summary import ManifestEntry, RegionRecord, to_json
 
 #: Written last into a region's folder, before the folder takes its final name.
 MARKER = "complete.json"
@@ -30,19 +32,37 @@ def settings_hash(config: PlanConfig, coords: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def read_marker(folder: Path) -> dict | None:
-    """The completion marker of a region folder, or None when the folder is not complete."""
+def _marker_json(folder: Path):
     try:
         return json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 
 
-def is_current(marker: dict | None, input_hash: str, config_hash: str, version: str) -> bool:
+def is_complete(folder: Path) -> bool:
+    """Whether a region folder holds a completion marker (of any gridplan version): a
+    folder that does is whole, and is never removed as half-written."""
+    return _marker_json(folder) is not None
+
+
+def read_marker(folder: Path) -> RegionRecord | None:
+    """The completion marker of a region folder, or None when the folder is not complete
+    or its marker is not one this version writes (the region is then planned again)."""
+    data = _marker_json(folder)
+    if not isinstance(data, dict):
+        return None
+    try:
+        return RegionRecord.from_json(data)
+    except InputError:          # a key this version needs is missing
+        return None
+
+
+def is_current(marker: RegionRecord | None, input_hash: str, config_hash: str,
+               version: str) -> bool:
     """Whether a completed region was planned from this input, with these settings and this
     gridplan version."""
-    return bool(marker) and (marker.get("input_hash"), marker.get("config_hash"),
-                             marker.get("gridplan")) == (input_hash, config_hash, version)
+    return marker is not None and (marker.input_hash, marker.config_hash,
+                                   marker.gridplan) == (input_hash, config_hash, version)
 
 
 #: The temporary names a batch makes in ``regions/`` (staging folders, older copies, and the
@@ -75,7 +95,7 @@ def clean_regions_folder(regions_dir: Path, names) -> list[str]:
             removed.append(p.name)
     for name in names:
         p = regions_dir / name
-        if p.exists() and read_marker(p) is None and owned_names(p) is not None:
+        if p.exists() and not is_complete(p) and owned_names(p) is not None:
             _remove(p)
             removed.append(name)
     return removed
@@ -94,7 +114,7 @@ def publish_folder(stage: Path, final: Path) -> None:
     same region (a task re-run after its worker was presumed lost) may both publish: the
     last one wins, and both are whole. A ``final`` gridplan did not make is never replaced
     (InputError)."""
-    if final.exists() and read_marker(final) is None and owned_names(final) is None:
+    if final.exists() and not is_complete(final) and owned_names(final) is None:
         raise InputError("holds files gridplan did not write: expected this region's folder "
                          "to be new or gridplan's own (move it away and run again)", file=final)
     while True:
@@ -124,20 +144,26 @@ class Manifest:
         self.path = Path(out) / MANIFEST
         self.config_hash = config_hash
         self.version = version
-        self.regions: dict[str, dict] = {}
+        self.regions: dict[str, ManifestEntry] = {}
         try:
             old = json.loads(self.path.read_text(encoding="utf-8"))
-            self.regions = dict(old.get("regions", {}))
-        except (OSError, ValueError):
-            pass
+            # regions of earlier runs stay listed; a manifest this version cannot read is
+            # started anew (it decides nothing)
+            self.regions = {name: ManifestEntry.from_json(e)
+                            for name, e in old.get("regions", {}).items()}
+        except (OSError, ValueError, AttributeError, TypeError):
+            self.regions = {}
 
     def set(self, name: str, **entry) -> None:
-        self.regions[name] = {**self.regions.get(name, {}), **entry}
+        """Record ``entry`` (ManifestEntry fields) for region ``name``: all of them for a
+        region not listed yet, those that changed for one that is."""
+        old = self.regions.get(name)
+        self.regions[name] = replace(old, **entry) if old else ManifestEntry(**entry)
 
     def save(self) -> None:
         write_json({
             "gridplan": self.version,
             "config_hash": self.config_hash,
             "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-            "regions": self.regions,
+            "regions": {name: to_json(e) for name, e in self.regions.items()},
         }, self.path, atomic=True)

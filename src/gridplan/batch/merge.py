@@ -8,9 +8,11 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
+from ..columns import COVERED_15MIN, COVERED_RADIUS, COVERED_RADIUS_WALK, HOUSEHOLDS
 from ..coverage.measure import household_share, share_figure
 from ..io.write import atomic_file, plain_columns, write_json
-from ..summary import BatchSummary, BatchTotals, HouseholdsCheck, versions
+from ..summary import (BatchSummary, BatchTotals, FailedRegion, HouseholdsCheck, RegionRecord,
+                       versions)
 from .manifest import REGIONS
 
 #: Layers merged from every region, with the id columns that get the region's name in front.
@@ -77,23 +79,23 @@ def _share(hh: pd.Series, mask: pd.Series) -> float | None:
     return share_figure(household_share(hh, mask.astype(bool)))
 
 
-def batch_totals(results: list[dict], homes, grids, communities) -> BatchTotals:
+def batch_totals(results: list[RegionRecord], homes, grids, communities) -> BatchTotals:
     """Figures of the whole batch from the merged layers; checks that every household read
     is planned and merged exactly once."""
-    done = [r for r in results if r["status"] == "complete"]
-    res = homes[homes["households"] > 0] if len(homes) else homes
-    hh = res["households"].astype(float) if len(res) else pd.Series(dtype=float)
-    with_walk = {r["name"] for r in done if r.get("walk_share") is not None}
+    done = [r for r in results if r.complete]
+    res = homes[homes[HOUSEHOLDS] > 0] if len(homes) else homes
+    hh = res[HOUSEHOLDS].astype(float) if len(res) else pd.Series(dtype=float)
+    with_walk = {r.name for r in done if r.walk_share is not None}
     walk = res[res["region"].isin(with_walk)] if len(res) else res
-    households_input = int(sum(r["households_input"] for r in done))
-    households_planned = int(sum(r["households"] for r in done))
-    households_merged = int(homes["households"].sum()) if len(homes) else 0
+    households_input = int(sum(r.households_input for r in done))
+    households_planned = int(sum(r.households for r in done))
+    households_merged = int(homes[HOUSEHOLDS].sum()) if len(homes) else 0
     return BatchTotals(
         regions=len(results),
         complete=len(done),
         failed=len(results) - len(done),
         households=households_merged,
-        homes=int(sum(r["homes"] for r in done)),
+        homes=int(sum(r.homes for r in done)),
         grids=int(len(grids)),
         grids_within_bounds_share=round(float(grids["in_range"].astype(bool).mean()), 4)
         if len(grids) else None,
@@ -101,21 +103,21 @@ def batch_totals(results: list[dict], homes, grids, communities) -> BatchTotals:
         communities_within_bounds_share=(
             round(float(communities["in_range"].astype(bool).mean()), 4)
             if len(communities) else None),
-        straight_share=_share(hh, res["covered_radius"]) if len(res) else None,
-        walk_share=_share(walk["households"].astype(float), walk["covered_radius_walk"])
+        straight_share=_share(hh, res[COVERED_RADIUS]) if len(res) else None,
+        walk_share=_share(walk[HOUSEHOLDS].astype(float), walk[COVERED_RADIUS_WALK])
         if len(walk) else None,
-        walk_15min_share=_share(walk["households"].astype(float), walk["covered_15min"])
+        walk_15min_share=_share(walk[HOUSEHOLDS].astype(float), walk[COVERED_15MIN])
         if len(walk) else None,
-        walk_households=int(walk["households"].sum()) if len(walk) else 0,
-        uncovered_households=int(sum(r["uncovered_households"] for r in done)),
-        proposed_stations=int(sum(r["proposed_stations"] for r in done)),
+        walk_households=int(walk[HOUSEHOLDS].sum()) if len(walk) else 0,
+        uncovered_households=int(sum(r.uncovered_households for r in done)),
+        proposed_stations=int(sum(r.proposed_stations for r in done)),
         households_check=HouseholdsCheck(
             input=households_input, planned=households_planned, merged=households_merged,
             ok=households_input == households_planned == households_merged),
     )
 
 
-def merge_batch(out: Path, results: list[dict], extra: dict) -> BatchSummary:
+def merge_batch(out: Path, results: list[RegionRecord], extra: dict) -> BatchSummary:
     """Write ``out/plan.gpkg`` (complete regions only) and ``out/summary.json``, each through a
     temporary name. Returns the summary (a BatchSummary).
 
@@ -123,14 +125,14 @@ def merge_batch(out: Path, results: list[dict], extra: dict) -> BatchSummary:
     ----------
     out : Path
         The batch folder.
-    results : list of dict
+    results : list of RegionRecord
         One per region, in order, as :func:`gridplan.batch.task.plan_region` returns them.
     extra : dict
         The rest of the summary: config, coords, config_hash, scheduler,
         tasks_done_seconds, region_seconds.
     """
     out = Path(out)
-    names = [r["name"] for r in results if r["status"] == "complete"]
+    names = [r.name for r in results if r.complete]
     target = out / "plan.gpkg"
     if names:
         with atomic_file(target, prefix=".plan.", suffix=".gpkg") as tmp:
@@ -138,12 +140,12 @@ def merge_batch(out: Path, results: list[dict], extra: dict) -> BatchSummary:
     else:
         target.unlink(missing_ok=True)       # an older merge would not match this summary
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in
-                              ("households", "in_range", "covered_radius", "region")})
+                              (HOUSEHOLDS, "in_range", COVERED_RADIUS, "region")})
         rows, homes, grids, communities = {}, empty, empty, empty
     summary = BatchSummary(
         totals=batch_totals(results, homes, grids, communities),
-        failed=tuple({"name": r["name"], "input": r["input"], "error": r["error"]}
-                     for r in results if r["status"] != "complete"),
+        failed=tuple(FailedRegion(name=r.name, input=r.input, error=r.error)
+                     for r in results if not r.complete),
         regions=tuple(results),
         merged_layers=rows,
         **extra,

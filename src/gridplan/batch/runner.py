@@ -8,7 +8,7 @@ import hashlib
 import logging
 import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tqdm import tqdm
@@ -17,7 +17,7 @@ from ..config import PlanConfig
 from ..errors import InputError
 from ..outputs.folder import BATCH_NAMES, check_out, prepare_batch_folder
 from ..progress import on_terminal
-from ..summary import BatchSummary, to_json
+from ..summary import BatchSummary, RegionRecord, to_json
 from .manifest import (REGIONS, Manifest, clean_batch_folder, clean_regions_folder, is_current,
                        read_marker, settings_hash)
 from .merge import merge_batch
@@ -43,8 +43,8 @@ class BatchResult:
     Attributes
     ----------
     out : Path
-    regions : list of dict
-        One per region in input order: name, status, figures or error, ``reused``.
+    regions : list of RegionRecord
+        One per region in input order, with ``reused`` set.
     summary : BatchSummary
         The figures written as ``summary.json``.
     """
@@ -54,9 +54,9 @@ class BatchResult:
     summary: BatchSummary
 
     @property
-    def failed(self) -> list[dict]:
+    def failed(self) -> list[RegionRecord]:
         """The regions that did not complete, with their ``error``."""
-        return [r for r in self.regions if r["status"] != "complete"]
+        return [r for r in self.regions if not r.complete]
 
     @property
     def ok(self) -> bool:
@@ -66,7 +66,7 @@ class BatchResult:
     def lines(self) -> list[str]:
         """A short report for the terminal."""
         t = self.summary.totals
-        reused = sum(1 for r in self.regions if r.get("reused"))
+        reused = sum(1 for r in self.regions if r.reused)
         share = (f", {t.grids_within_bounds_share:.1%} within bounds"
                  if t.grids_within_bounds_share is not None else "")
         cov = (f"; coverage within the radius {t.straight_share:.1%}"
@@ -126,15 +126,15 @@ def dask_client(workers: int | None, scheduler: str | None):
         yield client
 
 
-def _failure(region: Region, base: dict, error: BaseException) -> dict:
+def _failure(region: Region, base: dict, error: BaseException) -> RegionRecord:
     from distributed.scheduler import KilledWorker
     if isinstance(error, KilledWorker):
         line = (f"the worker planning it died {WORKER_DEATHS_ALLOWED} times "
                 "(out of memory, or killed)")
     else:
         line = f"{type(error).__name__}: {error}".splitlines()[0]
-    return {**base, "name": region.name, "input": str(region.path), "key": region.key,
-            "status": "failed", "error": line}
+    return RegionRecord(name=region.name, input=str(region.path), key=region.key, **base,
+                        status="failed", error=line)
 
 
 def _task_key(region: Region, out: Path, ihash: str, chash: str) -> str:
@@ -167,7 +167,7 @@ def run_batch(paths, out, config: PlanConfig | None = None, *, coords: str = "wg
     scheduler : str, optional
         Address of an existing Dask scheduler (``tcp://host:8786``) instead of a LocalCluster.
     on_region : callable, optional
-        Called with each region's result dict as it finishes (reused ones first).
+        Called with each region's RegionRecord as it finishes (reused ones first).
     errors_to : file, optional
         Where to write one line per failed region as it fails (e.g. ``sys.stderr``).
     force : bool
@@ -218,19 +218,20 @@ def _run_locked(regions, out, config, coords, workers, scheduler, client, on_reg
     regions_dir.mkdir(exist_ok=True)
     clean_batch_folder(out)
     clean_regions_folder(regions_dir, [r.name for r in regions])
-    results: dict[str, dict] = {}
+    results: dict[str, RegionRecord] = {}
     todo = []
     for r in regions:
         marker = read_marker(regions_dir / r.name)
         if is_current(marker, ihash[r.name], chash, __version__):
-            results[r.name] = {**marker, "reused": True}
+            results[r.name] = replace(marker, reused=True)
         else:
             todo.append(r)
-        done = results.get(r.name, {})
+        done = results.get(r.name)
         manifest.set(r.name, input=str(r.path), key=r.key, input_hash=ihash[r.name],
                      config_hash=chash, gridplan=__version__,
                      status="complete" if done else "pending", error=None,
-                     households=done.get("households"), seconds=done.get("seconds"))
+                     households=done.households if done else None,
+                     seconds=done.seconds if done else None)
     manifest.save()
     bar = tqdm(total=len(regions), initial=len(results), unit="region",
                disable=not on_terminal(), desc="regions")
@@ -254,8 +255,7 @@ def _run_locked(regions, out, config, coords, workers, scheduler, client, on_reg
         "config": config.to_dict(), "coords": coords, "config_hash": chash,
         "scheduler": scheduler or f"LocalCluster({workers or 'auto'} workers)",
         "tasks_done_seconds": round(tasks_done_s, 3),    # from the start, merge aside
-        "region_seconds": round(sum(r.get("seconds", 0) or 0 for r in ordered
-                                    if not r.get("reused")), 3),
+        "region_seconds": round(sum(r.seconds or 0 for r in ordered if not r.reused), 3),
     })
     return BatchResult(out=out, regions=ordered, summary=summary)
 
@@ -272,18 +272,18 @@ def _plan_all(client, todo, out, config, coords, ihash, chash, version, results,
     last_save = time.monotonic()
     for fut in as_completed(futures):
         r = futures.pop(fut)
-        base = {"input_hash": ihash[r.name], "config_hash": chash, "gridplan": version}
+        base = dict(input_hash=ihash[r.name], config_hash=chash, gridplan=version)
         try:
             res = fut.result()
         except Exception as e:          # a task that raised after its retries, or lost workers
             res = _failure(r, base, e)
         fut.release()
-        res["reused"] = False
+        res = replace(res, reused=False)
         results[r.name] = res
-        manifest.set(r.name, status=res["status"], error=res.get("error"),
-                     households=res.get("households"), seconds=res.get("seconds"))
-        if res["status"] != "complete" and errors_to is not None:
-            tqdm.write(f"gridplan: region {r.name} failed: {res['error']}", file=errors_to)
+        manifest.set(r.name, status=res.status, error=res.error, households=res.households,
+                     seconds=res.seconds)
+        if not res.complete and errors_to is not None:
+            tqdm.write(f"gridplan: region {r.name} failed: {res.error}", file=errors_to)
         bar.update(1)
         if on_region:
             on_region(res)

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..config import PlanConfig
 from ..errors import InputError
 from ..io.write import write_json
-from ..summary import Summary
+from ..summary import RegionRecord, Summary
 from .manifest import MARKER, REGIONS, publish_folder
 from .regions import Region, load_region
 
@@ -39,7 +39,7 @@ class _NotATerminal(io.TextIOBase):
 
 def region_figures(summary: Summary) -> dict:
     """The figures of one region's summary that a batch summary lists (and its completion
-    marker records)."""
+    marker records), as RegionRecord's fields."""
     g, c, cov = summary.grids, summary.communities, summary.coverage
     return {
         "households": summary.households,
@@ -58,7 +58,7 @@ def region_figures(summary: Summary) -> dict:
 
 
 def plan_region(region: Region, out: str, config: PlanConfig, coords: str, input_hash: str,
-                config_hash: str, version: str) -> dict:
+                config_hash: str, version: str) -> RegionRecord:
     """Plan one region and publish ``out/regions/<name>/`` whole, its marker written last.
 
     Parameters
@@ -74,9 +74,9 @@ def plan_region(region: Region, out: str, config: PlanConfig, coords: str, input
 
     Returns
     -------
-    dict
-        ``name``, ``status`` ('complete' or 'failed'), ``error`` (one line, for bad input),
-        the region's figures, ``seconds``, ``folder`` and ``worker_pid``.
+    RegionRecord
+        'complete' with the region's figures, or 'failed' with its ``error`` (one line,
+        for bad input).
 
     Raises
     ------
@@ -85,24 +85,24 @@ def plan_region(region: Region, out: str, config: PlanConfig, coords: str, input
         because running it again cannot help.
     """
     t = time.perf_counter()
-    base = {"name": region.name, "input": str(region.path), "key": region.key,
-            "input_hash": input_hash, "config_hash": config_hash, "gridplan": version,
-            "worker_pid": os.getpid()}
+    base = dict(name=region.name, input=str(region.path), key=region.key,
+                input_hash=input_hash, config_hash=config_hash, gridplan=version,
+                worker_pid=os.getpid())
     regions_dir = Path(out) / REGIONS
     stage = regions_dir / f".{region.name}.{uuid.uuid4().hex}.stage"
     try:
         with contextlib.redirect_stderr(_NotATerminal(sys.stderr)):
             return _plan_and_publish(region, regions_dir, stage, config, coords, base, t)
     except InputError as e:
-        return {**base, "status": "failed", "error": e.line(),
-                "seconds": round(time.perf_counter() - t, 3)}
+        return RegionRecord(**base, status="failed", error=e.line(),
+                            seconds=round(time.perf_counter() - t, 3))
     finally:
         if stage.exists():
             shutil.rmtree(stage, ignore_errors=True)
 
 
 def _plan_and_publish(region: Region, regions_dir: Path, stage: Path, config: PlanConfig,
-                      coords: str, base: dict, t: float) -> dict:
+                      coords: str, base: dict, t: float) -> RegionRecord:
     from ..plan import plan
     city = load_region(region, coords=coords, config=config)
     households_input = city.households
@@ -112,11 +112,11 @@ def _plan_and_publish(region: Region, regions_dir: Path, stage: Path, config: Pl
         raise RuntimeError(f"planned {summary.households} households of "
                            f"{households_input} read: households lost or doubled")
     p.save(stage)
-    result = {**base, "status": "complete", "error": None,
-              "households_input": households_input, **region_figures(summary),
-              "seconds": round(time.perf_counter() - t, 3),
-              "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-              "folder": f"{REGIONS}/{region.name}"}
-    write_json(result, stage / MARKER, atomic=True)
+    result = RegionRecord(**base, status="complete", error=None,
+                          households_input=households_input, **region_figures(summary),
+                          seconds=round(time.perf_counter() - t, 3),
+                          finished=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+                          folder=f"{REGIONS}/{region.name}")
+    write_json(result.to_json(), stage / MARKER, atomic=True)
     publish_folder(stage, regions_dir / region.name)
     return result

@@ -16,6 +16,7 @@ from ..city import City
 from ..columns import COMPOUND, HOME_INDEX, HOUSEHOLDS, NAME, PART, PART_OF, SPLIT_BY
 from ..config import PlanConfig
 from ..errors import InputError
+from ..notes import CompoundCut, Moved, Unresolved
 from .bounded import BoundedSplitter, divisible
 from .barriers import join_where_needed, links_across, links_within, split_apart
 from .cells import (CellGraph, barrier_lines, cell_graph, separate_duplicates, street_blocks,
@@ -46,14 +47,14 @@ class Partition:
     cells : GeoDataFrame
         One cell per residential home or part (the tiles grids are made of): its
         ``home_index``, ``part``, ``households`` and ``grid_id``.
-    unresolved : dict
-        ``{"grids": [...], "communities": [...]}``: each ``{reason, ids, households}``.
-    moved : dict or None
+    unresolved : Unresolved
+        Every rule a grid or community could not keep, with its reason.
+    moved : Moved or None
         With ``keep``: homes and households that changed grid, grids kept, new and retired.
-    compound_cuts : list
+    compound_cuts : tuple of CompoundCut
         With ``allow_compound_split``: each compound that fits in one grid but was cut by
-        building, ``{compound, households, grids, by}``; its homes have ``compound_cut``
-        True and each grid counts them in ``compound_cuts``.
+        building; its homes have ``compound_cut`` True and each grid counts them in
+        ``compound_cuts``.
     cut_homes : ndarray
         Positions of the homes the partition was allowed to cut (to rebuild its parts).
     seconds : dict
@@ -78,11 +79,11 @@ class Partition:
     communities: gpd.GeoDataFrame
     special_grids: gpd.GeoDataFrame
     cells: gpd.GeoDataFrame
-    unresolved: dict
+    unresolved: Unresolved
     seconds: dict = field(default_factory=dict)
-    moved: dict | None = None
+    moved: Moved | None = None
     method: str = METHOD
-    compound_cuts: list = field(default_factory=list)
+    compound_cuts: tuple[CompoundCut, ...] = ()
     cut_homes: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     generators: np.ndarray | None = field(default=None, repr=False)
     special_cells: gpd.GeoDataFrame | None = field(default=None, repr=False)
@@ -232,11 +233,12 @@ def partition(city: City, config: PlanConfig | None = None, *, keep=None,
         old_ids = keep[GRID_ID].astype(str).to_numpy()[update.old_label[unit]]
         was = pd.Series(old_ids != grid_id[cell_grid])
         idx = gen[HOME_INDEX].to_numpy()
-        moved = {"homes": int(was.groupby(idx).any().sum()),
-                 "households": int(hh[res][was.to_numpy()].sum()),
-                 "grids_kept": int(np.isin(grid_id, keep[GRID_ID].astype(str)).sum()),
-                 "grids_new": int((~np.isin(grid_id, keep[GRID_ID].astype(str))).sum()),
-                 "grids_retired": int((~np.isin(keep[GRID_ID].astype(str), grid_id)).sum())}
+        kept = keep[GRID_ID].astype(str)
+        moved = Moved(homes=int(was.groupby(idx).any().sum()),
+                      households=int(hh[res][was.to_numpy()].sum()),
+                      grids_kept=int(np.isin(grid_id, kept).sum()),
+                      grids_new=int((~np.isin(grid_id, kept)).sum()),
+                      grids_retired=int((~np.isin(kept, grid_id)).sum()))
     grids = grids.sort_values(GRID_ID, kind="stable").reset_index(drop=True)
     communities = communities.sort_values(COMMUNITY_ID, kind="stable").reset_index(drop=True)
     seconds["geometry"] = time.perf_counter() - t2

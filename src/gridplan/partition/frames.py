@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from ..columns import COMPOUND, COMPOUND_CUT, GRID_ID, HOME_INDEX, NAME
+from ..columns import COMPOUND, COMPOUND_CUT, GRID_ID, HOME_INDEX, HOUSEHOLDS, NAME
 from ..config import PlanConfig
+from ..notes import CompoundCut, Note, Unresolved
 from .bounded import divisible
 from . import columns as C
 from .cells import CellGraph
@@ -30,17 +31,17 @@ class Tables:
     homes : GeoDataFrame
         The homes given, parts of a building that share a grid joined into one row, with
         ``compound_cut``.
-    compound_cuts : list
+    compound_cuts : tuple of CompoundCut
         See :func:`find_compound_cuts`.
-    unresolved : dict
+    unresolved : Unresolved
         See :func:`unresolved_notes`, cut compounds included.
     """
 
     grids: gpd.GeoDataFrame
     communities: gpd.GeoDataFrame
     homes: gpd.GeoDataFrame
-    compound_cuts: list
-    unresolved: dict
+    compound_cuts: tuple[CompoundCut, ...]
+    unresolved: Unresolved
 
 
 def grid_tables(cells: np.ndarray, cell_grid: np.ndarray, cell_home: np.ndarray,
@@ -115,7 +116,8 @@ def grid_tables(cells: np.ndarray, cell_grid: np.ndarray, cell_home: np.ndarray,
         C.POLSBY_POPPER: polsby_popper(comm_geom),
     })
     unresolved = unresolved_notes(grids, communities, int(g_hh.sum()), config, reasons)
-    unresolved["grids"] += cut_notes(cuts)
+    unresolved = Unresolved(grids=unresolved.grids + cut_notes(cuts),
+                            communities=unresolved.communities)
     return Tables(grids=grids, communities=communities, homes=homes, compound_cuts=cuts,
                   unresolved=unresolved)
 
@@ -172,7 +174,8 @@ def count_distinct(group: np.ndarray, value: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(pairs // span, minlength=n)
 
 
-def find_compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
+def find_compound_cuts(homes: gpd.GeoDataFrame,
+                       cut_homes: np.ndarray) -> tuple[CompoundCut, ...]:
     """The compounds that fit in one grid but ended in several (marks ``compound_cut`` on
     ``homes``)."""
     flag = np.zeros(len(homes), dtype=bool)
@@ -195,36 +198,37 @@ def find_compound_cuts(homes: gpd.GeoDataFrame, cut_homes: np.ndarray) -> list:
             flag[rows] = True
             label = (k if not k.startswith("#") else
                      (name[rows[0]] if name is not None else f"home row {int(k[1:]) + 1}"))
-            out.append({"compound": str(label),
-                        "households": int(homes["households"].to_numpy()[rows].sum()),
-                        "grids": [str(g) for g in grids], "by": "building"})
+            out.append(CompoundCut(compound=str(label),
+                                   households=int(homes[HOUSEHOLDS].to_numpy()[rows].sum()),
+                                   grids=tuple(str(g) for g in grids), by="building"))
     homes[COMPOUND_CUT] = flag
-    return out
+    return tuple(out)
 
 
-def cut_notes(cuts: list) -> list:
+def cut_notes(cuts: tuple[CompoundCut, ...]) -> tuple[Note, ...]:
     """One unresolved-grid note per cut compound: a cut breaks the rule that a compound
     fitting in one grid stays whole, so it goes on the map and into summary.json beside the
     other broken rules."""
-    return [{"reason": f"compound {c['compound']} ({c['households']} households) cut by "
-                       f"building between grids {', '.join(c['grids'])}: allowed by "
-                       f"--allow-compound-split, the only way found to bring these grids "
-                       f"into range",
-             "ids": c["grids"], "households": c["households"]} for c in cuts]
+    return tuple(Note(reason=f"compound {c.compound} ({c.households} households) cut by "
+                             f"building between grids {', '.join(c.grids)}: allowed by "
+                             f"--allow-compound-split, the only way found to bring these "
+                             f"grids into range",
+                      ids=c.grids, households=c.households) for c in cuts)
 
 
-def cuts_per_grid(cuts: list, grid_id: np.ndarray) -> np.ndarray:
+def cuts_per_grid(cuts: tuple[CompoundCut, ...], grid_id: np.ndarray) -> np.ndarray:
     """How many cut compounds each grid holds a piece of."""
     count = pd.Series(0, index=pd.Index(grid_id.astype(str)))
     for c in cuts:
-        count[c["grids"]] += 1
+        count[list(c.grids)] += 1
     return count.to_numpy()
 
 
-def unresolved_notes(grids, communities, total, config, reasons: dict | None = None) -> dict:
-    """``{"grids": [...], "communities": [...]}``: every rule a grid or community breaks, with
-    its reason, ids and households (``summary.json`` ``unresolved``); ``reasons`` gives a
-    grid (by position) its own reason (:func:`gridplan.partition.explain_notes`)."""
+def unresolved_notes(grids, communities, total, config,
+                     reasons: dict | None = None) -> Unresolved:
+    """Every rule a grid or community breaks, with its reason, ids and households
+    (``summary.json`` ``unresolved``); ``reasons`` gives a grid (by position) its own reason
+    (:func:`gridplan.partition.explain_notes`)."""
     lo, hi = config.min_households, config.max_households
     reasons = reasons or {}
     if not divisible(total, lo, hi):
@@ -238,25 +242,25 @@ def unresolved_notes(grids, communities, total, config, reasons: dict | None = N
     out_g = []
     for i in np.flatnonzero(~grids[C.IN_RANGE].to_numpy(dtype=bool)):
         side = "below the minimum" if g_hh[i] < lo else "above the maximum"
-        out_g.append({"reason": f"{g_hh[i]} households, {side}: {reasons.get(i, why)}",
-                      "ids": [gid[i]], "households": int(g_hh[i])})
+        out_g.append(Note(reason=f"{g_hh[i]} households, {side}: {reasons.get(i, why)}",
+                          ids=(gid[i],), households=int(g_hh[i])))
     for i in np.flatnonzero(water > 0):
-        out_g.append({"reason": f"spans a river, rail line or motorway ({water[i]} "
-                                f"crossed): check that its homes on either side share a bridge "
-                                f"or gate",
-                      "ids": [gid[i]], "households": int(g_hh[i])})
+        out_g.append(Note(reason=f"spans a river, rail line or motorway ({water[i]} "
+                                 f"crossed): check that its homes on either side share a "
+                                 f"bridge or gate",
+                          ids=(gid[i],), households=int(g_hh[i])))
     for i in np.flatnonzero(grids[C.PARTS].to_numpy() > 1):
-        out_g.append({"reason": "grid polygon in several pieces (a compound's buildings are "
-                                "not next to each other, or shops' and offices' ground "
-                                "lies between homes too few to make a grid alone)",
-                      "ids": [gid[i]], "households": int(g_hh[i])})
+        out_g.append(Note(reason="grid polygon in several pieces (a compound's buildings are "
+                                 "not next to each other, or shops' and offices' ground "
+                                 "lies between homes too few to make a grid alone)",
+                          ids=(gid[i],), households=int(g_hh[i])))
     cid = communities[C.COMMUNITY_ID].to_numpy(dtype=object)
     c_hh = communities[C.HOUSEHOLDS].to_numpy()
     out_c = []
     for i in np.flatnonzero(~communities[C.IN_RANGE].to_numpy(dtype=bool)):
         side = ("below the minimum" if c_hh[i] < config.community_min
                 else "above the maximum")
-        out_c.append({"reason": f"{c_hh[i]} households, {side} of "
-                                f"{config.community_min}–{config.community_max}",
-                      "ids": [cid[i]], "households": int(c_hh[i])})
-    return {"grids": out_g, "communities": out_c}
+        out_c.append(Note(reason=f"{c_hh[i]} households, {side} of "
+                                 f"{config.community_min}–{config.community_max}",
+                          ids=(cid[i],), households=int(c_hh[i])))
+    return Unresolved(grids=tuple(out_g), communities=tuple(out_c))
