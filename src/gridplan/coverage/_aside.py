@@ -5,8 +5,9 @@ The worker is a fresh interpreter (``subprocess``), not a fork of this process: 
 copies every lock another thread holds at that moment, held for ever in the child (pytest,
 Jupyter and Dask all run threads beside the caller's), and ``multiprocessing``'s other
 start methods run the caller's ``__main__`` again. The worker loads NumPy and highspy only
-(0.2 s), reads the model from its stdin and sends what HiGHS finds on a pipe as it comes:
-every improving cover, the dual bound as it rises, then the final answer.
+(0.2 s; :func:`prestart` starts one ahead of need), reads the model from its stdin and
+sends what HiGHS finds on a pipe as it comes: every improving cover, the dual bound as it
+rises, then the final answer.
 
 HiGHS times itself on the wall clock, which a VM resumed from a pause can step ahead; its
 time limit is counted to the caller's deadline on the monotonic clock (the start-up
@@ -23,6 +24,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import weakref
 from pathlib import Path
@@ -69,32 +71,19 @@ class HighsAside:
     # the worker's life
 
     def _launch(self, seed: int) -> None:
-        if not sys.executable:
+        worker = _worker()
+        if worker is None:
             return
-        read, write = os.pipe()
-        payload = tempfile.TemporaryFile()
-        err = tempfile.TemporaryFile()
-        try:
-            pickle.dump(dict(self._model, seed=int(seed), deadline=self._deadline,
-                             fd=write),
-                        payload, protocol=pickle.HIGHEST_PROTOCOL)
-            payload.seek(0)
-            proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=payload,
-                                    stdout=subprocess.DEVNULL, stderr=err,
-                                    pass_fds=(write,), env=worker_env(),
-                                    start_new_session=False)
-        except (OSError, ValueError):  # no process to be had (or no pass_fds: Windows)
-            os.close(read)
-            err.close()
-            return
-        finally:
-            os.close(write)
-            payload.close()
-        from multiprocessing.connection import Connection
-        self._proc, self._conn, self._err = proc, Connection(read, writable=False), err
+        job = dict(self._model, seed=int(seed), deadline=self._deadline, fd=worker.fd)
+        if not worker.give(job):  # a spare that died waiting
+            worker.end()
+            worker = _Worker.start()
+            if worker is None or not worker.give(job):
+                return
+        self._proc, self._conn, self._err = worker.proc, worker.conn, worker.err
         self._ended_at, self._started = None, True
         # a caller that forgets the worker (an exception) still ends it
-        self._finalizer = weakref.finalize(self, _end, proc, self._conn, err)
+        self._finalizer = weakref.finalize(self, _end, worker.proc, worker.conn, worker.err)
 
     @property
     def aside(self) -> bool:
@@ -199,6 +188,87 @@ class HighsAside:
         return self._res
 
 
+class _Worker:
+    """A worker process started and waiting for its job on stdin, with the pipe it will
+    answer on."""
+
+    def __init__(self, proc, conn, fd, err):
+        self.proc, self.conn, self.fd, self.err = proc, conn, fd, err
+
+    @classmethod
+    def start(cls) -> _Worker | None:
+        if not sys.executable:
+            return None
+        from multiprocessing.connection import Connection
+        read, write = os.pipe()
+        err = tempfile.TemporaryFile()
+        try:
+            proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE,
+                                    stdout=subprocess.DEVNULL, stderr=err,
+                                    pass_fds=(write,), env=worker_env())
+        except (OSError, ValueError):  # no process to be had (or no pass_fds: Windows)
+            os.close(read)
+            err.close()
+            return None
+        finally:
+            os.close(write)
+        return cls(proc, Connection(read, writable=False), write, err)
+
+    def give(self, job: dict) -> bool:
+        """Send the job (from a thread: a fresh worker reads it only once it has loaded
+        NumPy, and a pipe holds 64 KB); False when the worker is already gone."""
+        if self.proc.poll() is not None:
+            return False
+        data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
+        threading.Thread(target=_send, args=(self.proc.stdin, data), daemon=True).start()
+        return True
+
+    def end(self) -> None:
+        _end(self.proc, self.conn, self.err)
+
+
+#: A worker started ahead of need (see :func:`prestart`), or None.
+_spare: _Worker | None = None
+
+
+def prestart() -> None:
+    """Start a worker now, while the caller does something else, for the next
+    :class:`HighsAside` to take: its 0.2 s start-up is then off the critical path (a CFT run
+    that settles the part leaves it for the next part, or for :func:`end_spare`)."""
+    global _spare
+    if _spare is None or _spare.proc.poll() is not None:
+        if _spare is not None:
+            _spare.end()
+        _spare = _Worker.start()
+
+
+def end_spare() -> None:
+    """End a worker started ahead of need and not taken."""
+    global _spare
+    if _spare is not None:
+        _spare.end()
+        _spare = None
+
+
+def _worker() -> _Worker | None:
+    """The spare worker when there is a live one, else a new one."""
+    global _spare
+    worker, _spare = _spare, None
+    if worker is not None and worker.proc.poll() is None:
+        return worker
+    if worker is not None:
+        worker.end()
+    return _Worker.start()
+
+
+def _send(pipe, data: bytes) -> None:
+    try:
+        pipe.write(data)
+        pipe.close()
+    except (OSError, ValueError):  # the worker died or was ended: seen on the answer pipe
+        pass
+
+
 def _end(proc: subprocess.Popen, conn, err) -> None:
     if proc.poll() is None:
         proc.kill()
@@ -206,6 +276,11 @@ def _end(proc: subprocess.Popen, conn, err) -> None:
         proc.wait(1.0)
     except subprocess.TimeoutExpired:
         pass
+    if proc.stdin is not None:
+        try:
+            proc.stdin.close()
+        except (OSError, ValueError):
+            pass
     conn.close()
     err.close()
 

@@ -201,6 +201,10 @@ def when_ready():
     global _compiling
     if _loaded:
         return lambda wait=0.0: True
+    if _compiling is None and _in_cache():
+        # loading from the cache here takes a third of a second; a process of its own
+        # would first load NumPy, SciPy and numba (a second)
+        return lambda wait=0.0: warm_up() >= 0
     if _compiling is None:  # one compiling process for all the parts of a model
         from ._aside import worker_env
         try:
@@ -226,6 +230,21 @@ def when_ready():
             warm_up()
         return True
     return ready
+
+
+def _in_cache() -> bool:
+    """Whether numba's cache holds every kernel compiled from this very source (its index
+    records the source's time stamp) for this CPU (a cache shared with another machine
+    would compile here, for seconds). Reads the index through numba's internals: when they
+    change, the answer is False and the kernels compile in a process aside, as when cold."""
+    try:
+        for k in (seed_rng, remove, add, addable, worst_in, steps):
+            cpu = k.targetctx.codegen().magic_tuple()
+            if not any(key[1] == cpu for key in k._cache._cache_file._load_index()):
+                return False
+        return True
+    except Exception:  # noqa: BLE001 - any change in numba's internals
+        return False
 
 
 def _end_compiling() -> None:

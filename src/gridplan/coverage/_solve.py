@@ -11,7 +11,7 @@ from scipy.sparse.csgraph import connected_components
 
 from ._bounds import packing_bound
 from ._cft import cft_cover
-from ._aside import HighsAside
+from ._aside import HighsAside, end_spare, prestart
 from ._models import max_model, run
 from ._windows import improve_cover, improve_max
 
@@ -151,21 +151,25 @@ def solve_cover(a: sp.csr_matrix, cost: np.ndarray | None, xy: np.ndarray | None
     inside = _rows_inside(every, parts, m) if every is not None else None
     chosen, bound, g_total, counts, found = [], 0.0, 0.0, {}, set()
     left = size.sum()
-    for i in np.argsort(size, kind="stable"):
-        rows, cols = parts[i]
-        sub = a[rows][:, cols].tocsr()
-        remaining = deadline - time.perf_counter()
-        # a share of the time by size, but a small part may still take a second
-        share = max(remaining * size[i] / left, min(1.0, 0.1 * remaining))
-        left -= size[i]
-        cft_sub = None if inside is None else every[inside[i]][:, cols].tocsr()
-        pick, b, how, g, who = _cover_part(sub, cost[cols], None if xy is None else xy[cols],
-                                           seed, share, cft_sub)
-        counts[how] = counts.get(how, 0) + 1
-        found.add(who)
-        chosen.append(cols[pick])
-        bound += b
-        g_total += g
+    try:
+        for i in np.argsort(size, kind="stable"):
+            rows, cols = parts[i]
+            sub = a[rows][:, cols].tocsr()
+            remaining = deadline - time.perf_counter()
+            # a share of the time by size, but a small part may still take a second
+            share = max(remaining * size[i] / left, min(1.0, 0.1 * remaining))
+            left -= size[i]
+            cft_sub = None if inside is None else every[inside[i]][:, cols].tocsr()
+            pick, b, how, g, who = _cover_part(sub, cost[cols],
+                                               None if xy is None else xy[cols], seed, share,
+                                               cft_sub)
+            counts[how] = counts.get(how, 0) + 1
+            found.add(who)
+            chosen.append(cols[pick])
+            bound += b
+            g_total += g
+    finally:
+        end_spare()
     chosen = np.sort(np.concatenate(chosen))
     obj = float(cost[chosen].sum())
     bound = min(bound, obj)
@@ -246,7 +250,10 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     if local and xy is not None:
         from ._local import when_ready
         ready = when_ready()
-    # A short CFT run first: on a small part it proves its cover in milliseconds.
+    # A short CFT run first: on a small part it proves its cover in milliseconds. A HiGHS
+    # worker starts meanwhile, for when it does not.
+    if milp is None:
+        prestart()
     x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, seconds), seed)
     take(x, "cft")
     bound = max(bound, tight(lag))
