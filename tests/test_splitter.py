@@ -14,7 +14,8 @@ from scipy import sparse
 
 import gridplan as gp
 # _ChunkCheck: the splitter's test of both sides of a cut, checked against a brute force
-from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, chunkable
+# _divisible_int: divisible() for one number, checked against it
+from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, _divisible_int, chunkable
 
 
 def chunkable_by_hand(w, lo, hi):
@@ -105,6 +106,76 @@ def test_growth_orders_and_their_cut_costs_match_plain_versions(seed):
             inside = set(order[:s].tolist())
             assert cut[s] == pytest.approx(sum(c for a, b, c in edges
                                                if (a in inside) != (b in inside)))
+
+
+def lattice_graph(nx_, ny_, seed):
+    """A rook lattice with jittered points: most directions grow in plain rank order."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(nx_ * ny_).reshape(ny_, nx_)
+    a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    c = rng.choice([50.0, 50.0, 150.0], len(a))
+    adj = sparse.coo_matrix((np.r_[c, c], (np.r_[a, b], np.r_[b, a])),
+                            shape=(idx.size, idx.size)).tocsr()
+    gx, gy = np.meshgrid(np.arange(nx_) * 50.0, np.arange(ny_) * 50.0)
+    xy = np.column_stack([gx.ravel(), gy.ravel()]) + rng.normal(0, 0.01, (idx.size, 2))
+    return adj, rng.integers(20, 200, idx.size), xy, rng
+
+
+# _grow with the links given skips the heap where plain rank order is connected; the orders
+# must be the heap's, which grow_by_hand spells out
+@pytest.mark.parametrize("make", [lambda s: random_graph(s, p=0.15),
+                                  lambda s: lattice_graph(9, 7, s)])
+@pytest.mark.parametrize("seed", range(4))
+def test_growth_in_plain_rank_order_is_the_heaps_order(make, seed):
+    adj, w, xy, rng = make(seed)
+    sp = BoundedSplitter(adj, w, xy, 300, 500)
+    r = rng.permutation(len(w))[: len(w) * 3 // 4]     # a region, maybe in pieces
+    region = sp._region(r)
+    dirs = sp._directions(xy[r])
+    fast = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b))
+    for d, order in zip(dirs, fast):
+        by_hand = grow_by_hand(region.nbrs, (xy[r] @ d).tolist())
+        rest = sorted(set(range(len(r))) - set(by_hand))
+        assert order.tolist() == by_hand + rest
+
+
+# _windows: the window mask as whole-number spans, for the list path; _divisible_int likewise
+@settings(max_examples=300, deadline=None)
+@given(lo=st.integers(1, 600), width=st.integers(0, 600), total=st.integers(1, 6000),
+       k=st.integers(2, 14), tier=st.sampled_from(["safe", "normal", "wide"]))
+def test_window_spans_allow_exactly_the_weights_the_mask_allows(lo, width, total, k, tier):
+    sp = BoundedSplitter(sparse.csr_matrix((1, 1)), np.ones(1), np.zeros((1, 2)), lo,
+                         lo + width)
+    a = np.arange(total + 1)
+    mask = sp._window_mask(a, total, k, tier)
+    spans = sp._windows(total, k, tier)
+    if spans is None:
+        got = [_divisible_int(x, lo, lo + width) and _divisible_int(total - x, lo, lo + width)
+               for x in a.tolist()]
+    else:
+        got = [any(p <= x <= q for p, q in spans) for x in a.tolist()]
+    assert got == mask.tolist()
+
+
+# _bisect_list is the first try of _bisect on plain lists: it must pick the cut the arrays
+# pick, or give up exactly when they do
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10_000), n=st.integers(2, 60), lattice=st.booleans(),
+       lo=st.sampled_from([150, 300, 1000]), width=st.sampled_from([0, 60, 200, 2000]))
+def test_a_small_region_gets_the_same_cut_from_lists_as_from_arrays(seed, n, lattice, lo,
+                                                                    width):
+    adj, w, xy, rng = lattice_graph(8, 8, seed) if lattice else random_graph(seed, p=0.12)
+    sp = BoundedSplitter(adj, w, xy, lo, lo + width)
+    r = rng.permutation(len(w))[:n]
+    total = int(w[r].sum())
+    k = max(sp._parts_count(total), 2)
+    listed = sp._bisect_list(r, total, k)
+    got = listed if listed is not None else sp._bisect(r, total, k, chunk=False)
+    want = sp._bisect(r, total, k)
+    assert (got is None) == (want is None)
+    if want is not None:
+        assert np.array_equal(got, want)
 
 
 @pytest.fixture(scope="module")
