@@ -26,6 +26,12 @@ from .exact import Loose, repair_exact
 
 #: Directions tried for each cut, in degrees from the region's principal axis.
 ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
+#: What :meth:`BoundedSplitter._bisect_list` returns when it leaves a region to the arrays
+_UNTRIED = object()
+_AXIS_RAD = np.radians(0.0 + np.asarray(ANGLES_DEG))
+#: The directions of a region too small for a principal axis (read only)
+_AXIS_DIRECTIONS = np.column_stack([np.cos(_AXIS_RAD), np.sin(_AXIS_RAD)])
+_AXIS_DIRECTIONS.flags.writeable = False
 #: How many of the cheapest candidate cuts are checked for a connected remainder.
 MAX_CHECKS = 24
 #: Repair rounds over out-of-range parts.
@@ -322,9 +328,11 @@ class BoundedSplitter:
             if k <= 1 or len(r) == 1:
                 out.append(r)
                 continue
-            a = self._bisect_list(r, total, k) if len(r) <= LIST_BISECT_NODES else None
-            if a is None:
-                a = self._bisect(r, total, k, chunk=len(r) > LIST_BISECT_NODES)
+            a = self._bisect_list(r, total, k) if len(r) <= LIST_BISECT_NODES else _UNTRIED
+            if a is _UNTRIED:
+                a = self._bisect(r, total, k)
+            elif a is None:                         # the chunked try found nothing
+                a = self._bisect(r, total, k, chunk=False)
             if a is None:
                 out.append(r)
                 continue
@@ -413,7 +421,7 @@ class BoundedSplitter:
         """The chunked first try of :meth:`_bisect` on plain lists, for a small region: the
         same growth orders, the same cut costs (summed in the same order, so equal to the
         bit) and the same choice; None when that try finds no cut (:meth:`_bisect` goes on
-        from there)."""
+        from there); ``_UNTRIED`` when a weight is negative."""
         n = len(r)
         ptr, ind, dat = self._lists()
         rl = r.tolist()
@@ -430,6 +438,8 @@ class BoundedSplitter:
                     ec.append(c)
         edges = list(zip(ea, eb, ec))
         wl = self.w[r].tolist()
+        if min(wl) < 0:               # prefix weights would not grow: the arrays' way
+            return _UNTRIED
         lo, hi = self.lo, self.hi
         orders, ows, pws, cuts = [], [], [], []
         xy = self.xy[r]
@@ -482,8 +492,16 @@ class BoundedSplitter:
                                 if _divisible_int(pw[s_], lo, hi)
                                 and _divisible_int(total - pw[s_], lo, hi))
                 else:
-                    cand.extend((cut[s_ + 1], o, s_) for s_ in range(n - 1)
-                                if any(a <= pw[s_] <= b for a, b in spans))
+                    # prefix weights only grow (weights are not negative): each span is one
+                    # run of positions
+                    runs = sorted((bisect_left(pw, a), min(bisect_right(pw, b), n - 1))
+                                  for a, b in spans)
+                    end = 0
+                    for a, b in runs:
+                        a = max(a, end)
+                        if a < b:
+                            cand.extend((cut[s_ + 1], o, s_) for s_ in range(a, b))
+                            end = b
             cand.sort()
             checked = 0
             for _, o, p in cand:
@@ -600,8 +618,10 @@ class BoundedSplitter:
     def _directions(self, xy: np.ndarray) -> np.ndarray:
         """Unit vectors (cos, sin) of the directions tried for a cut: ANGLES_DEG from the
         region's principal axis."""
+        if len(xy) < 3:
+            return _AXIS_DIRECTIONS
         c = xy - xy.mean(0)
-        if len(xy) < 3 or not np.isfinite(c).all():
+        if not np.isfinite(c).all():
             base = 0.0
         else:
             cov = c.T @ c
