@@ -140,6 +140,19 @@ def test_growth_in_plain_rank_order_is_the_heaps_order(make, seed):
         assert order.tolist() == by_hand + rest
 
 
+# _grow ranks nodes by one stacked product for all directions; grids depend on those ranks to
+# the last bit (ties along a lattice), so it must equal the per-direction product it replaced
+@pytest.mark.parametrize("n", [1, 2, 7, 60, 2100])
+def test_stacked_projections_equal_one_product_per_direction(n):
+    rng = np.random.default_rng(n)
+    xy = np.column_stack([rng.uniform(4e5, 6e5, n), rng.uniform(3.9e6, 4.1e6, n)])
+    for _ in range(20):
+        dirs = BoundedSplitter(sparse.csr_matrix((1, 1)), np.ones(1), np.zeros((1, 2)), 1,
+                               2)._directions(rng.normal(size=(5, 2)))
+        stacked = np.matmul(xy, dirs[:, :, None])[:, :, 0]
+        assert np.array_equal(stacked, np.array([xy @ d for d in dirs]))
+
+
 # _windows: the window mask as whole-number spans, for the list path; _divisible_int likewise
 @settings(max_examples=300, deadline=None)
 @given(lo=st.integers(1, 600), width=st.integers(0, 600), total=st.integers(1, 6000),
