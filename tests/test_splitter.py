@@ -14,8 +14,7 @@ from scipy import sparse
 
 import gridplan as gp
 # _ChunkCheck: the splitter's test of both sides of a cut, checked against a brute force
-# _divisible_int: divisible() for one number, checked against it
-from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, _divisible_int, chunkable
+from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, chunkable
 
 
 def chunkable_by_hand(w, lo, hi):
@@ -151,47 +150,6 @@ def test_stacked_projections_equal_one_product_per_direction(n):
                                2)._directions(rng.normal(size=(5, 2)))
         stacked = np.matmul(xy, dirs[:, :, None])[:, :, 0]
         assert np.array_equal(stacked, np.array([xy @ d for d in dirs]))
-
-
-# _windows: the window mask as whole-number spans, for the list path; _divisible_int likewise
-@settings(max_examples=300, deadline=None)
-@given(lo=st.integers(1, 600), width=st.integers(0, 600), total=st.integers(1, 6000),
-       k=st.integers(2, 14), tier=st.sampled_from(["safe", "normal", "wide"]))
-def test_window_spans_allow_exactly_the_weights_the_mask_allows(lo, width, total, k, tier):
-    sp = BoundedSplitter(sparse.csr_matrix((1, 1)), np.ones(1), np.zeros((1, 2)), lo,
-                         lo + width)
-    a = np.arange(total + 1)
-    mask = sp._window_mask(a, total, k, tier)
-    spans = sp._windows(total, k, tier)
-    if spans is None:
-        got = [_divisible_int(x, lo, lo + width) and _divisible_int(total - x, lo, lo + width)
-               for x in a.tolist()]
-    else:
-        got = [any(p <= x <= q for p, q in spans) for x in a.tolist()]
-    assert got == mask.tolist()
-
-
-# _bisect_list is the first try of _bisect on plain lists: it must pick the cut the arrays
-# pick, or give up exactly when they do
-@settings(max_examples=60, deadline=None)
-@given(seed=st.integers(0, 10_000), n=st.integers(2, 60), lattice=st.booleans(),
-       lo=st.sampled_from([150, 300, 1000]), width=st.sampled_from([0, 60, 200, 2000]))
-def test_a_small_region_gets_the_same_cut_from_lists_as_from_arrays(seed, n, lattice, lo,
-                                                                    width):
-    adj, w, xy, rng = lattice_graph(8, 8, seed) if lattice else random_graph(seed, p=0.12)
-    w = np.where(rng.random(len(w)) < 0.15, 0, w)         # homes without households
-    sp = BoundedSplitter(adj, w, xy, lo, lo + width)
-    r = rng.permutation(len(w))[:n]
-    total = int(w[r].sum())
-    if total == 0:
-        return
-    k = max(sp._parts_count(total), 2)
-    listed = sp._bisect_list(r, total, k)
-    got = listed if listed is not None else sp._bisect(r, total, k, chunk=False)
-    want = sp._bisect(r, total, k)
-    assert (got is None) == (want is None)
-    if want is not None:
-        assert np.array_equal(got, want)
 
 
 @pytest.fixture(scope="module")

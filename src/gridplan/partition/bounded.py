@@ -13,10 +13,7 @@ neighbour and splitting the union again.
 from __future__ import annotations
 
 import heapq
-import math
-from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from itertools import accumulate
 
 import numpy as np
 from scipy import sparse
@@ -26,8 +23,6 @@ from .exact import Loose, repair_exact
 
 #: Directions tried for each cut, in degrees from the region's principal axis.
 ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
-#: What :meth:`BoundedSplitter._bisect_list` returns when it leaves a region to the arrays
-_UNTRIED = object()
 _AXIS_RAD = np.radians(0.0 + np.asarray(ANGLES_DEG))
 #: The directions of a region too small for a principal axis (read only)
 _AXIS_DIRECTIONS = np.column_stack([np.cos(_AXIS_RAD), np.sin(_AXIS_RAD)])
@@ -47,12 +42,6 @@ SAFE_MARGIN = 0.1
 #: growth order (exact on paths, a good proxy elsewhere), not only by divisibility.
 CHUNK_CHECK_PARTS = 8
 CHUNK_CHECK_NODES = 60
-#: Regions of at most this many nodes take their first cut on plain lists (the same cut as the
-#: array path: NumPy's fixed cost per call outweighs the work below this size).
-LIST_BISECT_NODES = 60
-#: From this many nodes, growth orders first check (with arrays) whether plain rank order is
-#: already connected, which skips the heap.
-PLAIN_CHECK_NODES = 24
 
 
 def _bits_connected(mask: int, nbr: list) -> bool:
@@ -89,34 +78,6 @@ def _list_connected(nbrs: list, mask: np.ndarray) -> bool:
                 stack.append(v)
                 count += 1
     return count == int(mask.sum())
-
-
-def _list_connected_side(nbrs: list, side: list) -> bool:
-    """Whether the nodes not on ``side`` (a list of bools) form one connected piece."""
-    inside = [not x for x in side]
-    start = next((i for i, m in enumerate(inside) if m), None)
-    if start is None:
-        return False
-    total = inside.count(True)
-    inside[start] = False
-    stack, count = [start], 1
-    while stack:
-        for v in nbrs[stack.pop()]:
-            if inside[v]:
-                inside[v] = False
-                stack.append(v)
-                count += 1
-    return count == total
-
-
-def _divisible_int(total: int, lo: int, hi: int) -> bool:
-    """:func:`divisible` for one whole number (ceil and floor of the quotients in whole
-    numbers: the same answer below 2**53)."""
-    return total > 0 and -(-total // hi) <= total // lo
-
-
-def _first(pair):
-    return pair[0]
 
 
 #: Regions up to this many nodes are checked for connectivity by a plain search; larger ones
@@ -172,23 +133,6 @@ def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
         okl[j] = b >= a and cuml[b + 1] - cuml[a] > 0
         cuml[j + 1] = cuml[j] + okl[j]
     ok[:] = okl
-    return ok
-
-
-def _chunkable_list(w: list, lo: int, hi: int) -> list:
-    """:func:`chunkable` on a plain list (the same answer, for small regions)."""
-    pre = [0, *accumulate(w)]
-    n = len(w)
-    ok = [True] + [False] * n
-    cum = [0] * (n + 2)
-    cum[1] = 1
-    for j in range(1, n + 1):
-        a = bisect_left(pre, pre[j] - hi)
-        b = bisect_right(pre, pre[j] - lo) - 1
-        if b >= j:
-            b = j - 1
-        ok[j] = b >= a and cum[b + 1] - cum[a] > 0
-        cum[j + 1] = cum[j] + ok[j]
     return ok
 
 
@@ -272,7 +216,6 @@ class BoundedSplitter:
         self._indices = self.adj.indices.astype(np.int64)
         self._data = self.adj.data
         self._local = np.full(self.adj.shape[0], -1, dtype=np.int64)
-        self._csr_lists = None
 
     # -- public ---------------------------------------------------------------------------
     def split(self, nodes: np.ndarray | None = None) -> SplitResult:
@@ -328,11 +271,7 @@ class BoundedSplitter:
             if k <= 1 or len(r) == 1:
                 out.append(r)
                 continue
-            a = self._bisect_list(r, total, k) if len(r) <= LIST_BISECT_NODES else _UNTRIED
-            if a is _UNTRIED:
-                a = self._bisect(r, total, k)
-            elif a is None:                         # the chunked try found nothing
-                a = self._bisect(r, total, k, chunk=False)
+            a = self._bisect(r, total, k)
             if a is None:
                 out.append(r)
                 continue
@@ -384,9 +323,8 @@ class BoundedSplitter:
         return _Region(nbrs=nbrs, rows=rows, cols=cols, edge_a=rows[up], edge_b=cols[up],
                        edge_cost=data[up])
 
-    def _bisect(self, r: np.ndarray, total: int, k: int, chunk: bool = True):
-        """A boolean mask of side A over ``r``, or None when no cut helps; ``chunk=False``
-        skips the first, chunked, try (:meth:`_bisect_list` made it already)."""
+    def _bisect(self, r: np.ndarray, total: int, k: int):
+        """A boolean mask of side A over ``r``, or None when no cut helps."""
         graph = self._region(r)
         w = self.w[r]
         xy = self.xy[r]
@@ -395,7 +333,7 @@ class BoundedSplitter:
         ow = w[orders]
         pw = np.cumsum(ow, axis=1)
         cuts = self._prefix_cuts(graph, orders)
-        if chunk and (k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES):
+        if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
             chunks = _ChunkCheck(ow, pw, total, self.lo, self.hi)
             mask = self._best_prefix(graph, orders, pw, cuts, total, k, chunks)
             if mask is not None:
@@ -409,128 +347,6 @@ class BoundedSplitter:
             return mask
         # no cut inside any window: take the cut that leaves both sides closest to divisible
         return self._closest_cut(graph, w, orders, total, k)
-
-    def _lists(self) -> tuple[list, list, list]:
-        """The adjacency's CSR arrays as plain lists (made once, for :meth:`_bisect_list`)."""
-        if self._csr_lists is None:
-            self._csr_lists = (self._indptr.tolist(), self._indices.tolist(),
-                               self._data.tolist())
-        return self._csr_lists
-
-    def _bisect_list(self, r: np.ndarray, total: int, k: int):
-        """The chunked first try of :meth:`_bisect` on plain lists, for a small region: the
-        same growth orders, the same cut costs (summed in the same order, so equal to the
-        bit) and the same choice; None when that try finds no cut (:meth:`_bisect` goes on
-        from there); ``_UNTRIED`` when a weight is negative."""
-        n = len(r)
-        ptr, ind, dat = self._lists()
-        rl = r.tolist()
-        loc = {g: i for i, g in enumerate(rl)}
-        nbrs, ea, eb, ec = [], [], [], []
-        for i, g in enumerate(rl):
-            row = [(loc[j], dat[q]) for q in range(ptr[g], ptr[g + 1]) if (j := ind[q]) in loc]
-            row.sort(key=_first)                 # stable, as _region's argsort
-            nbrs.append([j for j, _ in row])
-            for j, c in row:
-                if i < j:
-                    ea.append(i)
-                    eb.append(j)
-                    ec.append(c)
-        edges = list(zip(ea, eb, ec))
-        wl = self.w[r].tolist()
-        if min(wl) < 0:               # prefix weights would not grow: the arrays' way
-            return _UNTRIED
-        lo, hi = self.lo, self.hi
-        orders, ows, pws, cuts = [], [], [], []
-        xy = self.xy[r]
-        grown = self._grow_lists(nbrs, xy, self._directions(xy),
-                                 (np.array(ea, dtype=np.int64), np.array(eb, dtype=np.int64))
-                                 if n >= PLAIN_CHECK_NODES else None)
-        for order in grown:
-            ow = [wl[u] for u in order]
-            pos = [0] * n
-            for s_, u in enumerate(order):
-                pos[u] = s_
-            # as _prefix_cuts: costs added and taken off per position in edge order, then
-            # the difference summed along the order
-            add, sub = [0.0] * (n + 2), [0.0] * (n + 2)
-            for a, b, c in edges:
-                pa, pb = pos[a], pos[b]
-                if pa < pb:
-                    add[pa + 1] += c
-                    sub[pb + 1] += c
-                else:
-                    add[pb + 1] += c
-                    sub[pa + 1] += c
-            orders.append(order)
-            ows.append(ow)
-            pws.append(list(accumulate(ow)))
-            cuts.append(list(accumulate(x - y for x, y in zip(add, sub))))
-        ahead, behind = {}, {}
-
-        def chunks(o, s_):
-            a = pws[o][s_]
-            if not lo <= a <= hi:
-                if o not in ahead:
-                    ahead[o] = _chunkable_list(ows[o], lo, hi)
-                if not ahead[o][s_ + 1]:
-                    return False
-            if not lo <= total - a <= hi:
-                if o not in behind:
-                    behind[o] = _chunkable_list(ows[o][::-1], lo, hi)
-                if not behind[o][n - s_ - 1]:
-                    return False
-            return True
-
-        for tier in ("safe", "normal", "wide"):
-            cand = []
-            spans = self._windows(total, k, tier)
-            for o, pw in enumerate(pws):
-                cut = cuts[o]
-                if spans is None:
-                    cand.extend((cut[s_ + 1], o, s_) for s_ in range(n - 1)
-                                if _divisible_int(pw[s_], lo, hi)
-                                and _divisible_int(total - pw[s_], lo, hi))
-                else:
-                    # prefix weights only grow (weights are not negative): each span is one
-                    # run of positions
-                    runs = sorted((bisect_left(pw, a), min(bisect_right(pw, b), n - 1))
-                                  for a, b in spans)
-                    end = 0
-                    for a, b in runs:
-                        a = max(a, end)
-                        if a < b:
-                            cand.extend((cut[s_ + 1], o, s_) for s_ in range(a, b))
-                            end = b
-            cand.sort()
-            checked = 0
-            for _, o, p in cand:
-                if not chunks(o, p):
-                    continue
-                checked += 1
-                if checked > MAX_CHECKS:
-                    break
-                side = [False] * n
-                for u in orders[o][: p + 1]:
-                    side[u] = True
-                if _list_connected_side(nbrs, side):
-                    return np.array(side)
-        return None
-
-    def _windows(self, total: int, k: int, tier: str) -> list | None:
-        """:meth:`_window_mask` as whole-number spans [a, b] of side A's weight (None for
-        'wide', which is no span). The bounds are the mask's own floats rounded inwards: a
-        whole number is at least x exactly when it is at least ceil(x)."""
-        if tier == "wide":
-            return None
-        lo, hi = self.lo, self.hi
-        m = SAFE_MARGIN * (hi - lo) if tier == "safe" else 0.0
-        spans = []
-        for k1 in sorted({k // 2, k - k // 2}):
-            k2 = k - k1
-            spans.append((max(math.ceil(k1 * (lo + m)), total - math.floor(k2 * (hi - m))),
-                          min(math.floor(k1 * (hi - m)), total - math.ceil(k2 * (lo + m)))))
-        return spans
 
     def _best_prefix(self, graph, orders, pw, cuts, total, k, chunks):
         """The cheapest prefix cut inside the windows (tier by tier) whose remainder is
@@ -639,18 +455,11 @@ class BoundedSplitter:
         growing from the back end along the direction, always taking the frontier node
         furthest back (ties to the lower index); every prefix is connected. ``nbrs`` lists
         each node's neighbours (plain lists: this loop is the splitter's hottest, and its heap
-        holds each node's rank along the direction, a plain int)."""
-        n = len(xy)
-        return np.array(BoundedSplitter._grow_lists(nbrs, xy, directions, edges),
-                        dtype=np.int64).reshape(len(directions), n)
-
-    @staticmethod
-    def _grow_lists(nbrs: list, xy: np.ndarray, directions: np.ndarray,
-                    edges: tuple | None = None) -> list:
-        """:meth:`_grow`'s orders as plain lists. With ``edges`` (each link once, as two
-        arrays of ends), a direction in which every node but the first has a neighbour
-        further back grows in plain rank order (each prefix of it is connected, so the
-        furthest-back frontier node is always the next by rank) without the heap."""
+        holds each node's rank along the direction, a plain int). With ``edges`` (each link
+        once, as two arrays of ends), a direction in which every node but the first has a
+        neighbour further back grows in plain rank order without the heap: each prefix of
+        that order is connected, so the furthest-back frontier node is always the next by
+        rank."""
         n = len(xy)
         m = len(directions)
         # one stacked product: NumPy runs the same matrix-vector product per direction as
@@ -685,7 +494,7 @@ class BoundedSplitter:
             if len(order) < n:  # not connected: the rest at the end (callers split components)
                 order.extend(i for i in range(n) if not seen[i])
             orders.append(order)
-        return orders
+        return np.array(orders, dtype=np.int64).reshape(len(directions), n)
 
     @staticmethod
     def _prefix_cuts(graph: _Region, orders: np.ndarray) -> np.ndarray:
