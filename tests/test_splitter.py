@@ -107,6 +107,51 @@ def test_growth_orders_and_their_cut_costs_match_plain_versions(seed):
                                                if (a in inside) != (b in inside)))
 
 
+def lattice_graph(nx_, ny_, seed):
+    """A rook lattice with jittered points: most directions grow in plain rank order."""
+    rng = np.random.default_rng(seed)
+    idx = np.arange(nx_ * ny_).reshape(ny_, nx_)
+    a = np.r_[idx[:, :-1].ravel(), idx[:-1, :].ravel()]
+    b = np.r_[idx[:, 1:].ravel(), idx[1:, :].ravel()]
+    c = rng.choice([50.0, 50.0, 150.0], len(a))
+    adj = sparse.coo_matrix((np.r_[c, c], (np.r_[a, b], np.r_[b, a])),
+                            shape=(idx.size, idx.size)).tocsr()
+    gx, gy = np.meshgrid(np.arange(nx_) * 50.0, np.arange(ny_) * 50.0)
+    xy = np.column_stack([gx.ravel(), gy.ravel()]) + rng.normal(0, 0.01, (idx.size, 2))
+    return adj, rng.integers(20, 200, idx.size), xy, rng
+
+
+# _grow with the links given skips the heap where plain rank order is connected; the orders
+# must be the heap's, which grow_by_hand spells out
+@pytest.mark.parametrize("make", [lambda s: random_graph(s, p=0.15),
+                                  lambda s: lattice_graph(9, 7, s)])
+@pytest.mark.parametrize("seed", range(4))
+def test_growth_in_plain_rank_order_is_the_heaps_order(make, seed):
+    adj, w, xy, rng = make(seed)
+    sp = BoundedSplitter(adj, w, xy, 300, 500)
+    r = rng.permutation(len(w))[: len(w) * 3 // 4]     # a region, maybe in pieces
+    region = sp._region(r)
+    dirs = sp._directions(xy[r])
+    fast = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b))
+    for d, order in zip(dirs, fast):
+        by_hand = grow_by_hand(region.nbrs, (xy[r] @ d).tolist())
+        rest = sorted(set(range(len(r))) - set(by_hand))
+        assert order.tolist() == by_hand + rest
+
+
+# _grow ranks nodes by one stacked product for all directions; grids depend on those ranks to
+# the last bit (ties along a lattice), so it must equal the per-direction product it replaced
+@pytest.mark.parametrize("n", [1, 2, 7, 60, 2100])
+def test_stacked_projections_equal_one_product_per_direction(n):
+    rng = np.random.default_rng(n)
+    xy = np.column_stack([rng.uniform(4e5, 6e5, n), rng.uniform(3.9e6, 4.1e6, n)])
+    for _ in range(20):
+        dirs = BoundedSplitter(sparse.csr_matrix((1, 1)), np.ones(1), np.zeros((1, 2)), 1,
+                               2)._directions(rng.normal(size=(5, 2)))
+        stacked = np.matmul(xy, dirs[:, :, None])[:, :, 0]
+        assert np.array_equal(stacked, np.array([xy @ d for d in dirs]))
+
+
 @pytest.fixture(scope="module")
 def city():
     return gp.synth(households=8_000, seed=2)

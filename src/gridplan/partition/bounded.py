@@ -23,6 +23,10 @@ from .exact import Loose, repair_exact
 
 #: Directions tried for each cut, in degrees from the region's principal axis.
 ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
+_AXIS_RAD = np.radians(0.0 + np.asarray(ANGLES_DEG))
+#: The directions of a region too small for a principal axis (read only)
+_AXIS_DIRECTIONS = np.column_stack([np.cos(_AXIS_RAD), np.sin(_AXIS_RAD)])
+_AXIS_DIRECTIONS.flags.writeable = False
 #: How many of the cheapest candidate cuts are checked for a connected remainder.
 MAX_CHECKS = 24
 #: Repair rounds over out-of-range parts.
@@ -324,7 +328,8 @@ class BoundedSplitter:
         graph = self._region(r)
         w = self.w[r]
         xy = self.xy[r]
-        orders = self._grow(graph.nbrs, xy, self._directions(xy))
+        orders = self._grow(graph.nbrs, xy, self._directions(xy),
+                            (graph.edge_a, graph.edge_b))
         ow = w[orders]
         pw = np.cumsum(ow, axis=1)
         cuts = self._prefix_cuts(graph, orders)
@@ -429,8 +434,10 @@ class BoundedSplitter:
     def _directions(self, xy: np.ndarray) -> np.ndarray:
         """Unit vectors (cos, sin) of the directions tried for a cut: ANGLES_DEG from the
         region's principal axis."""
+        if len(xy) < 3:
+            return _AXIS_DIRECTIONS
         c = xy - xy.mean(0)
-        if len(xy) < 3 or not np.isfinite(c).all():
+        if not np.isfinite(c).all():
             base = 0.0
         else:
             cov = c.T @ c
@@ -442,19 +449,37 @@ class BoundedSplitter:
         return np.column_stack([np.cos(rad), np.sin(rad)])
 
     @staticmethod
-    def _grow(nbrs: list, xy: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    def _grow(nbrs: list, xy: np.ndarray, directions: np.ndarray,
+              edges: tuple | None = None) -> np.ndarray:
         """One growth order per direction (rows): nodes in the order they are taken when
         growing from the back end along the direction, always taking the frontier node
         furthest back (ties to the lower index); every prefix is connected. ``nbrs`` lists
         each node's neighbours (plain lists: this loop is the splitter's hottest, and its heap
-        holds each node's rank along the direction, a plain int)."""
+        holds each node's rank along the direction, a plain int). With ``edges`` (each link
+        once, as two arrays of ends), a direction in which every node but the first has a
+        neighbour further back grows in plain rank order without the heap: each prefix of
+        that order is connected, so the furthest-back frontier node is always the next by
+        rank."""
         n = len(xy)
-        proj = np.array([xy @ d for d in directions]).reshape(-1, n)
+        m = len(directions)
+        # one stacked product: NumPy runs the same matrix-vector product per direction as
+        # ``xy @ d`` would (equal to the bit), without a Python call for each
+        proj = np.matmul(xy, np.ascontiguousarray(directions)[:, :, None])[:, :, 0]
         by_rank = np.argsort(proj, axis=1, kind="stable")
         rank = np.argsort(by_rank, axis=1)
+        plain = [False] * m
+        if edges is not None and len(edges[0]):
+            ea, eb = edges
+            ahead = np.where(rank[:, ea] > rank[:, eb], ea, eb)   # the end further on
+            has = np.zeros((m, n), dtype=bool)
+            has[np.arange(m)[:, None], ahead] = True
+            plain = (has.sum(1) == n - 1).tolist()
         push, pop = heapq.heappush, heapq.heappop
         orders = []
-        for rk, br in zip(rank.tolist(), by_rank.tolist()):
+        for rk, br, flat in zip(rank.tolist(), by_rank.tolist(), plain):
+            if flat:
+                orders.append(br)
+                continue
             seen = [False] * n
             seen[br[0]] = True
             heap = [0]
