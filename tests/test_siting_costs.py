@@ -235,6 +235,18 @@ def test_the_highs_worker_ends_at_the_callers_deadline_not_its_own():
     assert aside._proc is None  # ended
 
 
+def test_a_worker_that_keeps_dying_is_not_waited_for_and_says_why(monkeypatch):
+    monkeypatch.setattr(_aside, "WORKER", "import os; os._exit(5)")
+    reach, costs, _ = matrix(8250, 25, 9)
+    t = time.perf_counter()
+    aside = _aside.HighsAside(sp.csr_matrix(reach[reach.any(1)]), costs, 20.0, 0)
+    res = aside.result(t + 20.0, wait=True)
+    assert res is None and time.perf_counter() - t < 10
+    assert aside.restarts == _aside.RESTARTS
+    assert aside.trouble() == (f"the HiGHS worker ended with code 5, started again "
+                               f"{_aside.RESTARTS}x")
+
+
 def _aside_in_a_daemon(conn) -> None:
     import multiprocessing as mp
     assert mp.current_process().daemon

@@ -149,7 +149,10 @@ class HighsAside:
     def _describe_end(self, final: bool) -> str:
         if final:
             return f"HiGHS stopped early: {self._res['status']}"
-        code = self._proc.poll()
+        try:  # its pipe closes a moment before it is gone
+            code = self._proc.wait(0.5)
+        except subprocess.TimeoutExpired:
+            code = None
         last = ""
         try:
             self._err.seek(0)
@@ -180,7 +183,8 @@ class HighsAside:
         if self._proc is not None and wait:
             while not (self._res is not None and self._res.get("final")):
                 left = deadline + JOIN_GRACE_S - time.perf_counter()
-                if left <= 0 or self._proc is None:
+                # (a worker that ended and was not started again has nothing more to say)
+                if left <= 0 or self._proc is None or self._ended_at is not None:
                     break
                 self.poll(min(left, 0.1))
         self.poll(restart=False)
