@@ -247,6 +247,26 @@ def test_a_worker_that_keeps_dying_is_not_waited_for_and_says_why(monkeypatch):
                                f"{_aside.RESTARTS}x")
 
 
+def test_solves_in_threads_side_by_side_each_get_their_own_worker_and_optimum():
+    # a notebook or a threaded Dask worker may site several plans at once: the spare worker
+    # is taken by one of them only
+    from concurrent.futures import ThreadPoolExecutor
+
+    def one(seed):
+        reach, costs, _ = matrix(seed, 25, 9)
+        reach = reach[reach.any(1)]
+        _aside.prestart()
+        aside = _aside.HighsAside(sp.csr_matrix(reach), costs, 20.0, 0)
+        res = aside.result(time.perf_counter() + 20.0, wait=True)
+        return (res["optimal"], float(costs[res["x"]].sum()),
+                cheapest_cover(reach, costs, np.ones(len(reach), bool)))
+
+    with ThreadPoolExecutor(4) as pool:
+        got = list(pool.map(one, range(100, 108)))
+    _aside.end_spare()
+    assert all(optimal and cost == pytest.approx(least) for optimal, cost, least in got), got
+
+
 def _aside_in_a_daemon(conn) -> None:
     import multiprocessing as mp
     assert mp.current_process().daemon

@@ -231,8 +231,10 @@ class _Worker:
         _end(self.proc, self.conn, self.err)
 
 
-#: A worker started ahead of need (see :func:`prestart`), or None.
+#: A worker started ahead of need (see :func:`prestart`), or None; taken under the lock
+#: (solves may run in threads side by side).
 _spare: _Worker | None = None
+_spare_lock = threading.Lock()
 
 
 def prestart() -> None:
@@ -240,24 +242,28 @@ def prestart() -> None:
     :class:`HighsAside` to take: its 0.2 s start-up is then off the critical path (a CFT run
     that settles the part leaves it for the next part, or for :func:`end_spare`)."""
     global _spare
-    if _spare is None or _spare.proc.poll() is not None:
-        if _spare is not None:
-            _spare.end()
-        _spare = _Worker.start()
+    with _spare_lock:
+        if _spare is not None and _spare.proc.poll() is None:
+            return
+        old, _spare = _spare, _Worker.start()
+    if old is not None:
+        old.end()
 
 
 def end_spare() -> None:
     """End a worker started ahead of need and not taken."""
     global _spare
-    if _spare is not None:
-        _spare.end()
-        _spare = None
+    with _spare_lock:
+        old, _spare = _spare, None
+    if old is not None:
+        old.end()
 
 
 def _worker() -> _Worker | None:
     """The spare worker when there is a live one, else a new one."""
     global _spare
-    worker, _spare = _spare, None
+    with _spare_lock:
+        worker, _spare = _spare, None
     if worker is not None and worker.proc.poll() is None:
         return worker
     if worker is not None:
