@@ -10,6 +10,10 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@# the siting's local search, compiled once into numba's cache (10-35 s), so that no plan
+	@# or test run pays for it (a cold cache compiles in a process aside: see _local.py)
+	$(BIN)/python -c "from gridplan.coverage._local import warm_up; \
+	  print(f'numba: local search kernels ready in {warm_up():.1f} s')"
 	touch $(STAMP)
 
 demo: $(STAMP)

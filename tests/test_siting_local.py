@@ -136,3 +136,21 @@ def test_highs_as_called_proves_the_true_optimum_where_a_start_with_presolve_did
     got = _models.highs_cover_result(h)
     assert got["optimal"] and len(got["x"]) == 15
     assert gp.site_from_matrix(a, time_limit_s=10).objective == 15
+
+
+def test_kernels_not_in_numba_cache_compile_in_a_process_aside_then_load_here(monkeypatch):
+    # make's set-up fills the cache, so this is the path a cold install takes
+    monkeypatch.setattr(_local, "_in_cache", lambda: False)
+    monkeypatch.setattr(_local, "_loaded", False)
+    monkeypatch.setattr(_local, "_compiling", None)
+    ready = _local.when_ready()
+    assert _local._compiling is not None and _local._compiling.poll() is None
+    t = time.perf_counter()
+    while not ready(0.5):
+        assert time.perf_counter() - t < 120, "the compiling process did not end"
+    assert _local._loaded and _local._compiling is None
+
+
+def test_kernels_in_numba_cache_for_this_source_are_seen_there():
+    _local.warm_up()  # compiles, or loads from the cache, and writes it
+    assert _local._in_cache()
