@@ -243,8 +243,8 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         if not milp.aside:
             milp = None
     # With equal costs and positions the local search is the strongest heuristic (see
-    # LOCAL_SHARE_PLACED): its kernels start loading (a child process; see ``when_ready``)
-    # while the probe below runs.
+    # LOCAL_SHARE_PLACED): when numba's cache lacks its kernels, they compile in a process
+    # aside while the probe below runs (see ``when_ready``).
     local = bool(np.all(cost == cost[0]))
     ready = None
     if local and xy is not None:
@@ -263,8 +263,8 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         if settled(bound, best_cost):
             return best, best_cost, "optimal", g_cost, who
         return best, bound, f"{who}, time limit", g_cost, who
-    # Then HiGHS on the whole part in a process of its own (HiGHS and pycft both hold the
-    # GIL, so threads would take turns), while the heuristics go on here. Where no child
+    # Then HiGHS on the whole part in a worker process (``_aside``; HiGHS and pycft both hold the
+    # GIL, so threads would take turns), while the heuristics go on here. Where no worker
     # process can be made, HiGHS runs here first, for half the time. With positions, the
     # first HiGHS run is short, so that its answer can start the windows, and a second one
     # goes on with the rest of the time.
@@ -298,7 +298,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         return res is not None and res["optimal"]
 
     # CFT again, then (equal costs) the local search from the best cover, once its
-    # kernels are compiled (a child process compiles them meanwhile when numba's cache is
+    # kernels are compiled (a worker process compiles them meanwhile when numba's cache is
     # cold). A CFT run that stops early (its search settled) is followed by another with
     # the next seed while nothing is proven and the local search is not ready. Sites with
     # positions give CFT one run of a tenth of the time, the local search half (before
