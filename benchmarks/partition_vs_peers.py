@@ -227,6 +227,8 @@ def main():
     ap.add_argument("--solve-repeats", type=int, default=1,
                     help="solves per method and size; the median run is kept")
     args = ap.parse_args()
+    if args.solve_repeats < 1:
+        ap.error("--solve-repeats: expected 1 or more")
     rows = []
     for n in args.sizes:
         for name in args.methods:

@@ -14,7 +14,7 @@ from scipy import sparse
 
 import gridplan as gp
 # _ChunkCheck: the splitter's test of both sides of a cut, checked against a brute force
-from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, chunkable
+from gridplan.partition.bounded import BoundedSplitter, _ChunkCheck, chunkable, project
 
 
 def chunkable_by_hand(w, lo, hi):
@@ -123,20 +123,31 @@ def lattice_graph(nx_, ny_, seed):
 
 # _grow with the links given skips the heap where plain rank order is connected; the orders
 # must be the heap's, which grow_by_hand spells out
-@pytest.mark.parametrize("make", [lambda s: random_graph(s, p=0.15),
-                                  lambda s: lattice_graph(9, 7, s)])
+GRAPHS = {"random": lambda s: random_graph(s, p=0.15),
+          "lattice": lambda s: lattice_graph(9, 7, s)}
+
+
+@pytest.mark.parametrize("graph", sorted(GRAPHS))
 @pytest.mark.parametrize("seed", range(4))
-def test_growth_in_plain_rank_order_is_the_heaps_order(make, seed):
-    adj, w, xy, rng = make(seed)
+@pytest.mark.parametrize("whole", [False, True])
+def test_growth_in_plain_rank_order_is_the_heaps_order(graph, seed, whole):
+    adj, w, xy, rng = GRAPHS[graph](seed)
     sp = BoundedSplitter(adj, w, xy, 300, 500)
-    r = rng.permutation(len(w))[: len(w) * 3 // 4]     # a region, maybe in pieces
+    # a region, maybe in pieces; the whole graph is where directions go in plain rank order
+    r = np.arange(len(w)) if whole else rng.permutation(len(w))[: len(w) * 3 // 4]
     region = sp._region(r)
     dirs = sp._directions(xy[r])
     fast = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b))
+    plain = 0
     for d, order in zip(dirs, fast):
         by_hand = grow_by_hand(region.nbrs, (xy[r] @ d).tolist())
         rest = sorted(set(range(len(r))) - set(by_hand))
         assert order.tolist() == by_hand + rest
+        rank = np.argsort(np.argsort(xy[r] @ d, kind="stable"))
+        plain += all(any(rank[v] < rank[u] for v in region.nbrs[u])
+                     for u in range(len(r)) if rank[u] > 0)
+    if whole and graph == "lattice":
+        assert plain > 0  # the plain path is taken (6 of the 8 directions here)
 
 
 # _grow ranks nodes by one stacked product for all directions; grids depend on those ranks to
@@ -148,8 +159,7 @@ def test_stacked_projections_equal_one_product_per_direction(n):
     for _ in range(20):
         dirs = BoundedSplitter(sparse.csr_matrix((1, 1)), np.ones(1), np.zeros((1, 2)), 1,
                                2)._directions(rng.normal(size=(5, 2)))
-        stacked = np.matmul(xy, dirs[:, :, None])[:, :, 0]
-        assert np.array_equal(stacked, np.array([xy @ d for d in dirs]))
+        assert np.array_equal(project(xy, dirs), np.array([xy @ d for d in dirs]))
 
 
 @pytest.fixture(scope="module")

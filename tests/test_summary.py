@@ -150,6 +150,17 @@ def test_a_region_record_ignores_a_key_it_does_not_know_like_every_summary_type(
         RegionRecord.from_json(d)
 
 
+def test_a_value_of_the_wrong_shape_is_refused_naming_its_keys_not_a_traceback():
+    plan = gp.plan(gp.synth(households=3_000, seed=1))
+    d = plan.summary.to_json()
+    with pytest.raises(gp.InputError, match=r"Summary\.grids\.bounds: expected a list"):
+        gp.Summary.from_json({**d, "grids": {**d["grids"], "bounds": 7}})
+    with pytest.raises(gp.InputError, match=r"Summary\.grids: expected an object"):
+        gp.Summary.from_json({**d, "grids": 5})
+    with pytest.raises(gp.InputError, match="RegionRecord: expected an object"):
+        RegionRecord.from_json([1, 2])
+
+
 def test_a_manifest_entry_and_a_failed_region_read_back_as_written():
     e = ManifestEntry(input="/data/a.gpkg", key="a", input_hash="i", config_hash="c",
                       gridplan="0.1.0", status="pending", error=None, households=None,

@@ -11,7 +11,7 @@ import geopandas as gpd
 from .city import City
 from .columns import GRID_ID, HOME_INDEX, HOUSEHOLDS
 from .config import PlanConfig
-from .coverage.measure import household_share, share_figure
+from .coverage.measure import summary_share
 from .errors import InputError
 from .propose import Proposal, propose_stations
 from .summary import SiteSummary, crs_names, versions
@@ -59,7 +59,7 @@ class Siting:
         w = h[HOUSEHOLDS].to_numpy(dtype=float)
 
         def share(col):
-            return share_figure(household_share(w, h[col].to_numpy()))
+            return summary_share(w, h[col].to_numpy())
 
         crs, out_crs = crs_names(self.city, self.config)
         return SiteSummary(source=self.city.source, households=int(w.sum()), crs=crs,

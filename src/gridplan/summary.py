@@ -13,7 +13,7 @@ import numpy as np
 
 from .columns import (COVERED_15MIN, COVERED_RADIUS, COVERED_RADIUS_WALK, HOME_INDEX, HOUSEHOLDS,
                       HOUSEHOLDS_SOURCE, PART, UNITS, WALK_M)
-from .coverage.measure import household_share, share_figure
+from .coverage.measure import summary_share
 from .errors import InputError
 # the partition makes its notes as these types, and summary.json holds them as they are;
 # named here too, beside the other results
@@ -88,17 +88,27 @@ def from_json(cls, data: dict):
     Raises
     ------
     InputError
-        For a key the type needs that ``data`` lacks.
+        For a key the type needs that ``data`` lacks, or a value of the wrong shape (an
+        object or a list where the type has none), naming its keys from the top.
     """
+    return _from_json(cls, data, cls.__name__)
+
+
+def _from_json(cls, data, path: str):
+    if not isinstance(data, dict):
+        raise InputError(f"{path}: expected an object, not {type(data).__name__} ({_WRITTEN})")
     hints = _hints(cls)
     kw = {}
     for f in dataclasses.fields(cls):
         if f.name in data:
-            kw[f.name] = _typed(hints[f.name], data[f.name])
+            kw[f.name] = _typed(hints[f.name], data[f.name], f"{path}.{f.name}")
         elif f.default is dataclasses.MISSING:
-            raise InputError(f"no {f.name!r} in {cls.__name__}: expected a summary.json "
-                             "written by this version of gridplan")
+            where = cls.__name__ + ("" if path == cls.__name__ else f" ({path})")
+            raise InputError(f"no {f.name!r} in {where}: {_WRITTEN}")
     return cls(**kw)
+
+
+_WRITTEN = "expected a summary.json written by this version of gridplan"
 
 
 @functools.lru_cache(maxsize=None)
@@ -106,21 +116,25 @@ def _hints(cls) -> dict:
     return typing.get_type_hints(cls)
 
 
-def _typed(hint, value):
-    """``value`` read from JSON as the type ``hint`` says: nested results, tuples for lists."""
+def _typed(hint, value, path: str):
+    """``value`` read from JSON as the type ``hint`` says: nested results, tuples for lists
+    (``path``: its keys from the top, for an error)."""
     if value is None:
         return None
     args = typing.get_args(hint)
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         inner = [a for a in args if a is not type(None)]
-        return _typed(inner[0], value) if len(inner) == 1 else value
+        return _typed(inner[0], value, path) if len(inner) == 1 else value
     if dataclasses.is_dataclass(hint):
-        return from_json(hint, value)
+        return _from_json(hint, value, path)
     if typing.get_origin(hint) is tuple:
+        if not isinstance(value, (list, tuple)):
+            raise InputError(f"{path}: expected a list, not {type(value).__name__} "
+                             f"({_WRITTEN})")
         item = args[0] if args else typing.Any
         if len(args) == 1 or (len(args) == 2 and args[1] is Ellipsis):
-            return tuple(_typed(item, v) for v in value)
-        return tuple(_typed(a, v) for a, v in zip(args, value))
+            return tuple(_typed(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+        return tuple(_typed(a, v, f"{path}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
     return value
 
 
@@ -773,10 +787,6 @@ def crs_names(city, config) -> tuple[str | None, str | None]:
             None if out is None else out.to_string())
 
 
-def _share(mask, weight) -> float | None:
-    return share_figure(household_share(weight, mask))
-
-
 def summarize(plan) -> Summary:
     """The figures of a plan (the contents of ``summary.json``, through :meth:`Summary.to_json`).
 
@@ -788,6 +798,7 @@ def summarize(plan) -> Summary:
     -------
     Summary
     """
+    from .partition import columns as C
     from .partition.quality import size_cv
     cfg = plan.config
     g, c, h = plan.grids, plan.communities, plan.homes
@@ -816,9 +827,9 @@ def summarize(plan) -> Summary:
             households_max=int(g[HOUSEHOLDS].max()),
             households_mean=round(float(g[HOUSEHOLDS].mean()), 1),
             households_cv=round(size_cv(g[HOUSEHOLDS]), 4),
-            within_bounds_share=round(float(g["in_range"].mean()), 4),
+            within_bounds_share=round(float(g[C.IN_RANGE].mean()), 4),
             bounds=(cfg.min_households, cfg.max_households),
-            polsby_popper_mean=round(float(g["polsby_popper"].mean()), 4),
+            polsby_popper_mean=round(float(g[C.POLSBY_POPPER].mean()), 4),
             grids_crossing=cross,
             unresolved=unresolved.grids,
             compounds_cut=plan.partition.compound_cuts,
@@ -831,21 +842,21 @@ def summarize(plan) -> Summary:
             count=int(len(c)),
             households_min=int(c[HOUSEHOLDS].min()),
             households_max=int(c[HOUSEHOLDS].max()),
-            within_bounds_share=round(float(c["in_range"].mean()), 4),
+            within_bounds_share=round(float(c[C.IN_RANGE].mean()), 4),
             bounds=(cfg.community_min, cfg.community_max),
             unresolved=unresolved.communities),
         coverage=CoverageFigures(
             stations=int(len(plan.stations)),
             radius_m=cfg.radius_m,
-            straight_share=_share(res[COVERED_RADIUS], w),
-            walk_share=_share(res[COVERED_RADIUS_WALK], w) if has_walk else None,
+            straight_share=summary_share(w, res[COVERED_RADIUS]),
+            walk_share=summary_share(w, res[COVERED_RADIUS_WALK]) if has_walk else None,
             # why walks are missing: the map and the command say which input was lacking
             walk_not_measured=None if has_walk else (
                 "no stations" if not len(plan.stations) else
                 "no streets" if plan.coverage.network is None else "no home near a street"),
             walk_15min_m=round(cfg.walk_m, 1),
-            walk_15min_share=_share(res[COVERED_15MIN], w) if has_walk else None,
-            grids_without_station_in_reach=int((~g["station_in_reach"]).sum()),
+            walk_15min_share=summary_share(w, res[COVERED_15MIN]) if has_walk else None,
+            grids_without_station_in_reach=int((~g[C.STATION_IN_REACH]).sum()),
             uncovered_households=int(w[~res[COVERED_RADIUS]].sum()),
             unsnapped_homes=unsnapped[0],
             unsnapped_households=unsnapped[1],

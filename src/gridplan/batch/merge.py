@@ -9,7 +9,8 @@ import pandas as pd
 import pyogrio
 
 from ..columns import COVERED_15MIN, COVERED_RADIUS, COVERED_RADIUS_WALK, HOUSEHOLDS
-from ..coverage.measure import household_share, share_figure
+from ..coverage.measure import summary_share
+from ..partition.columns import IN_RANGE
 from ..io.write import atomic_file, plain_columns, write_json
 from ..summary import (BatchSummary, BatchTotals, FailedRegion, HouseholdsCheck, RegionRecord,
                        versions)
@@ -76,7 +77,7 @@ def merge_layers(out: Path, names: list[str], path: Path) -> tuple[dict, ...]:
 
 
 def _share(hh: pd.Series, mask: pd.Series) -> float | None:
-    return share_figure(household_share(hh, mask.astype(bool)))
+    return summary_share(hh, mask.astype(bool))  # a merged layer's column may be 0/1
 
 
 def batch_totals(results: list[RegionRecord], homes, grids, communities) -> BatchTotals:
@@ -97,11 +98,11 @@ def batch_totals(results: list[RegionRecord], homes, grids, communities) -> Batc
         households=households_merged,
         homes=int(sum(r.homes for r in done)),
         grids=int(len(grids)),
-        grids_within_bounds_share=round(float(grids["in_range"].astype(bool).mean()), 4)
+        grids_within_bounds_share=round(float(grids[IN_RANGE].astype(bool).mean()), 4)
         if len(grids) else None,
         communities=int(len(communities)),
         communities_within_bounds_share=(
-            round(float(communities["in_range"].astype(bool).mean()), 4)
+            round(float(communities[IN_RANGE].astype(bool).mean()), 4)
             if len(communities) else None),
         straight_share=_share(hh, res[COVERED_RADIUS]) if len(res) else None,
         walk_share=_share(walk[HOUSEHOLDS].astype(float), walk[COVERED_RADIUS_WALK])
@@ -140,7 +141,7 @@ def merge_batch(out: Path, results: list[RegionRecord], extra: dict) -> BatchSum
     else:
         target.unlink(missing_ok=True)       # an older merge would not match this summary
         empty = pd.DataFrame({c: pd.Series(dtype=float) for c in
-                              (HOUSEHOLDS, "in_range", COVERED_RADIUS, "region")})
+                              (HOUSEHOLDS, IN_RANGE, COVERED_RADIUS, "region")})
         rows, homes, grids, communities = {}, empty, empty, empty
     summary = BatchSummary(
         totals=batch_totals(results, homes, grids, communities),

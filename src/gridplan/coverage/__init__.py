@@ -8,6 +8,7 @@ PUBLIC = {
     "Snap": "_paths", "SitingResult": "siting", "WalkNetwork": "network",
     "build_walk_network": "network", "coverage_sets": "sets",
     "coverage_shares": "measure", "household_share": "measure", "share_figure": "measure",
+    "summary_share": "measure",
     "site_from_matrix": "siting", "site_stations": "siting", "snap_to_network": "distance",
     "straight_distances": "distance", "walk_distances": "distance",
     "walk_isochrones": "isochrones",

@@ -78,7 +78,10 @@ class HighsAside:
         if not worker.give(job):  # a spare that died waiting
             worker.end()
             worker = _Worker.start()
-            if worker is None or not worker.give(job):
+            if worker is None:
+                return
+            if not worker.give(job):
+                worker.end()
                 return
         self._proc, self._conn, self._err = worker.proc, worker.conn, worker.err
         self._ended_at, self._started = None, True
@@ -128,12 +131,13 @@ class HighsAside:
             return  # still working
         self._note_end()
         early = self._ended_at - self._start < EARLY_END_SHARE * self._seconds
-        if early or not final:
+        if (early or not final) and self.ended is None:
             self.ended = self._describe_end(final)
         if (restart and early and self.restarts < RESTARTS
                 and self._deadline - time.perf_counter() >= RESTART_LEAST_S):
             self._stop()
             self.restarts += 1
+            self.ended = None
             if self._res is not None:
                 self._res = dict(self._res, final=False)
             self._launch(self._seed + 101 * self.restarts)

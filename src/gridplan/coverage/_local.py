@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 
 import numpy as np
@@ -13,6 +14,7 @@ CALL_S = 0.1
 
 _loaded = False
 _compiling = None
+_compiling_lock = threading.Lock()
 
 # cache=True: numba keeps the compiled kernels next to this module when it can write
 # there, else in its user cache directory, and compiles again when the source changes;
@@ -195,38 +197,43 @@ def when_ready():
     cold, compiling takes 5-15 s: that is done in a worker process (a fresh interpreter,
     not a fork: see ``_aside``), which fills the cache, while the caller goes on with other
     heuristics; the kernels are then loaded from the cache in under a second. Where no
-    process can be started, they are compiled here, now."""
+    process can be started, they are compiled here, now. Solves in threads side by side
+    share one compiling process."""
     import subprocess
     import sys
     global _compiling
     if _loaded:
         return lambda wait=0.0: True
-    if _compiling is None and _in_cache():
-        # loading from the cache here takes a third of a second; a process of its own
-        # would first load NumPy, SciPy and numba (a second)
-        return lambda wait=0.0: warm_up() >= 0
-    if _compiling is None:  # one compiling process for all the parts of a model
-        from ._aside import worker_env
-        try:
-            _compiling = subprocess.Popen(
-                [sys.executable, "-c", WARM_UP], stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=worker_env())
-        except OSError:
-            warm_up()
-            return lambda wait=0.0: True
-        import atexit
-        atexit.register(_end_compiling)
+    with _compiling_lock:
+        if _compiling is None and _in_cache():
+            # loading from the cache here takes a third of a second; a process of its own
+            # would first load NumPy, SciPy and numba (a second)
+            return lambda wait=0.0: _loaded or warm_up() >= 0
+        if _compiling is None:  # one compiling process for all the parts of a model
+            from ._aside import worker_env
+            try:
+                _compiling = subprocess.Popen(
+                    [sys.executable, "-c", WARM_UP], stdin=subprocess.DEVNULL,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=worker_env())
+            except OSError:
+                warm_up()
+                return lambda wait=0.0: True
+            import atexit
+            atexit.register(_end_compiling)
 
     def ready(wait: float = 0.0) -> bool:
         """Whether the kernels are ready, waiting up to ``wait`` seconds for the process."""
         global _compiling
         if not _loaded:
-            if _compiling is not None:
+            compiling = _compiling  # another thread may see it end first
+            if compiling is not None:
                 try:
-                    _compiling.wait(max(wait, 0.0))
+                    compiling.wait(max(wait, 0.0))
                 except subprocess.TimeoutExpired:
                     return False
-                _compiling = None
+                with _compiling_lock:
+                    if _compiling is compiling:
+                        _compiling = None
             warm_up()
         return True
     return ready

@@ -277,17 +277,18 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     if not milp.aside:
         milp.run_here(0.5 * (end - time.perf_counter()))
 
+    last = None  # HiGHS' latest answer, as low() last polled it
+
     def low():
         """The best lower bound known now, HiGHS' latest included."""
-        nonlocal bound
-        res = milp.poll()
-        if res is not None:
-            bound = max(bound, tight(res["bound"]))
+        nonlocal bound, last
+        last = milp.poll()
+        if last is not None:
+            bound = max(bound, tight(last["bound"]))
         return bound
 
     def done():
-        res = milp.poll()
-        return settled(low(), best_cost) or (res is not None and res["optimal"])
+        return settled(low(), best_cost) or (last is not None and last["optimal"])
 
     def collect(wait_until):
         nonlocal bound

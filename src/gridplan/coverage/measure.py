@@ -55,6 +55,11 @@ def household_share(households, covered, groups=None, n_groups: int | None = Non
         return np.where(total > 0, got / total, np.nan)
 
 
+def summary_share(households, covered) -> float | None:
+    """:func:`household_share` overall as summary.json writes it (:func:`share_figure`)."""
+    return share_figure(household_share(households, covered))
+
+
 def share_figure(share) -> float | None:
     """A share as summary.json writes it: rounded to :data:`SHARE_DECIMALS` places, None
     (null) for a group without households."""

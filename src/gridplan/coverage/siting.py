@@ -263,13 +263,14 @@ def _site(reach: sp.csr_matrix, w: np.ndarray, done: np.ndarray, cost, add, grou
         hard = np.concatenate([hard, np.ones(g_rows.shape[0], bool)])
     # greedy on the model as given, before reductions change its path: the answer is
     # never worse than it
+    as_given = rows.astype(np.float64).tocsr()
     plain = None if groups is not None and add is not None else greedy(
-        rows.astype(np.float64).tocsr(), np.ones(rows.shape[0]) if add is None else row_w,
-        add, seed, prune=add is None, cost=cost)
+        as_given, np.ones(rows.shape[0]) if add is None else row_w, add, seed,
+        prune=add is None, cost=cost)
     if add == 0 and not hard.any() and (cost is None or (cost > 0).all()):
         # a budget that buys nothing: the answer is no site, without reducing the model
         # first (0.4 s on a 2,000-home lattice)
-        model, cols, every = rows.astype(np.float64).tocsr(), np.arange(rows.shape[1]), None
+        model, cols, every = as_given, np.arange(rows.shape[1]), None
     else:
         model, cols, row_w, hard, every = _reduced(rows, row_w, hard, cost, lscp=add is None)
     c = None if cost is None else cost[cols]

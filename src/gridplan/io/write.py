@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -100,6 +101,7 @@ def plain_columns(gdf):
 
 #: GDAL's setting of SQLite's ``PRAGMA synchronous`` for GeoPackages it writes.
 _SYNC = "OGR_SQLITE_SYNCHRONOUS"
+_SYNC_LOCK = threading.Lock()
 
 
 def write_gpkg(layers: dict, path, crs, out_crs=None) -> None:
@@ -113,17 +115,20 @@ def write_gpkg(layers: dict, path, crs, out_crs=None) -> None:
     nothing safe.
     """
     from pyogrio import get_gdal_config_option, set_gdal_config_options
-    was = get_gdal_config_option(_SYNC)
-    set_gdal_config_options({_SYNC: "OFF"})
-    try:
-        for name, gdf in layers.items():
-            if gdf.crs is None:
-                gdf = gdf.set_crs(crs)
-            if out_crs is not None and not gdf.crs.equals(out_crs):
-                gdf = gdf.to_crs(out_crs)
-            plain_columns(gdf).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
-    finally:
-        set_gdal_config_options({_SYNC: was})
+    # the setting is the process'; two plans saved in threads at once must not restore
+    # each other's OFF as the setting to keep
+    with _SYNC_LOCK:
+        was = get_gdal_config_option(_SYNC)
+        set_gdal_config_options({_SYNC: "OFF"})
+        try:
+            for name, gdf in layers.items():
+                if gdf.crs is None:
+                    gdf = gdf.set_crs(crs)
+                if out_crs is not None and not gdf.crs.equals(out_crs):
+                    gdf = gdf.to_crs(out_crs)
+                plain_columns(gdf).to_file(path, layer=name, driver="GPKG", engine="pyogrio")
+        finally:
+            set_gdal_config_options({_SYNC: was})
 
 
 def output_crs(city, config):

@@ -24,7 +24,7 @@ from .exact import Loose, repair_exact
 #: Directions tried for each cut, in degrees from the region's principal axis.
 ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
 _AXIS_RAD = np.radians(0.0 + np.asarray(ANGLES_DEG))
-#: The directions of a region too small for a principal axis (read only)
+#: The directions of a region too small for a principal axis, or without one (read only)
 _AXIS_DIRECTIONS = np.column_stack([np.cos(_AXIS_RAD), np.sin(_AXIS_RAD)])
 _AXIS_DIRECTIONS.flags.writeable = False
 #: How many of the cheapest candidate cuts are checked for a connected remainder.
@@ -161,6 +161,14 @@ class _ChunkCheck:
             if not self._behind[o][len(self.ow[o]) - s - 1]:
                 return False
         return True
+
+
+def project(xy: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """Each point's position along each direction (rows), by one stacked product: NumPy
+    runs the same matrix-vector product per direction as ``xy @ d`` would (equal to the
+    bit: grids depend on these ranks, ties along a lattice included), without a Python
+    call for each."""
+    return np.matmul(xy, np.ascontiguousarray(directions)[:, :, None])[:, :, 0]
 
 
 def divisible(total, lo: int, hi: int):
@@ -438,12 +446,10 @@ class BoundedSplitter:
             return _AXIS_DIRECTIONS
         c = xy - xy.mean(0)
         if not np.isfinite(c).all():
-            base = 0.0
-        else:
-            cov = c.T @ c
-            vals, vecs = np.linalg.eigh(cov)
-            v = vecs[:, np.argmax(vals)]
-            base = np.degrees(np.arctan2(v[1], v[0]))
+            return _AXIS_DIRECTIONS
+        vals, vecs = np.linalg.eigh(c.T @ c)
+        v = vecs[:, np.argmax(vals)]
+        base = np.degrees(np.arctan2(v[1], v[0]))
         # the long axis first: cutting across it gives compact halves
         rad = np.radians(base + np.asarray(ANGLES_DEG))
         return np.column_stack([np.cos(rad), np.sin(rad)])
@@ -462,9 +468,7 @@ class BoundedSplitter:
         rank."""
         n = len(xy)
         m = len(directions)
-        # one stacked product: NumPy runs the same matrix-vector product per direction as
-        # ``xy @ d`` would (equal to the bit), without a Python call for each
-        proj = np.matmul(xy, np.ascontiguousarray(directions)[:, :, None])[:, :, 0]
+        proj = project(xy, directions)
         by_rank = np.argsort(proj, axis=1, kind="stable")
         rank = np.argsort(by_rank, axis=1)
         plain = [False] * m
