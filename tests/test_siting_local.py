@@ -4,6 +4,8 @@ so that its "optimal" is the optimum."""
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -154,3 +156,28 @@ def test_kernels_not_in_numba_cache_compile_in_a_process_aside_then_load_here(mo
 def test_kernels_in_numba_cache_for_this_source_are_seen_there():
     _local.warm_up()  # compiles, or loads from the cache, and writes it
     assert _local._in_cache()
+
+
+def test_a_part_the_first_cft_run_proves_does_not_load_numba():
+    # numba and the kernels take about half a second to load; a plan whose parts are all
+    # small (most are) should not pay it. A fresh interpreter, since this one has them.
+    code = """
+import sys, time
+import numpy as np, scipy.sparse as sp
+from gridplan.coverage import _solve
+rng = np.random.default_rng(3)
+a = rng.random((30, 20)) < 0.2
+a[np.arange(30), rng.integers(0, 20, 30)] = True
+a = sp.csr_matrix(a.astype(float))
+xy = rng.random((20, 2)) * 1000
+x, info = _solve.solve_cover(a, None, xy, 0, time.perf_counter() + 10)
+print(len(x), _solve.packing_bound(a, np.ones(20)), info["greedy_objective"], info["method"],
+      info["status"], "numba" in sys.modules)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    size, floor, greedy_size, method = int(out[0]), float(out[1]), float(out[2]), out[3]
+    # the case this pins: neither greedy nor the packing bound settles it, CFT's probe does
+    assert floor < size < greedy_size and method == "cft"
+    assert " ".join(out[4:-1]) == "1 independent part: 1 optimal"
+    assert out[-1] == "False"

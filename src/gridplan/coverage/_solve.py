@@ -27,6 +27,11 @@ CFT_SHARE_PLACED = 0.1
 MILP_SHARE_PLACED = 0.15
 #: Seconds of the first CFT run, before HiGHS starts: most small parts are proven by then.
 CFT_PROBE_S = 0.5
+#: The first CFT run's seconds with positions and equal costs, where the local search is the
+#: stronger heuristic and waits for it: a small part is proven in milliseconds either way (a
+#: Jinan register's 25-site part: 3 ms), and a big one is not proven in 0.5 s (its 521-site
+#: part; a 2,000-home lattice, where the local search then reaches the bound in 0.3 s).
+CFT_PROBE_PLACED_S = 0.1
 #: With equal costs and no positions, the share of the time left that CFT gets before the
 #: row-weighting local search (``_local``) takes the best cover on: there CFT stalls 5-13 %
 #: above the best known (scpnrg1, scpclr13 at 20 s) where the local search gets within
@@ -243,18 +248,15 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
         if not milp.aside:
             milp = None
     # With equal costs and positions the local search is the strongest heuristic (see
-    # LOCAL_SHARE_PLACED): when numba's cache lacks its kernels, they compile in a process
-    # aside while the probe below runs (see ``when_ready``).
+    # LOCAL_SHARE_PLACED), so the probe below is shorter there. Its kernels (and numba) are
+    # loaded only once the probe has not settled the part: most parts of a plan are small.
     local = bool(np.all(cost == cost[0]))
-    ready = None
-    if local and xy is not None:
-        from ._local import when_ready
-        ready = when_ready()
     # A short CFT run first: on a small part it proves its cover in milliseconds. A HiGHS
     # worker starts meanwhile, for when it does not.
     if milp is None:
         prestart()
-    x, lag = cft_cover(cft_a, cost, min(CFT_PROBE_S, seconds), seed)
+    probe = CFT_PROBE_PLACED_S if local and xy is not None else CFT_PROBE_S
+    x, lag = cft_cover(cft_a, cost, min(probe, seconds), seed)
     take(x, "cft")
     bound = max(bound, tight(lag))
     if settled(bound, best_cost) or end - time.perf_counter() <= 0:
@@ -306,7 +308,7 @@ def _cover_part(a: sp.csr_matrix, cost: np.ndarray, xy: np.ndarray | None, seed:
     # CFT's run when costs are equal, just below), and the rest to the windows.
     if local:
         from ._local import local_search, when_ready
-        ready = ready or when_ready()
+        ready = when_ready()
     k = 1
     if local and xy is not None:
         # Positions and equal costs: the local search before CFT's run, not after it (a
