@@ -32,6 +32,7 @@ from gridplan.outputs.review.edits import Move
 # _distance is the rules' own measure of how far a count lies outside the range: the
 # property test checks the moves against that very measure, not a copy of it
 from gridplan.outputs.review.rules import Moves, _distance, check_moves
+from gridplan.summary import AppliedMove, RefusedEdit
 
 from .test_cli import assert_one_line_error, run, small_csv
 
@@ -613,8 +614,8 @@ def reference_check_moves(graph, moves: list[Move], lo: int, hi: int) -> Moves:
             gid = graph.grid_ids[g]
             over = count[g] > hi
             for a in reversed(result.applied):
-                if a["to_grid" if over else "from_grid"] == gid:
-                    if latest is None or a["edit"] > latest[0]["edit"]:
+                if getattr(a, "to_grid" if over else "from_grid") == gid:
+                    if latest is None or a.edit > latest[0].edit:
                         side = (f"above the most a grid may hold ({hi})" if over
                                 else f"below the fewest a grid may hold ({lo})")
                         latest = (a, f"grid {gid} would end with {int(count[g])} households, "
@@ -622,7 +623,7 @@ def reference_check_moves(graph, moves: list[Move], lo: int, hi: int) -> Moves:
                     break
         if latest is None:          # cannot happen: only moves change a count
             return result
-        out_of_range[latest[0]["edit"]] = latest[1]
+        out_of_range[latest[0].edit] = latest[1]
 
 
 def _reference_replay(graph, moves: list[Move], refuse: dict[int, str]) -> Moves:
@@ -690,7 +691,8 @@ def _reference_replay(graph, moves: list[Move], refuse: dict[int, str]) -> Moves
                         "from_grid": m.from_grid, "to_grid": m.to_grid,
                         "homes": int(rows["home_index"].to_numpy()[group].size),
                         "households": int(hh[group].sum()), "compound": compound})
-    return Moves(row_grid=row_grid, applied=applied, refused=refused)
+    return Moves(row_grid=row_grid, applied=[AppliedMove(**a) for a in applied],
+                 refused=[RefusedEdit(**r) for r in refused])
 
 
 def _reference_pieces(adj: sparse.csr_matrix, nodes: np.ndarray) -> int:
@@ -735,7 +737,7 @@ def test_moves_are_refused_and_applied_exactly_as_before_the_linear_replay(revie
     old = reference_check_moves(review, moves, 300, 500)
     assert (new.row_grid == old.row_grid).all()
     assert new.applied == old.applied and new.refused == old.refused
-    assert any("would end with" in r["reason"] for r in new.refused) or seed
+    assert any("would end with" in r.reason for r in new.refused) or seed
 
 
 def back_and_forth(g, n):

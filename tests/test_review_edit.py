@@ -68,7 +68,7 @@ def candidate_moves(graph, lo=300, hi=500):
             m = Move(1, int(rows["home_index"].iat[i]), int(rows["part"].iat[i]),
                      graph.grid_ids[src], graph.grid_ids[dst])
             r = check_moves(graph, [m], lo, hi)
-            out.append((i, m, r.refused[0]["reason"] if r.refused else None))
+            out.append((i, m, r.refused[0].reason if r.refused else None))
     return out
 
 
@@ -205,7 +205,7 @@ def test_a_swap_whose_first_move_overfills_a_grid_is_kept(compound_plan):
     for dst in sorted({rows["grid"].iat[j] for i in k2 for j in nbrs[i]} - {src}):
         m = Move(1, int(rows["home_index"].iat[k2[0]]), 0, g.grid_ids[src], g.grid_ids[dst])
         r = check_moves(g, [m], 300, 500)
-        if r.refused and "above the most" in r.refused[0]["reason"]:
+        if r.refused and "above the most" in r.refused[0].reason:
             first_move = m
             break
     assert first_move is not None

@@ -21,6 +21,7 @@ from gridplan.outputs.review import Move, review_graph
 from gridplan.outputs.review.page import OWN_JS, review_data
 from gridplan.outputs.review.rules import check_moves
 from gridplan.outputs.words import WORDS
+from gridplan.summary import AppliedMove, RefusedEdit
 
 mini_racer = pytest.importorskip("py_mini_racer",
                                  reason="mini-racer is not installed: pip install -e '.[test]'")
@@ -110,40 +111,40 @@ def start_counts(graph) -> np.ndarray:
                        minlength=len(graph.grid_ids)).astype(int)
 
 
-def counts_after_each(graph, applied: list[dict]) -> list[list[int]]:
+def counts_after_each(graph, applied: list[AppliedMove]) -> list[list[int]]:
     """The households of every grid after each move gridplan applied."""
     pos = {g: k for k, g in enumerate(graph.grid_ids)}
     count, out = start_counts(graph), []
     for a in applied:
-        count[pos[a["from_grid"]]] -= a["households"]
-        count[pos[a["to_grid"]]] += a["households"]
+        count[pos[a.from_grid]] -= a.households
+        count[pos[a.to_grid]] += a.households
         out.append(count.tolist())
     return out
 
 
-def assert_same_refusal(page: dict, py: dict) -> None:
-    assert page["edit"] == py["edit"]
-    assert page["rule"] == rule_of(py["reason"]), (page, py)
+def assert_same_refusal(page: dict, py: RefusedEdit) -> None:
+    assert page["edit"] == py.edit
+    assert page["rule"] == rule_of(py.reason), (page, py)
     # word for word: the page and gridplan take the reason from one table (outputs.words)
-    assert page["reason"] == py["reason"]
+    assert page["reason"] == py.reason
 
 
 def assert_page_agrees(js, graph, moves: list[Move], lo: int, hi: int) -> dict:
     """The page and gridplan replay ``moves`` alike; the page's replay."""
     page = js.call("replay", collection(moves))
     py = check_moves(graph, moves, *NO_RANGE)
-    assert [r["edit"] for r in page["refused"]] == [r["edit"] for r in py.refused]
+    assert [r["edit"] for r in page["refused"]] == [r.edit for r in py.refused]
     for a, b in zip(page["refused"], py.refused):
         assert_same_refusal(a, b)
     assert page["moves"] == len(py.applied)
     assert page["counts"] == counts_after_each(graph, py.applied)
     kept = [f["properties"] for f in page["collection"]["features"]]
     assert [(k["home_index"], k["part"], k["to_grid"], k["households"]) for k in kept] == \
-        [(a["home_index"], a["part"], a["to_grid"], a["households"]) for a in py.applied]
+        [(a.home_index, a.part, a.to_grid, a.households) for a in py.applied]
     # the range at the end of the session: the page lists the grids gridplan will refuse a
     # move for (the last move that took one there)
     ranged = check_moves(graph, moves, lo, hi)
-    out = [re.match(r"grid (\S+) would end with \d+ households", r["reason"])
+    out = [re.match(r"grid (\S+) would end with \d+ households", r.reason)
            for r in ranged.refused]
     named = {m.group(1) for m in out if m}
     assert bool(page["worse"]) == bool(named)
@@ -241,9 +242,9 @@ def test_a_move_the_plan_does_not_know_is_refused_in_the_same_words_on_the_page(
     assert [r["rule"] for r in page["refused"]] == ["unknown_home", "unknown_grid",
                                                     "unknown_grid", "same_grid",
                                                     "from_mismatch", "from_mismatch"]
-    assert [r["reason"] for r in page["refused"]] == [r["reason"] for r in py.refused]
-    assert py.refused[4]["reason"].endswith("(edits made on another plan?)")
-    assert py.refused[5]["reason"].endswith("(moved with its compound by edit 6)")
+    assert [r["reason"] for r in page["refused"]] == [r.reason for r in py.refused]
+    assert py.refused[4].reason.endswith("(edits made on another plan?)")
+    assert py.refused[5].reason.endswith("(moved with its compound by edit 6)")
     zh = page_rules(plan, lang="zh").call("replay", collection(moves))["refused"]
     assert zh[0]["reason"] == WORDS["unknown_home"][0].format(what=f"楼栋 {10**7}")
     assert zh[1]["reason"] == WORDS["unknown_grid"][0].format(grid="no-such-grid")

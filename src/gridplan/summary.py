@@ -140,20 +140,6 @@ def _typed(hint, value, path: str):
 
 # --- the types ---------------------------------------------------------------------------
 
-def _only_fields(rows, typ, what: str) -> None:
-    """Raise ValueError for a dict of ``rows`` (made inside gridplan) whose keys are not a
-    ``typ``'s: a key the type lacks would vanish from summary.json, a required one it misses
-    would be a default where there is none."""
-    fields = dataclasses.fields(typ)
-    known = {f.name for f in fields}
-    required = {f.name for f in fields
-                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING}
-    for r in rows:
-        if not required <= set(r) <= known:
-            raise ValueError(f"{what} with keys {sorted(r)}: expected {sorted(known)} (add the "
-                             f"new key to summary.{typ.__name__})")
-
-
 class _Json:
     """``to_json`` and ``from_json`` for the results summary.json files hold whole."""
 
@@ -254,15 +240,12 @@ class EditsReport:
     previous: EditsReport | None = field(default=None, metadata=OMIT_NONE)
 
     @classmethod
-    def from_checks(cls, file, applied: list, refused: list, comments: int,
-                    note: str | None = None, previous: EditsReport | None = None):
-        """From the review rules' dicts of applied and refused edits (each holding exactly
-        the fields of AppliedMove and RefusedEdit: a key a type lacks is an error)."""
-        _only_fields(applied, AppliedMove, "an applied edit")
-        _only_fields(refused, RefusedEdit, "a refused edit")
-        moves = tuple(AppliedMove(**m) for m in applied)
-        return cls(file=file, applied=len(moves),
-                   refused=tuple(RefusedEdit(**r) for r in refused), comments=comments,
+    def from_checks(cls, file, applied: list[AppliedMove], refused: list[RefusedEdit],
+                    comments: int, note: str | None = None,
+                    previous: EditsReport | None = None):
+        """From the review rules' applied and refused edits, the totals counted."""
+        moves = tuple(applied)
+        return cls(file=file, applied=len(moves), refused=tuple(refused), comments=comments,
                    homes_moved=int(sum(m.homes for m in moves)),
                    households_moved=int(sum(m.households for m in moves)),
                    moves=moves, note=note, previous=previous)

@@ -13,7 +13,7 @@ from .edits import Edits, read_edits
 from .graph import ReviewGraph, review_graph
 from .rebuild import edited_partition
 from .rules import check_moves
-from ...summary import EditsReport
+from ...summary import EditsReport, RefusedEdit
 from ..words import reason
 
 
@@ -63,13 +63,13 @@ def apply_edits(plan, source):
         note = (f"the edits were made on another plan (key {edits.plan_key}, this "
                 f"plan {graph.key}): each move was checked against this one")
     report = EditsReport.from_checks(edits.source, moves.applied,
-                                     sorted(moves.refused + refused, key=lambda r: r["edit"]),
+                                     sorted(moves.refused + refused, key=lambda r: r.edit),
                                      attached, note=note, previous=plan.edits)
     return dataclasses.replace(new, edits=report)
 
 
 def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan,
-                     edits: Edits) -> tuple[list, int]:
+                     edits: Edits) -> tuple[list[RefusedEdit], int]:
     """Put the comments into ``grids.comments`` and ``homes.comments`` (one per line); the
     ones whose grid or home is not in the plan come back as refused."""
     grid_notes: dict[str, list[str]] = {}
@@ -99,7 +99,7 @@ def _attach_comments(part, graph: ReviewGraph, row_grid: np.ndarray, plan,
                 continue
             why = f"no home {c.home_index}" + (f" part {c.part}" if c.part else "") + \
                 " in this plan"
-        refused.append({"edit": c.edit, "type": "comment", "target": c.target, "reason": why})
+        refused.append(RefusedEdit(edit=c.edit, type="comment", target=c.target, reason=why))
     part.grids[COMMENTS] = part.grids[GRID_ID].astype(str).map(
         {k: "\n".join(v) for k, v in grid_notes.items()}).astype(object).where(
         lambda s: s.notna(), None)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ...columns import COMPOUND, HOME_INDEX, HOUSEHOLDS, PART
+from ...summary import AppliedMove, RefusedEdit
 from ..words import reason
 from .edits import Move
 from .graph import ReviewGraph
@@ -22,18 +23,15 @@ class Moves:
     ----------
     row_grid : ndarray of int
         The grid of every unit (``ReviewGraph.rows``) after the applied moves.
-    applied : list of dict
-        ``edit``, ``home_index``, ``part``, ``from_grid``, ``to_grid``, ``homes`` and
-        ``households`` that moved (a whole compound moves with any of its homes),
-        ``compound``.
-    refused : list of dict
-        ``edit``, ``type``, ``home_index``, ``part``, ``from_grid``, ``to_grid`` and the
-        ``reason``.
+    applied : list of AppliedMove
+        In the order applied (a whole compound moves with any of its homes).
+    refused : list of RefusedEdit
+        In the order of the moves, each with its reason.
     """
 
     row_grid: np.ndarray
-    applied: list
-    refused: list
+    applied: list[AppliedMove]
+    refused: list[RefusedEdit]
 
 
 def _distance(count: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -78,20 +76,20 @@ def check_moves(graph: ReviewGraph, moves: list[Move], lo: int, hi: int) -> Move
         # the last applied move into and out of each grid, found in one pass
         last_in, last_out = {}, {}
         for a in result.applied:
-            last_in[a["to_grid"]] = a
-            last_out[a["from_grid"]] = a
+            last_in[a.to_grid] = a
+            last_out[a.from_grid] = a
         latest = None
         for g in worse:
             gid = graph.grid_ids[g]
             over = count[g] > hi
             a = (last_in if over else last_out).get(gid)
-            if a is not None and (latest is None or a["edit"] > latest[0]["edit"]):
+            if a is not None and (latest is None or a.edit > latest[0].edit):
                 side = (f"above the most a grid may hold ({hi})" if over
                         else f"below the fewest a grid may hold ({lo})")
                 latest = (a, f"grid {gid} would end with {int(count[g])} households, {side}")
         if latest is None:          # cannot happen: only moves change a count
             return result
-        out_of_range[latest[0]["edit"]] = latest[1]
+        out_of_range[latest[0].edit] = latest[1]
 
 
 #: Moves between two saved states of a session: refusing a move replays the session from the
@@ -116,8 +114,8 @@ class _Session:
         self.members = [m.tolist() for m in graph.members()]
         self.position = {m.edit: k for k, m in enumerate(moves)}
         self.saved: list[tuple] = []       # (position, row_grid, moved_by, applied, refused)
-        self.applied: list = []
-        self.refused: list = []
+        self.applied: list[AppliedMove] = []
+        self.refused: list[RefusedEdit] = []
         self.known: dict[int, str] = {}    # the refusals the saved states were made under
 
     def replay(self, refuse: dict[int, str]) -> Moves:
@@ -201,9 +199,9 @@ class _Session:
                            else reason("splits_more", what=what, grid=m.from_grid, n=after,
                                        m=before))
         if why is not None:
-            self.refused.append({"edit": m.edit, "type": "move", "home_index": m.home_index,
-                                 "part": m.part, "from_grid": m.from_grid,
-                                 "to_grid": m.to_grid, "reason": why})
+            self.refused.append(RefusedEdit(edit=m.edit, type="move", home_index=m.home_index,
+                                            part=m.part, from_grid=m.from_grid,
+                                            to_grid=m.to_grid, reason=why))
             return
         row_grid[group] = dst
         in_grid[src] = left
@@ -211,7 +209,8 @@ class _Session:
         pieces[src] = after
         pieces.pop(dst, None)
         moved_by.update({int(j): m.edit for j in group})
-        self.applied.append({"edit": m.edit, "home_index": m.home_index, "part": m.part,
-                             "from_grid": m.from_grid, "to_grid": m.to_grid,
-                             "homes": len(group), "households": int(self.hh[group].sum()),
-                             "compound": compound})
+        self.applied.append(AppliedMove(edit=m.edit, home_index=m.home_index, part=m.part,
+                                        from_grid=m.from_grid, to_grid=m.to_grid,
+                                        homes=len(group),
+                                        households=int(self.hh[group].sum()),
+                                        compound=compound))
