@@ -114,7 +114,7 @@ def test_walled_in_compound_is_fixed_by_allowing_compound_splits():
 
 
 def test_isolated_block_below_the_minimum_is_proven_not_just_reported():
-    from gridplan.partition.exact import repair_exact
+    from gridplan.partition.exact import Isolated, repair_exact
     # two components: 5 nodes of 100 (feasible) and 2 nodes of 90 (180: infeasible)
     n = 7
     edges = [(0, 1), (1, 2), (2, 3), (3, 4), (5, 6)]
@@ -123,8 +123,7 @@ def test_isolated_block_below_the_minimum_is_proven_not_just_reported():
     w = np.array([100] * 5 + [90, 90])
     parts, notes, _ = repair_exact(adj, w, [np.arange(5), np.array([5, 6])], 300, 500, 5.0)
     assert sorted(len(p) for p in parts) == [2, 5]
-    kinds = [v["kind"] for v in notes.values()]
-    assert kinds == ["component"]
+    assert list(notes.values()) == [Isolated(nodes=2, total=180)]
 
 
 def test_exact_block_solve_finds_the_only_partition_of_a_path():

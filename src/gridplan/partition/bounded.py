@@ -19,7 +19,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse import csgraph
 
-from .exact import Loose, repair_exact
+from .exact import Isolated, Loose, Walled, repair_exact
 
 #: Directions tried for each cut, in degrees from the region's principal axis.
 ANGLES_DEG = (0.0, 90.0, 45.0, 135.0, 22.5, 67.5, 112.5, 157.5)
@@ -537,7 +537,7 @@ class BoundedSplitter:
         its shortfall to a neighbour may still bring more households into range."""
         # by identity (the dict holds the arrays, so no id is reused while it lives)
         stuck = {id(parts[i]): parts[i] for i, n in (notes or {}).items()
-                 if n["kind"] in ("walled", "component")}
+                 if isinstance(n, (Walled, Isolated))}
         for _ in range(REPAIR_ROUNDS):
             bad = [i for i, p in enumerate(parts)
                    if not self._in_range(p) and id(p) not in stuck]

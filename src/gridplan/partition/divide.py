@@ -21,7 +21,7 @@ from .bounded import BoundedSplitter, divisible
 from .barriers import join_where_needed, links_across, links_within, split_apart
 from .cells import (CellGraph, barrier_lines, cell_graph, separate_duplicates, street_blocks,
                     subgraph, tessellate, unit_adjacency)
-from .exact import Loose
+from .exact import Isolated, Loose, RepairNote, Walled
 from .columns import COMMUNITY_ID, GRID_ID
 from .frames import count_distinct, grid_shapes, grid_tables
 from .special import special_grids, special_points, special_rows, through_special
@@ -481,33 +481,33 @@ def unit_names(gen: pd.DataFrame, unit: np.ndarray, n_units: int) -> list:
     return out
 
 
-def explain_notes(notes: dict, names: list, w: np.ndarray, config) -> dict:
+def explain_notes(notes: dict[int, RepairNote], names: list, w: np.ndarray, config) -> dict:
     """Text for each note of :func:`gridplan.partition.exact.repair_exact`: why a grid (by
     its position) is still out of range, what was searched and what would fix it."""
     lo, hi = config.min_households, config.max_households
     out = {}
     for gi, note in notes.items():
-        if note["kind"] == "walled":
-            u = note["node"]
-            nb = sorted(note["neighbours"], key=lambda v: w[v])
+        if isinstance(note, Walled):
+            u = note.node
+            nb = sorted(note.neighbours, key=lambda v: w[v])
             around = ", ".join(f"{names[v]} ({int(w[v])})" for v in nb)
             fix = ("" if config.allow_compound_split else
                    "; --allow-compound-split lets a compound be cut by building")
             out[gi] = (f"{names[u]} ({int(w[u])} households) touches only {around}: every "
                        f"connected grid holding it has fewer than {lo} or more than {hi} "
                        f"households unless one of them is cut{fix}")
-        elif note["kind"] == "component":
-            out[gi] = (f"its {note['nodes']} units form a block of {note['total']} households "
+        elif isinstance(note, Isolated):
+            out[gi] = (f"its {note.nodes} units form a block of {note.total} households "
                        f"with no neighbour outside it, and no set of grids of {lo}–{hi} adds "
-                       f"up to {note['total']}")
+                       f"up to {note.total}")
         else:
-            done = ("no regrouping exists (proven by exact search)" if note["proven"] else
-                    f"the safety cap repair_time_s ran out after {note['seconds']} s of exact "
+            done = ("no regrouping exists (proven by exact search)" if note.proven else
+                    f"the safety cap repair_time_s ran out after {note.seconds} s of exact "
                     "search (not proven impossible; this grid may differ on another machine)"
-                    if note.get("capped") else
+                    if note.capped else
                     "no regrouping was found within the exact search's budget "
                     "(not proven impossible; a larger repair_nodes may find one)")
-            out[gi] = (f"the {note['parts']} grids around it ({note['nodes']} units, "
-                       f"{note['total']} households) were searched for connected grids of "
+            out[gi] = (f"the {note.parts} grids around it ({note.nodes} units, "
+                       f"{note.total} households) were searched for connected grids of "
                        f"{lo}–{hi}: {done}")
     return out

@@ -48,6 +48,43 @@ class Loose:
         return Loose(self.home[nodes], self.wmin[nodes], self.wmax[nodes])
 
 
+@dataclass(frozen=True)
+class Walled:
+    """A part out of range because its ``node`` is in no connected set within the bounds:
+    its ``neighbours`` are too big to join (proven)."""
+
+    node: int
+    neighbours: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Isolated:
+    """A part out of range in a block of ``nodes`` with no neighbour outside it, whose
+    ``total`` no set of parts within the bounds adds up to (proven)."""
+
+    nodes: int
+    total: int
+
+
+@dataclass(frozen=True)
+class Searched:
+    """A part still out of range after the exact search of the ``parts`` around it (``nodes``
+    nodes, ``total`` weight): ``proven`` when no regrouping exists, ``capped`` when the
+    wall-clock cap cut the search short after ``seconds`` (then it may differ on another
+    machine)."""
+
+    parts: int
+    nodes: int
+    total: int
+    proven: bool
+    seconds: float
+    capped: bool
+
+
+#: Why a part is still out of range after :func:`repair_exact`.
+RepairNote = Walled | Isolated | Searched
+
+
 # blocks proven to have no partition (a fact of the block, not of the clock): the repair
 # meets the same block again and again, round after round (a 300–400 plan of 200,000
 # households solved the same few blocks' MILPs dozens of times, 6–13 s each)
@@ -461,7 +498,7 @@ def _nbrs(indptr, indices, u) -> list:
 
 def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi: int,
                  time_s: float, loose: Loose | None = None, node_limit: int = 200
-                 ) -> tuple[list, dict, np.ndarray]:
+                 ) -> tuple[list, dict[int, RepairNote], np.ndarray]:
     """Re-solve each out-of-range part with rings of its neighbours until it is in range.
 
     Before searching, a part is checked for a proof that it cannot be in range: its
@@ -485,12 +522,10 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
     -------
     (parts, notes, weights)
         The new parts, the nodes' weights (changed only for floor-cut parts), and for each
-        part still out of range a note: ``{'kind': 'walled',
-        'node': u, 'neighbours': [...]}``, ``{'kind': 'component', 'nodes': n, 'total': T}``,
-        or ``{'kind': 'searched', 'parts': p, 'nodes': n, 'total': T, 'proven': bool,
-        'seconds': s, 'capped': bool}`` (``proven``: no regrouping of those parts exists,
-        every count of parts was ruled out; ``capped``: the wall-clock cap ``time_s`` cut
-        the search short, so this part may differ on another machine).
+        part still out of range (by its position in the new parts) a :data:`RepairNote`:
+        :class:`Walled`, :class:`Isolated` or :class:`Searched` (``proven``: no regrouping of
+        those parts exists, every count of parts was ruled out; ``capped``: the wall-clock
+        cap ``time_s`` cut the search short, so this part may differ on another machine).
     """
     n = len(w)
     w = np.asarray(w, dtype=np.int64).copy()
@@ -523,8 +558,7 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
         c = comp[members[0]]
         ct = int(comp_total[c])
         if not (np.ceil(ct / hi) <= np.floor(ct / lo)):
-            by_node[int(members[0])] = {"kind": "component", "nodes": int((comp == c).sum()),
-                                        "total": ct}
+            by_node[int(members[0])] = Isolated(nodes=int((comp == c).sum()), total=ct)
             continue
         walled = None
         for u in members[np.argsort(w[members])].tolist():
@@ -533,8 +567,8 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
                 break
         if walled is not None:
             nb = sorted(set(_nbrs(indptr, indices, walled)) - {walled})
-            by_node[int(members[0])] = {"kind": "walled", "node": int(walled),
-                                        "neighbours": [int(v) for v in nb]}
+            by_node[int(members[0])] = Walled(node=int(walled),
+                                              neighbours=tuple(int(v) for v in nb))
             continue
         block = {gi}
         tried = None
@@ -627,10 +661,9 @@ def repair_exact(adj: sparse.csr_matrix, w: np.ndarray, parts: list, lo: int, hi
                 break       # the whole component was searched
         if not fixed:
             p_count, n_count, total, proven = tried or (len(block), len(members), t, False)
-            by_node[int(members[0])] = {"kind": "searched", "parts": p_count, "nodes": n_count,
-                                        "total": total, "proven": bool(proven) and not capped,
-                                        "seconds": round(time.perf_counter() - t0, 2),
-                                        "capped": capped}
+            by_node[int(members[0])] = Searched(
+                parts=p_count, nodes=n_count, total=total, proven=bool(proven) and not capped,
+                seconds=round(time.perf_counter() - t0, 2), capped=capped)
     out = [np.flatnonzero(label == i) for i in range(next_label)]
     keep_idx = [i for i, p in enumerate(out) if len(p)]
     out = [out[i] for i in keep_idx]
