@@ -98,6 +98,65 @@ def test_every_grid_is_drawn_with_its_households(plan):
         assert p["_fill"] == ramp(p["households"])[:7] and p["_flag"] == 0
 
 
+def _typed(v):
+    """``v`` with the type of every value in it: a tuple is not a list, 1 is not 1.0."""
+    if isinstance(v, dict):
+        return {k: _typed(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v).__name__, [_typed(x) for x in v]
+    return type(v).__name__, ("nan" if isinstance(v, float) and np.isnan(v) else v)
+
+
+def test_layers_reach_the_page_as_geopandas_gives_them(plan):
+    """The page's GeoJSON is built a column at a time: it must be geopandas' to the value
+    and type (points, polygons with holes, multipolygons, lines, empty and missing shapes,
+    missing values)."""
+    x0, y0 = 500_000, 4_000_000
+    holed = shapely.Polygon(shapely.box(x0, y0, x0 + 300, y0 + 300).exterior.coords,
+                            [shapely.box(x0 + 100, y0 + 100, x0 + 200, y0 + 200).exterior.coords])
+    odd = gpd.GeoDataFrame({
+        "name": ["a", None, "c<b>", "d", "e", "f", "g"],
+        "households": [1, 2, 3, 4, 5, 6, 7],
+        "share": [0.5, np.nan, 0.25, 1.0, 0.0, np.nan, 0.1],
+        "in_reach": [True, False, True, True, False, True, False],
+    }, geometry=[shapely.Point(x0, y0), holed,
+                 shapely.MultiPolygon([shapely.box(x0, y0, x0 + 9, y0 + 9),
+                                       shapely.box(x0 + 50, y0, x0 + 59, y0 + 9)]),
+                 shapely.LineString([(x0, y0), (x0 + 80, y0 + 30)]), shapely.Polygon(),
+                 None, shapely.box(x0 - 50, y0 - 50, x0, y0)], crs=32650)
+    w = words(plan)
+    grids, communities = L.grid_layers(plan, w)
+    for gdf in (odd, grids, communities, L.uncovered_layer(plan), L.station_layer(plan, w),
+                L.proposed_layer(plan), L.circle_layer(plan, "#000000", "#ffffff"),
+                L.isochrone_layer(plan, w), odd.iloc[:0]):
+        expected = L.to_display(gdf).to_geo_dict(na="null", drop_id=True)
+        assert _typed(L.feature_collection(gdf)) == _typed(expected)
+
+
+def test_grid_fills_are_branca_s_ramp_for_every_household_count():
+    for lo, hi in [(300, 500), (3000, 5000), (1, 2), (400, 400)]:
+        ramp = L.grid_colours(lo, hi)
+        counts = np.arange(lo - 2, hi + 3)
+        assert L.fill_colours(counts, lo, hi) == [
+            L.BELOW if h < lo else L.ABOVE if h > hi else ramp(h)[:7] for h in counts]
+
+
+def test_clustered_homes_sum_their_parts_and_name_each_grid_once(plan):
+    rows = L.home_rows(plan)
+    res = plan.homes[plan.homes["households"] > 0]
+    xy = gpd.GeoSeries(shapely.points(gp.propose.home_points(res)), crs=res.crs).to_crs(4326)
+    frame = pd.DataFrame({"home": res["home_index"].to_numpy(), "lat": xy.y.to_numpy(),
+                          "lon": xy.x.to_numpy(), "households": res["households"].to_numpy(int),
+                          "grid": res["grid_id"].astype(str).to_numpy()})
+    per = frame.groupby("home", sort=False).agg(
+        lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
+        grid=("grid", lambda s: "/".join(dict.fromkeys(s))))
+    assert per["grid"].str.contains("/").any()          # a home divided between grids
+    assert rows == [[round(float(a), L.PRECISION), round(float(b), L.PRECISION), int(h), g]
+                    for a, b, h, g in zip(per["lat"], per["lon"], per["households"],
+                                          per["grid"])]
+
+
 def test_grid_below_the_range_stands_out_with_its_reason():
     city = small_city([(0, 0), (60, 0), (0, 60), (60, 60), (30, 30)], [50] * 5,
                       stations=[(0, 0)])
@@ -228,6 +287,18 @@ def test_ground_layers_carry_streets_by_rank_water_and_every_building(plan):
         if row >= 0 and plan.homes.loc[plan.homes["home_index"] == h, "part"].nunique() == 1:
             assert ids[row] == str(grid_of[h])
     assert g["buildings_zoom"] == G.BUILDINGS_ZOOM and kind.size == len(b["xy"])
+
+
+def test_each_building_is_drawn_as_the_outer_ring_of_its_first_part(plan):
+    b = G.ground_data(plan)["buildings"]
+    homes = plan.homes.drop_duplicates("home_index")
+    polygon = shapely.get_dimensions(homes.geometry.values.to_numpy()) == 2
+    assert polygon.all()
+    shapes = gpd.GeoSeries(shapely.simplify(homes.geometry.values.to_numpy(),
+                                            G.GROUND_SIMPLIFY_M / 2, preserve_topology=True),
+                           crs=homes.crs).to_crs(4326)
+    assert b["xy"] == [np.round(shapely.get_coordinates(shapely.get_exterior_ring(
+        shapely.get_parts(g)[0])), G.GROUND_PRECISION).ravel().tolist() for g in shapes]
 
 
 def test_an_address_register_is_drawn_as_points_from_a_lower_zoom():
