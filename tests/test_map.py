@@ -364,6 +364,23 @@ def test_review_page_takes_the_maps_basemap_and_language(tmp_path):
 
 # --- the other outputs ----------------------------------------------------------------------
 
+def test_plan_gpkg_columns_hold_text_numbers_and_json_only():
+    from gridplan.io.write import plain_columns
+    gdf = gpd.GeoDataFrame({
+        "name": pd.Series(["东区", None, "b"], dtype="str"),
+        "notes": pd.Series([["a", "b"], {"k": 1}, np.nan], dtype=object),
+        "mixed": pd.Series([1, "x", None], dtype=object),
+        "households": [1, 2, 3],
+    }, geometry=[shapely.Point(i, 0) for i in range(3)], crs=32650)
+    out = plain_columns(gdf)
+    assert out["name"].dtype == gdf["name"].dtype
+    assert out["name"].iloc[0] == "东区" and pd.isna(out["name"].iloc[1])
+    assert out["notes"].tolist()[:2] == ['["a", "b"]', '{"k": 1}']
+    assert out["mixed"].tolist()[:2] == ["1", "x"]
+    assert out[["notes", "mixed"]].iloc[2].isna().all()
+    assert out["households"].tolist() == [1, 2, 3] and gdf["notes"].iloc[0] == ["a", "b"]
+
+
 def test_plan_gpkg_opens_in_qgis(plan, tmp_path):
     write_plan(plan, tmp_path / "out")
     path = tmp_path / "out" / "plan.gpkg"
