@@ -108,6 +108,19 @@ print("ok")
     assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
 
 
+def test_review_script_goes_in_as_branca_would_render_it(plan):
+    """The review call (its config holds every building) skips branca's second template
+    compile; the page must hold the same text as with branca's own render."""
+    m = plan.map(lang="en")
+    review = next(c for c in m._children.values() if type(c).__name__ == "_Review")
+    figure = m.get_root()
+    review.render()
+    ours = figure.script._children[review.get_name()].render()
+    folium.MacroElement.render(review)
+    assert ours == figure.script._children[review.get_name()].render()
+    assert '"ground":' in ours and len(ours) > 10_000
+
+
 # --- what the layers carry ------------------------------------------------------------------
 
 def test_every_grid_is_drawn_with_its_households(plan):

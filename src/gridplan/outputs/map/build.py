@@ -18,7 +18,7 @@ from ...columns import DIST_M, NAME, PROPOSED_RANK, SPECIAL_GRID_ID, UNITS, WALK
 from . import ground as G
 from . import layers as L
 from . import panels as P
-from .assets import install_assets
+from .assets import RawHtml, install_assets
 from . import basemaps as B
 from ...partition.columns import (COMMUNITY_ID, GRID_ID, GRIDS, HOMES, HOUSEHOLDS,
                                   POLSBY_POPPER, SHARE_15MIN, SHARE_RADIUS, SHARE_RADIUS_WALK,
@@ -50,6 +50,16 @@ class _Review(folium.MacroElement):
         self._name = "GridplanReview"
         self.config, self.overlays, self.gcj_bases = config, overlays, gcj_bases
         self.control = control
+
+    def render(self, **kwargs):
+        # branca compiles each element's script again as a template, and this one carries
+        # the ground data (every building): it goes in as the text that compiling would
+        # render (Jinja drops one final newline), without the compile
+        text = self._template.module.__dict__["script"](self, kwargs)
+        text = text[:-1] if text.endswith("\n") else text
+        self.get_root().script.add_child(RawHtml(text), name=self.get_name())
+        for element in self._children.values():
+            element.render(**kwargs)
 
 
 _PLUGINS = "folium.plugins"
