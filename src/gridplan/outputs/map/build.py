@@ -55,7 +55,10 @@ class _Review(folium.MacroElement):
         # branca compiles each element's script again as a template, and this one carries
         # the ground data (every building): it goes in as the text that compiling would
         # render (Jinja drops one final newline), without the compile
-        text = self._template.module.__dict__["script"](self, kwargs)
+        macros = self._template.module.__dict__
+        if "header" in macros or "html" in macros:     # a template this render does not know
+            return super().render(**kwargs)
+        text = macros["script"](self, kwargs)
         text = text[:-1] if text.endswith("\n") else text
         self.get_root().script.add_child(RawHtml(text), name=self.get_name())
         for element in self._children.values():
