@@ -121,6 +121,32 @@ def test_review_script_goes_in_as_branca_would_render_it(plan):
     assert '"ground":' in ours and len(ours) > 10_000
 
 
+def test_layer_scripts_go_in_as_folium_would_render_them(plan):
+    """Each GeoJSON layer's script (its whole data) skips branca's second template compile;
+    the page must hold the same text as with folium's own render."""
+    m = plan.map(lang="en")
+    figure = m.get_root()
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) >= 6
+    for layer in layers:
+        layer.render()
+        ours = figure.script._children[layer.get_name()].render()
+        folium.GeoJson.render(layer)
+        assert ours == figure.script._children[layer.get_name()].render()
+        assert '"features":' in ours
+
+
+def test_a_station_name_that_looks_like_a_template_is_drawn_as_written():
+    """Input text reaches the page as data: a name in Jinja's syntax is neither evaluated
+    (branca's second compile made "{{ 7*7 }}" read 49) nor an error ("{% if")."""
+    p = gp.plan(gp.synth(households=3000, seed=1))
+    names = ["{{ 7*7 }}", "{% if x %}"] + [f"s{i}" for i in range(len(p.stations) - 2)]
+    assert len(p.stations) >= 2
+    p.stations["name"] = names
+    html = p.map(lang="en").get_root().render()
+    assert '"name": "{{ 7*7 }}"' in html and '"name": "{% if x %}"' in html
+
+
 # --- what the layers carry ------------------------------------------------------------------
 
 def test_every_grid_is_drawn_with_its_households(plan):
