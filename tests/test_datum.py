@@ -203,3 +203,30 @@ def test_to_wgs84_keeps_heights_of_3d_geometries():
     assert list(shapely.has_z(out.geometry.values)) == [True, False]
     assert out.geometry.iloc[0].z == 45.0
     assert out.geometry.iloc[0].x == out.geometry.iloc[1].x != 116.404
+
+
+def test_a_city_is_planned_in_the_utm_zone_geopandas_would_choose():
+    """utm_crs names the zone itself where the centre lies inside one band; it must agree
+    with geopandas' search of PROJ's database everywhere, edges and overlaps included
+    (zone 29N's area begins at 12.01 W, bands end at 84 N and 80 S)."""
+    from gridplan.city import utm_crs
+    rng = np.random.default_rng(7)
+    centres = list(zip(rng.uniform(-180, 180, 20), rng.uniform(-85, 89, 20))) + [
+        (-12.005, 10), (-12.0, 10), (120.0, 30), (119.9999999, 30), (117, 0), (117, 84),
+        (117, 83.99), (117, -80), (117, -79.9), (-11.995, 84.005), (179.9, 10),
+        (-179.9, -10), (1e-7, 5), (117.02, 36.65)]
+    frames = [gpd.GeoDataFrame(geometry=[Point(x, y)], crs=4326) for x, y in centres]
+    frames += [gpd.GeoDataFrame(geometry=[shapely.box(x0, 4e6, x0 + 3000, 4.003e6)], crs=code)
+               for code, x0 in [(32650, 500_000), (32650, 100_000), (32651, 833_000)]]
+    frames.append(gpd.GeoDataFrame(geometry=[shapely.box(179.9, 10, 180, 10.1),
+                                             shapely.box(-180, 10, -179.95, 10.1)],
+                                   crs=4326).to_crs(32660))      # across the antimeridian
+
+    def zone(f, frame):
+        try:
+            return f(frame)
+        except RuntimeError:            # no zone: beyond 84 N or 80 S
+            return "none"
+
+    for frame in frames:
+        assert zone(utm_crs, frame) == zone(gpd.GeoDataFrame.estimate_utm_crs, frame)

@@ -85,6 +85,68 @@ def test_folium_defaults_stay_as_they_were_for_other_maps(html):
     assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in other
 
 
+def test_the_map_loads_folium_s_cluster_plugin_alone_and_the_package_still_imports():
+    """Why a private loader is pinned: importing folium.plugins loads every plugin (a tenth
+    of the map's time); the map must load only the one it uses, and leave the package
+    importable, exporting the very class the map used."""
+    code = """
+import sys
+import gridplan as gp
+from gridplan.outputs.map.build import fast_marker_cluster
+m = gp.plan(gp.synth(households=3000, seed=1)).map()
+loaded = sorted(k for k in sys.modules if k.startswith("folium.plugins"))
+assert loaded == ["folium.plugins.fast_marker_cluster", "folium.plugins.marker_cluster"], loaded
+homes = [c for c in m._children.values() if type(c).__name__ == "FastMarkerCluster"]
+assert len(homes) == 1
+import folium.plugins
+assert type(homes[0]) is folium.plugins.FastMarkerCluster is fast_marker_cluster()
+assert folium.plugins.AntPath and "folium.plugins.antpath" in sys.modules
+print("ok")
+"""
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                       timeout=300)
+    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
+
+
+def test_review_script_goes_in_as_branca_would_render_it(plan):
+    """The review call (its config holds every building) skips branca's second template
+    compile; the page must hold the same text as with branca's own render."""
+    m = plan.map(lang="en")
+    review = next(c for c in m._children.values() if type(c).__name__ == "_Review")
+    figure = m.get_root()
+    review.render()
+    ours = figure.script._children[review.get_name()].render()
+    folium.MacroElement.render(review)
+    assert ours == figure.script._children[review.get_name()].render()
+    assert '"ground":' in ours and len(ours) > 10_000
+
+
+def test_layer_scripts_go_in_as_folium_would_render_them(plan):
+    """Each GeoJSON layer's script (its whole data) skips branca's second template compile;
+    the page must hold the same text as with folium's own render."""
+    m = plan.map(lang="en")
+    figure = m.get_root()
+    layers = [c for c in m._children.values() if isinstance(c, folium.GeoJson)]
+    assert len(layers) >= 6
+    for layer in layers:
+        layer.render()
+        ours = figure.script._children[layer.get_name()].render()
+        folium.GeoJson.render(layer)
+        assert ours == figure.script._children[layer.get_name()].render()
+        assert '"features":' in ours
+
+
+def test_a_station_name_that_looks_like_a_template_is_drawn_as_written():
+    """Input text reaches the page as data: a name in Jinja's syntax is neither evaluated
+    (branca's second compile made "{{ 7*7 }}" read 49) nor an error ("{% if")."""
+    p = gp.plan(gp.synth(households=3000, seed=1))
+    names = ["{{ 7*7 }}", "{% if x %}"] + [f"s{i}" for i in range(len(p.stations) - 2)]
+    assert len(p.stations) >= 2
+    p.stations["name"] = names
+    html = p.map(lang="en").get_root().render()
+    assert '"name": "{{ 7*7 }}"' in html and '"name": "{% if x %}"' in html
+
+
 # --- what the layers carry ------------------------------------------------------------------
 
 def test_every_grid_is_drawn_with_its_households(plan):
@@ -96,6 +158,65 @@ def test_every_grid_is_drawn_with_its_households(plan):
     for f in feats:
         p = f["properties"]
         assert p["_fill"] == ramp(p["households"])[:7] and p["_flag"] == 0
+
+
+def _typed(v):
+    """``v`` with the type of every value in it: a tuple is not a list, 1 is not 1.0."""
+    if isinstance(v, dict):
+        return {k: _typed(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return type(v).__name__, [_typed(x) for x in v]
+    return type(v).__name__, ("nan" if isinstance(v, float) and np.isnan(v) else v)
+
+
+def test_layers_reach_the_page_as_geopandas_gives_them(plan):
+    """The page's GeoJSON is built a column at a time: it must be geopandas' to the value
+    and type (points, polygons with holes, multipolygons, lines, empty and missing shapes,
+    missing values)."""
+    x0, y0 = 500_000, 4_000_000
+    holed = shapely.Polygon(shapely.box(x0, y0, x0 + 300, y0 + 300).exterior.coords,
+                            [shapely.box(x0 + 100, y0 + 100, x0 + 200, y0 + 200).exterior.coords])
+    odd = gpd.GeoDataFrame({
+        "name": ["a", None, "c<b>", "d", "e", "f", "g"],
+        "households": [1, 2, 3, 4, 5, 6, 7],
+        "share": [0.5, np.nan, 0.25, 1.0, 0.0, np.nan, 0.1],
+        "in_reach": [True, False, True, True, False, True, False],
+    }, geometry=[shapely.Point(x0, y0), holed,
+                 shapely.MultiPolygon([shapely.box(x0, y0, x0 + 9, y0 + 9),
+                                       shapely.box(x0 + 50, y0, x0 + 59, y0 + 9)]),
+                 shapely.LineString([(x0, y0), (x0 + 80, y0 + 30)]), shapely.Polygon(),
+                 None, shapely.box(x0 - 50, y0 - 50, x0, y0)], crs=32650)
+    w = words(plan)
+    grids, communities = L.grid_layers(plan, w)
+    for gdf in (odd, grids, communities, L.uncovered_layer(plan), L.station_layer(plan, w),
+                L.proposed_layer(plan), L.circle_layer(plan, "#000000", "#ffffff"),
+                L.isochrone_layer(plan, w), odd.iloc[:0]):
+        expected = L.to_display(gdf).to_geo_dict(na="null", drop_id=True)
+        assert _typed(L.feature_collection(gdf)) == _typed(expected)
+
+
+def test_grid_fills_are_branca_s_ramp_for_every_household_count():
+    for lo, hi in [(300, 500), (3000, 5000), (1, 2), (400, 400)]:
+        ramp = L.grid_colours(lo, hi)
+        counts = np.arange(lo - 2, hi + 3)
+        assert L.fill_colours(counts, lo, hi) == [
+            L.BELOW if h < lo else L.ABOVE if h > hi else ramp(h)[:7] for h in counts]
+
+
+def test_clustered_homes_sum_their_parts_and_name_each_grid_once(plan):
+    rows = L.home_rows(plan)
+    res = plan.homes[plan.homes["households"] > 0]
+    xy = gpd.GeoSeries(shapely.points(gp.propose.home_points(res)), crs=res.crs).to_crs(4326)
+    frame = pd.DataFrame({"home": res["home_index"].to_numpy(), "lat": xy.y.to_numpy(),
+                          "lon": xy.x.to_numpy(), "households": res["households"].to_numpy(int),
+                          "grid": res["grid_id"].astype(str).to_numpy()})
+    per = frame.groupby("home", sort=False).agg(
+        lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
+        grid=("grid", lambda s: "/".join(dict.fromkeys(s))))
+    assert per["grid"].str.contains("/").any()          # a home divided between grids
+    assert rows == [[round(float(a), L.PRECISION), round(float(b), L.PRECISION), int(h), g]
+                    for a, b, h, g in zip(per["lat"], per["lon"], per["households"],
+                                          per["grid"])]
 
 
 def test_grid_below_the_range_stands_out_with_its_reason():
@@ -230,6 +351,18 @@ def test_ground_layers_carry_streets_by_rank_water_and_every_building(plan):
     assert g["buildings_zoom"] == G.BUILDINGS_ZOOM and kind.size == len(b["xy"])
 
 
+def test_each_building_is_drawn_as_the_outer_ring_of_its_first_part(plan):
+    b = G.ground_data(plan)["buildings"]
+    homes = plan.homes.drop_duplicates("home_index")
+    polygon = shapely.get_dimensions(homes.geometry.values.to_numpy()) == 2
+    assert polygon.all()
+    shapes = gpd.GeoSeries(shapely.simplify(homes.geometry.values.to_numpy(),
+                                            G.GROUND_SIMPLIFY_M / 2, preserve_topology=True),
+                           crs=homes.crs).to_crs(4326)
+    assert b["xy"] == [np.round(shapely.get_coordinates(shapely.get_exterior_ring(
+        shapely.get_parts(g)[0])), G.GROUND_PRECISION).ravel().tolist() for g in shapes]
+
+
 def test_an_address_register_is_drawn_as_points_from_a_lower_zoom():
     xy = np.column_stack([np.arange(8) * 120.0, np.zeros(8)])
     p = gp.plan(small_city(xy, np.full(8, 100)))
@@ -269,6 +402,23 @@ def test_review_page_takes_the_maps_basemap_and_language(tmp_path):
 
 
 # --- the other outputs ----------------------------------------------------------------------
+
+def test_plan_gpkg_columns_hold_text_numbers_and_json_only():
+    from gridplan.io.write import plain_columns
+    gdf = gpd.GeoDataFrame({
+        "name": pd.Series(["东区", None, "b"], dtype="str"),
+        "notes": pd.Series([["a", "b"], {"k": 1}, np.nan], dtype=object),
+        "mixed": pd.Series([1, "x", None], dtype=object),
+        "households": [1, 2, 3],
+    }, geometry=[shapely.Point(i, 0) for i in range(3)], crs=32650)
+    out = plain_columns(gdf)
+    assert out["name"].dtype == gdf["name"].dtype
+    assert out["name"].iloc[0] == "东区" and pd.isna(out["name"].iloc[1])
+    assert out["notes"].tolist()[:2] == ['["a", "b"]', '{"k": 1}']
+    assert out["mixed"].tolist()[:2] == ["1", "x"]
+    assert out[["notes", "mixed"]].iloc[2].isna().all()
+    assert out["households"].tolist() == [1, 2, 3] and gdf["notes"].iloc[0] == ["a", "b"]
+
 
 def test_plan_gpkg_opens_in_qgis(plan, tmp_path):
     write_plan(plan, tmp_path / "out")

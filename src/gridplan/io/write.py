@@ -92,6 +92,8 @@ def plain_columns(gdf):
         if col == gdf.geometry.name:
             continue
         s = gdf[col]
+        if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is not pd.NA:
+            continue        # text and NaN already: what mapping each value would give back
         if s.dtype == object or str(s.dtype).startswith(("string", "str")):
             gdf[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
                              else (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))

@@ -67,6 +67,20 @@ def _flat(geom, precision: int) -> list:
     return np.round(xy, precision).ravel().tolist()
 
 
+def _first_outer_rings(geoms: np.ndarray, precision: int) -> list[list]:
+    """The outer ring of each shape's first part as a flat list (as ``_flat`` gives it), from
+    one coordinate array for all shapes."""
+    parts, owner = shapely.get_parts(geoms, return_index=True)
+    first = np.unique(owner, return_index=True)[1]
+    if len(first) != len(geoms):       # an empty shape: its own way, as before
+        return [_flat(shapely.get_exterior_ring(shapely.get_parts(g)[0]), precision)
+                for g in geoms]
+    rings = shapely.get_exterior_ring(parts[first])
+    flat = np.round(shapely.get_coordinates(rings), precision).ravel().tolist()
+    ends = (2 * np.cumsum(shapely.get_num_coordinates(rings))).tolist()
+    return [flat[a:b] for a, b in zip([0, *ends[:-1]], ends)]
+
+
 def _display(gdf: gpd.GeoDataFrame, simplify_m: float) -> np.ndarray:
     geoms = gdf.geometry.values.to_numpy()
     if simplify_m > 0:
@@ -155,8 +169,7 @@ def ground_data(plan, *, simplify_m: float = GROUND_SIMPLIFY_M,
     if polygon.any():
         disp = _display(homes[polygon], simplify_m / 2)
         # a footprint's outer ring only: courtyards are not worth their bytes at this scale
-        shapes = [_flat(shapely.get_exterior_ring(shapely.get_parts(g)[0]), precision)
-                  for g in disp]
+        shapes = _first_outer_rings(disp, precision)
     pts = gpd.GeoSeries(shapely.points(home_points(homes[~polygon])), crs=homes.crs
                         ).to_crs(4326) if (~polygon).any() else None
     xy = [None] * len(homes)

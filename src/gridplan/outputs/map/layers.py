@@ -8,7 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-from scipy.spatial import cKDTree
+from shapely.geometry import mapping
 
 from ...columns import (COVERED_RADIUS, DIST_M, HOME_INDEX, HOUSEHOLDS_ADDED,
                         HOUSEHOLDS_IN_REACH, NAME, PROPOSED_RANK, SPECIAL_GRID_ID, UNITS, WALK_M)
@@ -35,6 +35,26 @@ CIRCLES_MAX_STATIONS = 6
 def grid_colours(lo: int, hi: int) -> cm.LinearColormap:
     """The fill ramp of grids within [lo, hi] households."""
     return cm.LinearColormap(list(IN_RANGE_RAMP), vmin=lo, vmax=hi)
+
+
+def fill_colours(households, lo: int, hi: int) -> list[str]:
+    """The fill of each grid, ``#rrggbb``: BELOW or ABOVE outside [lo, hi], else the ramp's
+    colour, the same as ``grid_colours(lo, hi)(h)[:7]`` gives, computed for all grids at once
+    (branca's interpolation, operation for operation, on its own index and colours)."""
+    ramp = grid_colours(lo, hi)
+    x = np.asarray(households, dtype=float)
+    index = np.asarray(ramp.index, dtype=float)
+    colors = np.asarray(ramp.colors, dtype=float)[:, :3]
+    i = np.clip((index[None, :] < x[:, None]).sum(axis=1), 1, len(index) - 1)
+    left, right = index[i - 1], index[i]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        p = np.where(left < right, (x - left) * 1.0 / (right - left), 1.0)[:, None]
+    rgb = (1.0 - p) * colors[i - 1] + p * colors[i]
+    rgb = np.where((x >= index[-1])[:, None], colors[-1], rgb)
+    rgb = np.where((x <= index[0])[:, None], colors[0], rgb)      # branca tests this first
+    hexes = ["#%02x%02x%02x" % tuple(c) for c in (rgb * 255.9999).astype(int).tolist()]
+    return [BELOW if h < lo else ABOVE if h > hi else c
+            for h, c in zip(x.tolist(), hexes)]
 
 
 def _share(v) -> str | None:
@@ -80,9 +100,54 @@ def to_display(gdf: gpd.GeoDataFrame, precision: int = PRECISION) -> gpd.GeoData
     return out.set_geometry(gpd.GeoSeries(geoms, index=out.index, crs=4326))
 
 
+def _geometries(geoms: np.ndarray) -> list:
+    """The GeoJSON geometry of each shape, as ``shapely.geometry.mapping`` gives it (None
+    for a missing or empty one): points and polygons from one coordinate array, not shape by
+    shape (a district's thousands of homes), other kinds by ``mapping``."""
+    out = [None] * len(geoms)
+    full = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    kind = shapely.get_type_id(geoms)
+    flat = ~shapely.has_z(geoms)
+    point = np.flatnonzero(full & flat & (kind == shapely.GeometryType.POINT))
+    if len(point):
+        for i, xy in zip(point, shapely.get_coordinates(geoms[point]).tolist()):
+            out[i] = {"type": "Point", "coordinates": tuple(xy)}
+    poly = np.flatnonzero(full & flat & (kind == shapely.GeometryType.POLYGON))
+    if len(poly):
+        # every ring, exterior first, as its polygon's coordinates list them
+        rings, owner = shapely.get_rings(geoms[poly], return_index=True)
+        xy = [tuple(c) for c in shapely.get_coordinates(rings).tolist()]
+        ends = np.cumsum(shapely.get_num_coordinates(rings)).tolist()
+        starts = [0, *ends[:-1]]
+        coords: list[list] = [[] for _ in poly]
+        for k, a, b in zip(owner.tolist(), starts, ends):
+            coords[k].append(tuple(xy[a:b]))
+        for i, c in zip(poly, coords):
+            out[i] = {"type": "Polygon", "coordinates": tuple(c)}
+    for i in np.flatnonzero(full):
+        if out[i] is None:
+            out[i] = mapping(geoms[i])
+    return out
+
+
 def feature_collection(gdf: gpd.GeoDataFrame, precision: int = PRECISION) -> dict:
-    """A GeoJSON dict of ``gdf`` in rounded WGS84; NaN becomes null."""
-    return to_display(gdf, precision).to_geo_dict(na="null", drop_id=True)
+    """A GeoJSON dict of ``gdf`` in rounded WGS84; NaN becomes null.
+
+    The same dict as ``GeoDataFrame.to_geo_dict(na="null", drop_id=True)``, built a column
+    and a geometry type at a time instead of row by row.
+    """
+    d = to_display(gdf, precision)
+    cols = [c for c in d.columns if c != d.geometry.name]
+    values = []
+    for c in cols:
+        s = d[c]
+        v = s.astype(object).to_numpy(copy=True)
+        v[pd.isna(s).to_numpy()] = None
+        values.append(v.tolist())
+    rows = zip(*values) if cols else ([] for _ in range(len(d)))
+    features = [{"type": "Feature", "properties": dict(zip(cols, row)), "geometry": g}
+                for row, g in zip(rows, _geometries(d.geometry.values.to_numpy()))]
+    return {"type": "FeatureCollection", "features": features}
 
 
 def _flagged_grids(plan) -> dict[str, list[str]]:
@@ -110,7 +175,6 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
     g = plan.grids
     notes = _flagged_grids(plan)
     hh = g[HOUSEHOLDS].to_numpy()
-    ramp = grid_colours(lo, hi)
     walk = bool(np.isfinite(plan.homes[WALK_M]).any())
     grids = gpd.GeoDataFrame({
         GRID_ID: g[GRID_ID].astype(str),
@@ -126,10 +190,9 @@ def grid_layers(plan, words: dict, simplify_m: float = SIMPLIFY_M
         "status": np.where(hh < lo, words["below"],
                            np.where(hh > hi, words["above"], words["in_range"])),
         "notes": [" · ".join(notes.get(str(i), [])) or None for i in g[GRID_ID]],
-        "_fill": [BELOW if h < lo else ABOVE if h > hi else ramp(h) for h in hh],
+        "_fill": fill_colours(hh, lo, hi),
         "_flag": [int(str(i) in notes) for i in g[GRID_ID]],
     }, geometry=simplify_coverage(g.geometry.values, simplify_m), crs=g.crs, index=g.index)
-    grids["_fill"] = grids["_fill"].str[:7]       # branca gives #rrggbbaa
     # the colour its buildings wear: different from each neighbouring grid's
     grids["_colour"] = neighbour_colours(grids.geometry.values)
 
@@ -189,6 +252,7 @@ def station_names(plan, words: dict) -> list[str]:
 def station_layer(plan, words: dict) -> gpd.GeoDataFrame:
     """Stations with the households and homes each serves: those whose nearest station it is,
     within the radius (straight line)."""
+    from scipy.spatial import cKDTree   # scipy.spatial: loaded when a map has stations
     st = plan.stations
     res, xy = _residential_points(plan)
     served = np.zeros(len(st))
@@ -226,6 +290,7 @@ def proposed_layer(plan) -> gpd.GeoDataFrame:
     if HOUSEHOLDS_ADDED in pr.columns:
         new = pr[HOUSEHOLDS_ADDED].to_numpy(float)
     else:           # nearest proposed station, within the radius, of each uncovered household
+        from scipy.spatial import cKDTree
         res, xy = _residential_points(plan)
         new = np.zeros(len(pr))
         if len(pr) and len(xy):
@@ -279,11 +344,33 @@ def home_rows(plan, precision: int = PRECISION) -> list[list]:
         return []
     lon, lat = gpd.GeoSeries(shapely.points(xy), crs=res.crs).to_crs(4326).pipe(
         lambda s: (s.x.to_numpy(), s.y.to_numpy()))
-    frame = pd.DataFrame({"home": res[HOME_INDEX].to_numpy(), "lat": lat, "lon": lon,
-                          "households": res[HOUSEHOLDS].to_numpy(int),
-                          "grid": res[GRID_ID].astype(str).to_numpy()})
-    per = frame.groupby("home", sort=False).agg(
-        lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
-        grid=("grid", lambda s: "/".join(dict.fromkeys(s))))
-    return [[round(float(a), precision), round(float(b), precision), int(h), g]
-            for a, b, h, g in zip(per["lat"], per["lon"], per["households"], per["grid"])]
+    home = res[HOME_INDEX].to_numpy()
+    households = res[HOUSEHOLDS].to_numpy(int)
+    grid = res[GRID_ID].astype(str).to_numpy(dtype=object)
+    if pd.isna(home).any() or np.isnan(lat).any() or np.isnan(lon).any():
+        # groupby drops a missing home and "first" skips a missing coordinate
+        frame = pd.DataFrame({"home": home, "lat": lat, "lon": lon,
+                              "households": households, "grid": grid})
+        per = frame.groupby("home", sort=False).agg(
+            lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
+            grid=("grid", lambda s: "/".join(dict.fromkeys(s))))
+        lat, lon = per["lat"].to_numpy(), per["lon"].to_numpy()
+        households, grids = per["households"].to_numpy(), list(per["grid"])
+    else:
+        # per home in order of first appearance, as groupby(sort=False): the first part's
+        # point, the parts' households summed, their grids once each in order
+        code = pd.factorize(home, sort=False)[0]
+        first = np.unique(code, return_index=True)[1]
+        lat, lon = lat[first], lon[first]
+        households = np.bincount(code, weights=households).astype(np.int64)
+        grids = grid[first].tolist()
+        shared = np.flatnonzero(np.bincount(code) > 1)
+        if len(shared):
+            parts: dict[int, dict] = {}
+            many = np.isin(code, shared)
+            for c, g in zip(code[many].tolist(), grid[many].tolist()):
+                parts.setdefault(c, {})[g] = None
+            for c, gs in parts.items():
+                grids[c] = "/".join(gs)
+    return [[round(a, precision), round(b, precision), h, g]
+            for a, b, h, g in zip(lat.tolist(), lon.tolist(), households.tolist(), grids)]
