@@ -85,29 +85,6 @@ def test_folium_defaults_stay_as_they_were_for_other_maps(html):
     assert "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js" in other
 
 
-def test_the_map_loads_folium_s_cluster_plugin_alone_and_the_package_still_imports():
-    """Why a private loader is pinned: importing folium.plugins loads every plugin (a tenth
-    of the map's time); the map must load only the one it uses, and leave the package
-    importable, exporting the very class the map used."""
-    code = """
-import sys
-import gridplan as gp
-from gridplan.outputs.map.build import fast_marker_cluster
-m = gp.plan(gp.synth(households=3000, seed=1)).map()
-loaded = sorted(k for k in sys.modules if k.startswith("folium.plugins"))
-assert loaded == ["folium.plugins.fast_marker_cluster", "folium.plugins.marker_cluster"], loaded
-homes = [c for c in m._children.values() if type(c).__name__ == "FastMarkerCluster"]
-assert len(homes) == 1
-import folium.plugins
-assert type(homes[0]) is folium.plugins.FastMarkerCluster is fast_marker_cluster()
-assert folium.plugins.AntPath and "folium.plugins.antpath" in sys.modules
-print("ok")
-"""
-    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                       timeout=300)
-    assert r.returncode == 0 and r.stdout.strip() == "ok", r.stderr
-
-
 def test_review_script_goes_in_as_branca_would_render_it(plan):
     """The review call (its config holds every building) skips branca's second template
     compile; the page must hold the same text as with branca's own render."""

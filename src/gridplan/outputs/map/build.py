@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import json
-import sys
-import threading
 from html import escape
 
 import folium
+import folium.plugins
 from branca.element import Element
 from folium.template import Template
 from folium.utilities import JsCode
@@ -92,31 +89,6 @@ class _GeoJson(folium.GeoJson):
         # GeoJson.render calls branca's render without arguments: the script sees no kwargs
         self.get_root().script.add_child(_as_rendered(macros["script"](self, {})),
                                          name=self.get_name())
-
-
-_PLUGINS = "folium.plugins"
-_CLUSTER = "folium.plugins.fast_marker_cluster"
-_PLUGINS_LOCK = threading.Lock()
-
-
-def fast_marker_cluster() -> type:
-    """folium's ``FastMarkerCluster``, without importing all of ``folium.plugins``.
-
-    Importing any plugin runs the package's ``__init__``, which loads every plugin (some 40
-    modules compiling their templates: about 0.09 s, for the one the map uses). The plugin's
-    module is loaded under an empty stand-in for the package, taken away at once: a later
-    ``import folium.plugins`` runs the real package, which finds this module loaded and
-    exports the same class.
-    """
-    with _PLUGINS_LOCK:
-        if _CLUSTER not in sys.modules and _PLUGINS not in sys.modules:
-            stand_in = importlib.util.module_from_spec(importlib.util.find_spec(_PLUGINS))
-            sys.modules[_PLUGINS] = stand_in
-            try:
-                importlib.import_module(_CLUSTER)
-            finally:
-                del sys.modules[_PLUGINS]
-        return importlib.import_module(_CLUSTER).FastMarkerCluster
 
 
 def _js(call: str, options: dict) -> JsCode:
@@ -301,7 +273,7 @@ def plan_map(plan, *, lang: str = DEFAULT_LANG, basemap: str = DEFAULT_BASEMAP,
         if rows:
             hover = json.dumps({"households": words["households"], "grid_id": words["grid_id"]},
                                ensure_ascii=False)
-            overlays["homes"] = fast_marker_cluster()(
+            overlays["homes"] = folium.plugins.FastMarkerCluster(
                 rows, name=words["layer_homes"],
                 callback=f"function (row) {{ return gridplan.homeMarker(row, {hover}); }}",
                 # not chunked: the layer is taken off the map on load, and a chunk still
