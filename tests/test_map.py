@@ -397,6 +397,24 @@ def test_plan_gpkg_columns_hold_text_numbers_and_json_only():
     assert out["households"].tolist() == [1, 2, 3] and gdf["notes"].iloc[0] == ["a", "b"]
 
 
+def test_a_missing_name_in_a_nullable_text_column_is_written_as_null_not_as_na_text(tmp_path):
+    # pandas' "string" dtype holds pd.NA for a missing value, and str(pd.NA) is "<NA>": a
+    # name QGIS, the map and the CSVs would show as if it were the compound's
+    import sqlite3
+    city = gp.synth(households=3000, seed=1)
+    names = pd.array([f"小区{i}" for i in range(len(city.homes))], dtype="string")
+    names[1] = pd.NA
+    city.homes["name"] = names
+    p = gp.plan(city, add_stations=0)
+    p.save(tmp_path / "plan")
+    with sqlite3.connect(tmp_path / "plan" / "plan.gpkg") as db:
+        got = dict(db.execute("select home_index, name from homes").fetchall())
+    assert got[1] is None and got[0] == "小区0"
+    for f in (tmp_path / "plan").iterdir():
+        if f.is_file():
+            assert "<NA>" not in f.read_bytes().decode("utf-8", "replace"), f.name
+
+
 def test_plan_gpkg_opens_in_qgis(plan, tmp_path):
     write_plan(plan, tmp_path / "out")
     path = tmp_path / "out" / "plan.gpkg"

@@ -95,10 +95,18 @@ def plain_columns(gdf):
         if isinstance(s.dtype, pd.StringDtype) and s.dtype.na_value is not pd.NA:
             continue        # text and NaN already: what mapping each value would give back
         if s.dtype == object or str(s.dtype).startswith(("string", "str")):
-            gdf[col] = s.map(lambda v: None if v is None or (isinstance(v, float) and np.isnan(v))
-                             else (json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict))
-                                   else str(v)))
+            gdf[col] = s.astype(object).map(_plain_value)
     return gdf
+
+
+def _plain_value(v):
+    """A cell as QGIS reads it: lists and dicts as JSON text, a missing value (None, NaN,
+    pandas' NA and NaT) as null, other objects as text."""
+    if isinstance(v, (list, dict)):
+        return json.dumps(v, ensure_ascii=False)
+    if v is None or (np.ndim(v) == 0 and pd.isna(v)):
+        return None     # str(pd.NA) would write the text "<NA>"
+    return str(v)
 
 
 #: GDAL's setting of SQLite's ``PRAGMA synchronous`` for GeoPackages it writes.
