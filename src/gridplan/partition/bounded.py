@@ -13,7 +13,10 @@ neighbour and splitting the union again.
 from __future__ import annotations
 
 import heapq
+import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 from scipy import sparse
@@ -115,32 +118,39 @@ def _connected(graph: _Region, mask: np.ndarray) -> bool:
     return len(np.unique(lab[idx])) == 1
 
 
+#: Orders up to this many nodes are chunked with plain lists (see :func:`chunkable`).
+CHUNK_LIST_NODES = 64
+
+
 def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """ok[s] is True when the first s weights can be cut into consecutive runs within
     [lo, hi] (ok[0] is True)."""
-    pre = np.concatenate([[0], np.cumsum(w)])
     n = len(w)
-    ok = np.zeros(n + 1, dtype=bool)
-    ok[0] = True
-    cum = np.zeros(n + 2, dtype=np.int64)      # cum[i] = number of ok among 0..i-1
-    cum[1] = 1
+    okl, cuml = [True] + [False] * n, [0, 1] + [0] * n   # cuml[i]: how many ok among 0..i-1
     # runs ending at j start at i with pre[j] - hi <= pre[i] <= pre[j] - lo
-    first = np.searchsorted(pre, pre - hi, side="left").tolist()
-    last = (np.searchsorted(pre, pre - lo, side="right") - 1).tolist()
-    okl, cuml = [True] + [False] * n, cum.tolist()   # plain lists: this loop is hot
+    if n <= CHUNK_LIST_NODES:
+        # plain lists and bisect for the short orders of most cuts (NumPy's fixed cost per call
+        # is most of the time there); the same integers, so the same runs
+        pre = [0, *accumulate(w.tolist())]
+        first = [bisect_left(pre, p - hi) for p in pre]
+        last = [bisect_right(pre, p - lo) - 1 for p in pre]
+    else:
+        pre = np.concatenate([[0], np.cumsum(w)])
+        first = np.searchsorted(pre, pre - hi, side="left").tolist()
+        last = (np.searchsorted(pre, pre - lo, side="right") - 1).tolist()
     for j in range(1, n + 1):
         a, b = first[j], (last[j] if last[j] < j else j - 1)
         okl[j] = b >= a and cuml[b + 1] - cuml[a] > 0
         cuml[j + 1] = cuml[j] + okl[j]
-    ok[:] = okl
-    return ok
+    return np.array(okl, dtype=bool)
 
 
 class _ChunkCheck:
     """Whether a prefix cut of a growth order leaves both sides cuttable into consecutive runs
     within [lo, hi] along the order (see :func:`chunkable`). A side whose total is itself
     within [lo, hi] is one run; the runs of an order are worked out only the first time a cut
-    of it has a side of several parts."""
+    of it has a side of several parts, and then only as far as that cut (whether the first s
+    weights chunk depends on them alone): all of them when a later cut reaches further."""
 
     def __init__(self, ow: np.ndarray, pw: np.ndarray, total: int, lo: int, hi: int):
         self.ow, self.pw, self.total, self.lo, self.hi = ow, pw, total, lo, hi
@@ -150,17 +160,19 @@ class _ChunkCheck:
         """For order ``o`` cut after its position ``s``."""
         lo, hi = self.lo, self.hi
         a = self.pw[o, s]
-        if not lo <= a <= hi:
-            if o not in self._ahead:
-                self._ahead[o] = chunkable(self.ow[o], lo, hi)
-            if not self._ahead[o][s + 1]:
-                return False
-        if not lo <= self.total - a <= hi:
-            if o not in self._behind:
-                self._behind[o] = chunkable(self.ow[o][::-1], lo, hi)
-            if not self._behind[o][len(self.ow[o]) - s - 1]:
-                return False
+        if not lo <= a <= hi and not self._runs(self._ahead, o, self.ow[o], s + 1):
+            return False
+        if not lo <= self.total - a <= hi and \
+                not self._runs(self._behind, o, self.ow[o][::-1], len(self.ow[o]) - s - 1):
+            return False
         return True
+
+    def _runs(self, known: dict, o: int, w: np.ndarray, s: int) -> bool:
+        """Whether the first ``s`` weights of ``w`` (order ``o``) chunk."""
+        ok = known.get(o)
+        if ok is None or len(ok) <= s:
+            ok = known[o] = chunkable(w if ok is not None else w[:s], self.lo, self.hi)
+        return bool(ok[s])
 
 
 def project(xy: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -295,11 +307,15 @@ class BoundedSplitter:
         if tier == "wide":
             return divisible(a, lo, hi) & divisible(total - a, lo, hi)
         m = SAFE_MARGIN * (hi - lo) if tier == "safe" else 0.0
-        ok = np.zeros(np.shape(a), dtype=bool)
+        ok = None
         for k1 in sorted({k // 2, k - k // 2}):
             k2 = k - k1
-            ok |= ((a >= k1 * (lo + m)) & (a <= k1 * (hi - m))
-                   & (total - a >= k2 * (lo + m)) & (total - a <= k2 * (hi - m)))
+            # a within [k1 (lo + m), k1 (hi - m)] and total - a within [k2 (lo + m), k2 (hi - m)]:
+            # as one range of whole numbers (a is one), the same bounds to the last bit
+            low = max(math.ceil(k1 * (lo + m)), total - math.floor(k2 * (hi - m)))
+            high = min(math.floor(k1 * (hi - m)), total - math.ceil(k2 * (lo + m)))
+            one = (a >= low) & (a <= high)
+            ok = one if ok is None else ok | one
         return ok
 
     def _links(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -442,13 +458,15 @@ class BoundedSplitter:
     def _directions(self, xy: np.ndarray) -> np.ndarray:
         """Unit vectors (cos, sin) of the directions tried for a cut: ANGLES_DEG from the
         region's principal axis."""
-        if len(xy) < 3:
+        n = len(xy)
+        if n < 3:
             return _AXIS_DIRECTIONS
-        c = xy - xy.mean(0)
-        if not np.isfinite(c).all():
+        c = xy - xy.sum(0) / n               # what xy.mean(0) computes, without its checks
+        cov = c.T @ c
+        if not np.isfinite(cov).all():
             return _AXIS_DIRECTIONS
-        vals, vecs = np.linalg.eigh(c.T @ c)
-        v = vecs[:, np.argmax(vals)]
+        vals, vecs = np.linalg.eigh(cov)
+        v = vecs[:, 1 if vals[1] > vals[0] else 0]     # np.argmax: the first of equal ones
         base = np.degrees(np.arctan2(v[1], v[0]))
         # the long axis first: cutting across it gives compact halves
         rad = np.radians(base + np.asarray(ANGLES_DEG))
@@ -508,10 +526,13 @@ class BoundedSplitter:
         m, n = orders.shape
         pos = np.argsort(orders, axis=1)
         pa, pb = pos[:, graph.edge_a], pos[:, graph.edge_b]
-        base = (np.arange(m, dtype=np.int64) * (n + 2))[:, None]
-        p = (np.minimum(pa, pb) + 1 + base).ravel()
-        q = (np.maximum(pa, pb) + 1 + base).ravel()
-        cost = np.tile(graph.edge_cost, m)
+        base = np.arange(1, m * (n + 2), n + 2, dtype=np.int64)[:, None]   # row o: o (n + 2) + 1
+        p = np.minimum(pa, pb)
+        p += base
+        q = np.maximum(pa, pb)
+        q += base
+        p, q = p.ravel(), q.ravel()
+        cost = np.repeat(graph.edge_cost[None], m, axis=0).ravel()   # np.tile, cheaper
         diff = (np.bincount(p, weights=cost, minlength=m * (n + 2))
                 - np.bincount(q, weights=cost, minlength=m * (n + 2))).reshape(m, n + 2)
         return np.cumsum(diff, axis=1)[:, : n + 1]
