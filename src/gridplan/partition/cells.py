@@ -9,7 +9,7 @@ import numpy as np
 import shapely
 from scipy import sparse
 
-from .snap import snap_to_grid
+from .overlay import clip_to_area, snap_to_grid
 
 #: Barrier classes from none to hardest; an adjacency takes the hardest line its link crosses.
 CLASSES = ("block", "path", "local", "secondary", "arterial", "water")
@@ -86,7 +86,7 @@ def voronoi_cells(x: np.ndarray, y: np.ndarray, area, fallback: bool = True) -> 
     bad = ~shapely.is_valid(cells)            # co-circular generators can leave slivers
     if bad.any():
         cells[bad] = shapely.make_valid(cells[bad], method="structure", keep_collapsed=False)
-    cells = shapely.intersection(cells, area)
+    cells = clip_to_area(cells, area)
     # neighbours must share identical vertices to union as a coverage
     cells = snap_to_grid(cells, GRID_SIZE_M)
     # a generator outside the area (it can happen with a loose boundary) still needs its cell

@@ -1,4 +1,4 @@
-"""Polygons rounded to a precision grid exactly as GEOS's set_precision does, most of them cheaply."""
+"""Polygons rounded to a grid or clipped to an area byte for byte as GEOS's overlay writes them, most cheaply."""
 
 from __future__ import annotations
 
@@ -49,6 +49,28 @@ def snap_to_grid(geoms: np.ndarray, grid_size: float) -> np.ndarray:
         out[idx[valid]] = _from_second_vertex(snapped[valid])
     if not fast.all():
         out[~fast] = shapely.set_precision(geoms[~fast], grid_size)
+    return out
+
+
+def clip_to_area(geoms: np.ndarray, area) -> np.ndarray:
+    """``shapely.intersection(geoms, area)``, the same polygons to the byte.
+
+    A polygon without holes whose shell runs clockwise and which lies inside ``area`` without
+    touching its edge comes out of GEOS's overlay as it went in, its ring written from its
+    second vertex on: so are the cells well inside a district written here (nine in ten of the
+    lattice's; the overlay took 15 ms for its 2,000 cells). The others are intersected.
+    """
+    geoms = np.asarray(geoms, dtype=object)
+    inside = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
+    if inside.any():
+        prepared = shapely.from_wkb(shapely.to_wkb(area))   # the caller's area left unprepared
+        shapely.prepare(prepared)
+        inside[inside] = (shapely.contains_properly(prepared, geoms[inside])
+                          & ~shapely.is_ccw(shapely.get_exterior_ring(geoms[inside])))
+    out = np.empty(len(geoms), dtype=object)
+    if inside.any():
+        out[inside] = _from_second_vertex(geoms[inside])
+    out[~inside] = shapely.intersection(geoms[~inside], area)
     return out
 
 

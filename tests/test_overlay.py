@@ -1,4 +1,4 @@
-"""Cells rounded to the millimetre as GEOS's set_precision rounds them, byte for byte."""
+"""Cells clipped to the district and rounded to the millimetre byte for byte as GEOS does it."""
 
 from __future__ import annotations
 
@@ -8,13 +8,19 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gridplan.partition.cells import GRID_SIZE_M, street_blocks
-from gridplan.partition.snap import snap_to_grid
+from gridplan.partition.overlay import clip_to_area, snap_to_grid
 
 ORIGIN = np.array([500_000.0, 4_000_000.0])
 
 
 def _cells(seed: int, kind: int) -> np.ndarray:
-    """Voronoi cells clipped to a district, as voronoi_cells makes them before rounding:
+    """Voronoi cells clipped to a district, as voronoi_cells makes them before rounding."""
+    cells, area = _diagram(seed, kind)
+    return shapely.intersection(cells, area)
+
+
+def _diagram(seed: int, kind: int) -> tuple[np.ndarray, shapely.Geometry]:
+    """Voronoi cells and a district around their points:
     scattered points, a jittered lattice (near-degenerate corners), points a few millimetres
     apart (cells that rounding collapses), and a district with a hole and a narrow cut (cells
     in pieces and with holes)."""
@@ -34,7 +40,7 @@ def _cells(seed: int, kind: int) -> np.ndarray:
         area = area.difference(shapely.Point(mid).buffer(40)).difference(
             shapely.box(mid[0] - 400, mid[1] + 60, mid[0] + 400, mid[1] + 63))
     vor = shapely.voronoi_polygons(pts, extend_to=area.buffer(100), ordered=True)
-    return shapely.intersection(shapely.get_parts(vor), area)
+    return shapely.get_parts(vor), area
 
 
 def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
@@ -48,6 +54,22 @@ def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
 def test_cells_round_to_the_millimetre_as_geos_rounds_them(seed, kind):
     cells = _cells(seed, kind)
     assert _same_bytes(snap_to_grid(cells, GRID_SIZE_M), shapely.set_precision(cells, GRID_SIZE_M))
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 100_000), kind=st.integers(0, 2))
+def test_cells_are_clipped_to_the_district_as_geos_clips_them(seed, kind):
+    cells, area = _diagram(seed, kind)
+    clipped = clip_to_area(cells, area)
+    assert _same_bytes(clipped, shapely.intersection(cells, area))
+    assert not shapely.is_prepared(area)       # the caller's district is left as it was
+
+
+def test_cells_the_other_way_round_or_over_the_edge_are_clipped_by_geos():
+    cells, area = _diagram(7, 0)
+    odd = np.r_[shapely.reverse(cells[:20]), cells[20:],
+                [shapely.box(*area.bounds), area.buffer(-30), shapely.Polygon()]]
+    assert _same_bytes(clip_to_area(odd, area), shapely.intersection(odd, area))
 
 
 def test_a_tiny_cell_that_pointwise_rounding_breaks_is_rounded_by_geos():
