@@ -236,6 +236,7 @@ class BoundedSplitter:
         self._indices = self.adj.indices.astype(np.int64)
         self._data = self.adj.data
         self._local = np.full(self.adj.shape[0], -1, dtype=np.int64)
+        self._sorted = bool(self.adj.has_sorted_indices)
 
     # -- public ---------------------------------------------------------------------------
     def split(self, nodes: np.ndarray | None = None) -> SplitResult:
@@ -338,11 +339,13 @@ class BoundedSplitter:
         self._local[r] = -1
         keep = cols >= 0
         rows, cols, data = rows[keep], cols[keep], self._data[pos[keep]]
-        order = np.argsort(rows * n + cols, kind="stable")
-        rows, cols, data = rows[order], cols[order], data[order]
+        if not (self._sorted and (r[1:] > r[:-1]).all()):
+            # ascending nodes of a matrix with sorted indices (most cuts) are in order already
+            order = np.argsort(rows * n + cols, kind="stable")
+            rows, cols, data = rows[order], cols[order], data[order]
         ptr = np.searchsorted(rows, np.arange(n + 1)).tolist()
         ind = cols.tolist()
-        nbrs = [ind[ptr[i]:ptr[i + 1]] for i in range(n)]
+        nbrs = [ind[a:b] for a, b in zip(ptr, ptr[1:])]
         up = rows < cols
         return _Region(nbrs=nbrs, rows=rows, cols=cols, edge_a=rows[up], edge_b=cols[up],
                        edge_cost=data[up])
@@ -352,11 +355,11 @@ class BoundedSplitter:
         graph = self._region(r)
         w = self.w[r]
         xy = self.xy[r]
-        orders = self._grow(graph.nbrs, xy, self._directions(xy),
-                            (graph.edge_a, graph.edge_b))
+        orders, pos = self._grow(graph.nbrs, xy, self._directions(xy),
+                                 (graph.edge_a, graph.edge_b), positions=True)
         ow = w[orders]
         pw = np.cumsum(ow, axis=1)
-        cuts = self._prefix_cuts(graph, orders)
+        cuts = self._prefix_cuts(graph, orders, pos)
         if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
             chunks = _ChunkCheck(ow, pw, total, self.lo, self.hi)
             mask = self._best_prefix(graph, orders, pw, cuts, total, k, chunks)
@@ -474,7 +477,7 @@ class BoundedSplitter:
 
     @staticmethod
     def _grow(nbrs: list, xy: np.ndarray, directions: np.ndarray,
-              edges: tuple | None = None) -> np.ndarray:
+              edges: tuple | None = None, positions: bool = False):
         """One growth order per direction (rows): nodes in the order they are taken when
         growing from the back end along the direction, always taking the frontier node
         furthest back (ties to the lower index); every prefix is connected. ``nbrs`` lists
@@ -483,12 +486,14 @@ class BoundedSplitter:
         once, as two arrays of ends), a direction in which every node but the first has a
         neighbour further back grows in plain rank order without the heap: each prefix of
         that order is connected, so the furthest-back frontier node is always the next by
-        rank."""
+        rank. With ``positions``, also each node's position in each order (the ranks, where
+        the order is the rank order)."""
         n = len(xy)
         m = len(directions)
         proj = project(xy, directions)
-        by_rank = np.argsort(proj, axis=1, kind="stable")
-        rank = np.argsort(by_rank, axis=1)
+        # rank order in every row; the rows the heap grows are written over below
+        orders = np.argsort(proj, axis=1, kind="stable").astype(np.int64, copy=False)
+        rank = np.argsort(orders, axis=1)
         plain = [False] * m
         if edges is not None and len(edges[0]):
             ea, eb = edges
@@ -496,12 +501,12 @@ class BoundedSplitter:
             has = np.zeros((m, n), dtype=bool)
             has[np.arange(m)[:, None], ahead] = True
             plain = (has.sum(1) == n - 1).tolist()
+        pos = rank.copy() if positions else None
         push, pop = heapq.heappush, heapq.heappop
-        orders = []
-        for rk, br, flat in zip(rank.tolist(), by_rank.tolist(), plain):
+        for o, flat in enumerate(plain):
             if flat:
-                orders.append(br)
                 continue
+            rk, br = rank[o].tolist(), orders[o].tolist()
             seen = [False] * n
             seen[br[0]] = True
             heap = [0]
@@ -515,16 +520,21 @@ class BoundedSplitter:
                         push(heap, rk[v])
             if len(order) < n:  # not connected: the rest at the end (callers split components)
                 order.extend(i for i in range(n) if not seen[i])
-            orders.append(order)
-        return np.array(orders, dtype=np.int64).reshape(len(directions), n)
+            orders[o] = order
+            if positions:
+                pos[o, orders[o]] = np.arange(n)
+        return (orders, pos) if positions else orders
 
     @staticmethod
-    def _prefix_cuts(graph: _Region, orders: np.ndarray) -> np.ndarray:
+    def _prefix_cuts(graph: _Region, orders: np.ndarray, pos: np.ndarray | None = None
+                     ) -> np.ndarray:
         """Cut cost of every prefix of each order (one per row): cut[o, s] for the first s
         nodes, s = 0..n. Each edge adds its cost where its first end enters the prefix and
-        takes it off where its second does (a difference array, summed once per row)."""
+        takes it off where its second does (a difference array, summed once per row).
+        ``pos``: each node's position in each order, when known."""
         m, n = orders.shape
-        pos = np.argsort(orders, axis=1)
+        if pos is None:
+            pos = np.argsort(orders, axis=1)
         pa, pb = pos[:, graph.edge_a], pos[:, graph.edge_b]
         base = np.arange(1, m * (n + 2), n + 2, dtype=np.int64)[:, None]   # row o: o (n + 2) + 1
         p = np.minimum(pa, pb)
