@@ -78,6 +78,9 @@ def _rings(geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Coordinate count, polygon (part) and geometry of each ring of polygons and multipolygons,
     in the order ``shapely.get_coordinates`` lists their coordinates."""
     if (shapely.get_type_id(geoms) == 3).all():
+        if not shapely.get_num_interior_rings(geoms).any():     # one ring each (most cells)
+            whole = np.arange(len(geoms))
+            return shapely.get_num_coordinates(geoms), whole, whole
         rings, ring_part = shapely.get_rings(geoms, return_index=True)
         ring_geom = ring_part
     else:
