@@ -89,6 +89,16 @@ def test_a_cell_whose_edge_passes_a_nearby_vertex_is_rounded_by_geos():
     assert _same_bytes(snap_to_grid(cells, GRID_SIZE_M), snapped)
 
 
+def test_cells_that_rounding_shrinks_to_a_point_or_a_line_are_rounded_by_geos():
+    tiny = [shapely.Polygon([(0, 0), (0.0002, 0.0001), (0.0001, 0.0002)]),
+            shapely.Polygon([(5, 5), (5.0003, 5.0001), (5.0001, 5.0003)]),
+            shapely.Polygon([(0, 0), (0.0006, 0), (0.0006, 0.0006), (0, 0.0006)]),
+            shapely.Polygon([(0, 0), (10.0002, 0.0003), (10, 0.0001)])]
+    cells = shapely.orient_polygons(np.array(tiny), exterior_cw=True)     # as cells come
+    assert not shapely.is_ccw(shapely.get_exterior_ring(cells)).any()
+    assert _same_bytes(snap_to_grid(cells, GRID_SIZE_M), shapely.set_precision(cells, GRID_SIZE_M))
+
+
 def test_rings_written_the_other_way_round_and_other_geometries_round_as_geos_rounds_them():
     cells = _cells(3, 0)
     odd = np.r_[shapely.reverse(cells[:10]), [shapely.LineString([(0.0001, 0), (1, 1.0004)]),

@@ -1,4 +1,4 @@
-"""Polygons rounded to a grid or clipped to an area byte for byte as GEOS's overlay writes them, most cheaply."""
+"""Polygons clipped to an area or rounded to a grid, byte for byte as GEOS writes them, cheaply."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ def snap_to_grid(geoms: np.ndarray, grid_size: float) -> np.ndarray:
     ones and writes each ring from its second vertex on; the cells are written so here, from
     GEOS's own pointwise rounding (3 ms). The rest go through GEOS: polygons with a vertex near
     a segment whose pixel it does fall in (cells of points a few millimetres apart), a ring that
-    rounding makes touch itself, shells counter-clockwise or holes clockwise (an overlay writes
-    them the other way round, as the cells come), and anything but a polygon.
+    rounding makes touch itself or shrinks below a triangle, shells counter-clockwise or holes
+    clockwise (the overlay would turn them; cells, made by overlays, come the other way), and
+    anything but a polygon.
 
     Parameters
     ----------
@@ -121,6 +122,12 @@ def _pointwise_differs(geoms: np.ndarray, rounded: np.ndarray, grid_size: float
     area2 = np.bincount(of_ring[:-1], weights=cross, minlength=len(n))
     shell = np.r_[True, ring_part[1:] != ring_part[:-1]]
     bad[ring_geom[np.where(shell, area2 >= 0, area2 <= 0)]] = True
+    # a ring that rounding shrinks below a triangle is GEOS's to drop (pointwise, it would
+    # not even make a ring once its repeats are gone)
+    moves = (px[1:] != px[:-1]).any(1)
+    moves[closing[:-1]] = False                      # from one ring's end to the next's start
+    kept = 1 + np.bincount(of_ring[:-1], weights=moves, minlength=len(n))
+    bad[ring_geom[kept < 4]] = True
     # each vertex once (closing coordinates left out); segment v runs to end[v]
     vertex = np.ones(len(xy), dtype=bool)
     vertex[closing] = False
