@@ -137,7 +137,10 @@ def test_growth_in_plain_rank_order_is_the_heaps_order(graph, seed, whole):
     r = np.arange(len(w)) if whole else rng.permutation(len(w))[: len(w) * 3 // 4]
     region = sp._region(r)
     dirs = sp._directions(xy[r])
-    fast = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b))
+    fast, pos = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b),
+                         positions=True)
+    # each node's position in each order, as the cut costs take it (ranks on the plain path)
+    assert (np.take_along_axis(pos, fast, axis=1) == np.arange(len(r))).all()
     plain = 0
     for d, order in zip(dirs, fast):
         by_hand = grow_by_hand(region.nbrs, (xy[r] @ d).tolist())

@@ -13,7 +13,10 @@ neighbour and splitting the union again.
 from __future__ import annotations
 
 import heapq
+import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 import numpy as np
 from scipy import sparse
@@ -115,32 +118,39 @@ def _connected(graph: _Region, mask: np.ndarray) -> bool:
     return len(np.unique(lab[idx])) == 1
 
 
+#: Orders up to this many nodes are chunked with plain lists (see :func:`chunkable`).
+CHUNK_LIST_NODES = 64
+
+
 def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """ok[s] is True when the first s weights can be cut into consecutive runs within
     [lo, hi] (ok[0] is True)."""
-    pre = np.concatenate([[0], np.cumsum(w)])
     n = len(w)
-    ok = np.zeros(n + 1, dtype=bool)
-    ok[0] = True
-    cum = np.zeros(n + 2, dtype=np.int64)      # cum[i] = number of ok among 0..i-1
-    cum[1] = 1
+    okl, cuml = [True] + [False] * n, [0, 1] + [0] * n   # cuml[i]: how many ok among 0..i-1
     # runs ending at j start at i with pre[j] - hi <= pre[i] <= pre[j] - lo
-    first = np.searchsorted(pre, pre - hi, side="left").tolist()
-    last = (np.searchsorted(pre, pre - lo, side="right") - 1).tolist()
-    okl, cuml = [True] + [False] * n, cum.tolist()   # plain lists: this loop is hot
+    if n <= CHUNK_LIST_NODES:
+        # plain lists and bisect for the short orders of most cuts (NumPy's fixed cost per call
+        # is most of the time there); the same integers, so the same runs
+        pre = [0, *accumulate(w.tolist())]
+        first = [bisect_left(pre, p - hi) for p in pre]
+        last = [bisect_right(pre, p - lo) - 1 for p in pre]
+    else:
+        pre = np.concatenate([[0], np.cumsum(w)])
+        first = np.searchsorted(pre, pre - hi, side="left").tolist()
+        last = (np.searchsorted(pre, pre - lo, side="right") - 1).tolist()
     for j in range(1, n + 1):
         a, b = first[j], (last[j] if last[j] < j else j - 1)
         okl[j] = b >= a and cuml[b + 1] - cuml[a] > 0
         cuml[j + 1] = cuml[j] + okl[j]
-    ok[:] = okl
-    return ok
+    return np.array(okl, dtype=bool)
 
 
 class _ChunkCheck:
     """Whether a prefix cut of a growth order leaves both sides cuttable into consecutive runs
     within [lo, hi] along the order (see :func:`chunkable`). A side whose total is itself
     within [lo, hi] is one run; the runs of an order are worked out only the first time a cut
-    of it has a side of several parts."""
+    of it has a side of several parts, and then only as far as that cut (whether the first s
+    weights chunk depends on them alone): all of them when a later cut reaches further."""
 
     def __init__(self, ow: np.ndarray, pw: np.ndarray, total: int, lo: int, hi: int):
         self.ow, self.pw, self.total, self.lo, self.hi = ow, pw, total, lo, hi
@@ -150,17 +160,19 @@ class _ChunkCheck:
         """For order ``o`` cut after its position ``s``."""
         lo, hi = self.lo, self.hi
         a = self.pw[o, s]
-        if not lo <= a <= hi:
-            if o not in self._ahead:
-                self._ahead[o] = chunkable(self.ow[o], lo, hi)
-            if not self._ahead[o][s + 1]:
-                return False
-        if not lo <= self.total - a <= hi:
-            if o not in self._behind:
-                self._behind[o] = chunkable(self.ow[o][::-1], lo, hi)
-            if not self._behind[o][len(self.ow[o]) - s - 1]:
-                return False
+        if not lo <= a <= hi and not self._runs(self._ahead, o, self.ow[o], s + 1):
+            return False
+        if not lo <= self.total - a <= hi and \
+                not self._runs(self._behind, o, self.ow[o][::-1], len(self.ow[o]) - s - 1):
+            return False
         return True
+
+    def _runs(self, known: dict, o: int, w: np.ndarray, s: int) -> bool:
+        """Whether the first ``s`` weights of ``w`` (order ``o``) chunk."""
+        ok = known.get(o)
+        if ok is None or len(ok) <= s:
+            ok = known[o] = chunkable(w if ok is not None else w[:s], self.lo, self.hi)
+        return bool(ok[s])
 
 
 def project(xy: np.ndarray, directions: np.ndarray) -> np.ndarray:
@@ -224,6 +236,7 @@ class BoundedSplitter:
         self._indices = self.adj.indices.astype(np.int64)
         self._data = self.adj.data
         self._local = np.full(self.adj.shape[0], -1, dtype=np.int64)
+        self._sorted = bool(self.adj.has_sorted_indices)
 
     # -- public ---------------------------------------------------------------------------
     def split(self, nodes: np.ndarray | None = None) -> SplitResult:
@@ -295,11 +308,15 @@ class BoundedSplitter:
         if tier == "wide":
             return divisible(a, lo, hi) & divisible(total - a, lo, hi)
         m = SAFE_MARGIN * (hi - lo) if tier == "safe" else 0.0
-        ok = np.zeros(np.shape(a), dtype=bool)
+        ok = None
         for k1 in sorted({k // 2, k - k // 2}):
             k2 = k - k1
-            ok |= ((a >= k1 * (lo + m)) & (a <= k1 * (hi - m))
-                   & (total - a >= k2 * (lo + m)) & (total - a <= k2 * (hi - m)))
+            # a within [k1 (lo + m), k1 (hi - m)] and total - a within [k2 (lo + m), k2 (hi - m)]:
+            # as one range of whole numbers (a is one), the same bounds to the last bit
+            low = max(math.ceil(k1 * (lo + m)), total - math.floor(k2 * (hi - m)))
+            high = min(math.floor(k1 * (hi - m)), total - math.ceil(k2 * (lo + m)))
+            one = (a >= low) & (a <= high)
+            ok = one if ok is None else ok | one
         return ok
 
     def _links(self, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -322,11 +339,13 @@ class BoundedSplitter:
         self._local[r] = -1
         keep = cols >= 0
         rows, cols, data = rows[keep], cols[keep], self._data[pos[keep]]
-        order = np.argsort(rows * n + cols, kind="stable")
-        rows, cols, data = rows[order], cols[order], data[order]
+        if not (self._sorted and (r[1:] > r[:-1]).all()):
+            # ascending nodes of a matrix with sorted indices (most cuts) are in order already
+            order = np.argsort(rows * n + cols, kind="stable")
+            rows, cols, data = rows[order], cols[order], data[order]
         ptr = np.searchsorted(rows, np.arange(n + 1)).tolist()
         ind = cols.tolist()
-        nbrs = [ind[ptr[i]:ptr[i + 1]] for i in range(n)]
+        nbrs = [ind[a:b] for a, b in zip(ptr, ptr[1:])]
         up = rows < cols
         return _Region(nbrs=nbrs, rows=rows, cols=cols, edge_a=rows[up], edge_b=cols[up],
                        edge_cost=data[up])
@@ -336,11 +355,11 @@ class BoundedSplitter:
         graph = self._region(r)
         w = self.w[r]
         xy = self.xy[r]
-        orders = self._grow(graph.nbrs, xy, self._directions(xy),
-                            (graph.edge_a, graph.edge_b))
+        orders, pos = self._grow(graph.nbrs, xy, self._directions(xy),
+                                 (graph.edge_a, graph.edge_b), positions=True)
         ow = w[orders]
         pw = np.cumsum(ow, axis=1)
-        cuts = self._prefix_cuts(graph, orders)
+        cuts = self._prefix_cuts(graph, orders, pos)
         if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
             chunks = _ChunkCheck(ow, pw, total, self.lo, self.hi)
             mask = self._best_prefix(graph, orders, pw, cuts, total, k, chunks)
@@ -442,13 +461,15 @@ class BoundedSplitter:
     def _directions(self, xy: np.ndarray) -> np.ndarray:
         """Unit vectors (cos, sin) of the directions tried for a cut: ANGLES_DEG from the
         region's principal axis."""
-        if len(xy) < 3:
+        n = len(xy)
+        if n < 3:
             return _AXIS_DIRECTIONS
-        c = xy - xy.mean(0)
-        if not np.isfinite(c).all():
+        c = xy - xy.sum(0) / n               # what xy.mean(0) computes, without its checks
+        cov = c.T @ c
+        if not np.isfinite(cov).all():
             return _AXIS_DIRECTIONS
-        vals, vecs = np.linalg.eigh(c.T @ c)
-        v = vecs[:, np.argmax(vals)]
+        vals, vecs = np.linalg.eigh(cov)
+        v = vecs[:, 1 if vals[1] > vals[0] else 0]     # np.argmax: the first of equal ones
         base = np.degrees(np.arctan2(v[1], v[0]))
         # the long axis first: cutting across it gives compact halves
         rad = np.radians(base + np.asarray(ANGLES_DEG))
@@ -456,7 +477,7 @@ class BoundedSplitter:
 
     @staticmethod
     def _grow(nbrs: list, xy: np.ndarray, directions: np.ndarray,
-              edges: tuple | None = None) -> np.ndarray:
+              edges: tuple | None = None, positions: bool = False):
         """One growth order per direction (rows): nodes in the order they are taken when
         growing from the back end along the direction, always taking the frontier node
         furthest back (ties to the lower index); every prefix is connected. ``nbrs`` lists
@@ -465,12 +486,14 @@ class BoundedSplitter:
         once, as two arrays of ends), a direction in which every node but the first has a
         neighbour further back grows in plain rank order without the heap: each prefix of
         that order is connected, so the furthest-back frontier node is always the next by
-        rank."""
+        rank. With ``positions``, also each node's position in each order (the ranks, where
+        the order is the rank order)."""
         n = len(xy)
         m = len(directions)
         proj = project(xy, directions)
-        by_rank = np.argsort(proj, axis=1, kind="stable")
-        rank = np.argsort(by_rank, axis=1)
+        # rank order in every row; the rows the heap grows are written over below
+        orders = np.argsort(proj, axis=1, kind="stable").astype(np.int64, copy=False)
+        rank = np.argsort(orders, axis=1)
         plain = [False] * m
         if edges is not None and len(edges[0]):
             ea, eb = edges
@@ -478,12 +501,12 @@ class BoundedSplitter:
             has = np.zeros((m, n), dtype=bool)
             has[np.arange(m)[:, None], ahead] = True
             plain = (has.sum(1) == n - 1).tolist()
+        pos = rank.copy() if positions else None
         push, pop = heapq.heappush, heapq.heappop
-        orders = []
-        for rk, br, flat in zip(rank.tolist(), by_rank.tolist(), plain):
+        for o, flat in enumerate(plain):
             if flat:
-                orders.append(br)
                 continue
+            rk, br = rank[o].tolist(), orders[o].tolist()
             seen = [False] * n
             seen[br[0]] = True
             heap = [0]
@@ -497,21 +520,29 @@ class BoundedSplitter:
                         push(heap, rk[v])
             if len(order) < n:  # not connected: the rest at the end (callers split components)
                 order.extend(i for i in range(n) if not seen[i])
-            orders.append(order)
-        return np.array(orders, dtype=np.int64).reshape(len(directions), n)
+            orders[o] = order
+            if positions:
+                pos[o, orders[o]] = np.arange(n)
+        return (orders, pos) if positions else orders
 
     @staticmethod
-    def _prefix_cuts(graph: _Region, orders: np.ndarray) -> np.ndarray:
+    def _prefix_cuts(graph: _Region, orders: np.ndarray, pos: np.ndarray | None = None
+                     ) -> np.ndarray:
         """Cut cost of every prefix of each order (one per row): cut[o, s] for the first s
         nodes, s = 0..n. Each edge adds its cost where its first end enters the prefix and
-        takes it off where its second does (a difference array, summed once per row)."""
+        takes it off where its second does (a difference array, summed once per row).
+        ``pos``: each node's position in each order, when known."""
         m, n = orders.shape
-        pos = np.argsort(orders, axis=1)
+        if pos is None:
+            pos = np.argsort(orders, axis=1)
         pa, pb = pos[:, graph.edge_a], pos[:, graph.edge_b]
-        base = (np.arange(m, dtype=np.int64) * (n + 2))[:, None]
-        p = (np.minimum(pa, pb) + 1 + base).ravel()
-        q = (np.maximum(pa, pb) + 1 + base).ravel()
-        cost = np.tile(graph.edge_cost, m)
+        base = np.arange(1, m * (n + 2), n + 2, dtype=np.int64)[:, None]   # row o: o (n + 2) + 1
+        p = np.minimum(pa, pb)
+        p += base
+        q = np.maximum(pa, pb)
+        q += base
+        p, q = p.ravel(), q.ravel()
+        cost = np.repeat(graph.edge_cost[None], m, axis=0).ravel()   # np.tile, cheaper
         diff = (np.bincount(p, weights=cost, minlength=m * (n + 2))
                 - np.bincount(q, weights=cost, minlength=m * (n + 2))).reshape(m, n + 2)
         return np.cumsum(diff, axis=1)[:, : n + 1]

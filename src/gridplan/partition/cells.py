@@ -9,6 +9,8 @@ import numpy as np
 import shapely
 from scipy import sparse
 
+from .overlay import clip_to_area, snap_to_grid
+
 #: Barrier classes from none to hardest; an adjacency takes the hardest line its link crosses.
 CLASSES = ("block", "path", "local", "secondary", "arterial", "water")
 #: Largest random shift of a generator point (metres).
@@ -84,9 +86,9 @@ def voronoi_cells(x: np.ndarray, y: np.ndarray, area, fallback: bool = True) -> 
     bad = ~shapely.is_valid(cells)            # co-circular generators can leave slivers
     if bad.any():
         cells[bad] = shapely.make_valid(cells[bad], method="structure", keep_collapsed=False)
-    cells = shapely.intersection(cells, area)
+    cells = clip_to_area(cells, area)
     # neighbours must share identical vertices to union as a coverage
-    cells = shapely.set_precision(cells, GRID_SIZE_M)
+    cells = snap_to_grid(cells, GRID_SIZE_M)
     # a generator outside the area (it can happen with a loose boundary) still needs its cell
     empty = shapely.is_empty(cells)
     if fallback and empty.any():
@@ -114,7 +116,7 @@ def street_blocks(streets: gpd.GeoDataFrame, barriers: gpd.GeoDataFrame, area) -
     # lines that run out of the area make blocks outside it; polygonize also returns the
     # area's holes as blocks
     blocks = blocks[shapely.contains(area, shapely.point_on_surface(blocks))]
-    return shapely.set_precision(blocks, GRID_SIZE_M)
+    return snap_to_grid(blocks, GRID_SIZE_M)
 
 
 def block_cells(x: np.ndarray, y: np.ndarray, area, blocks: np.ndarray) -> np.ndarray:
@@ -175,7 +177,7 @@ def _noded(cells: np.ndarray) -> np.ndarray:
     out[ci[one]] = faces[fi[one]]
     for c in np.unique(ci[~one]):
         out[c] = shapely.union_all(faces[fi[ci == c]])
-    return shapely.set_precision(out, GRID_SIZE_M)
+    return snap_to_grid(out, GRID_SIZE_M)
 
 
 def _attach(cells: np.ndarray, orphans: np.ndarray) -> np.ndarray:
