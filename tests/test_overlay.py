@@ -44,7 +44,10 @@ def _diagram(seed: int, kind: int) -> tuple[np.ndarray, shapely.Geometry]:
 
 
 def _same_bytes(a: np.ndarray, b: np.ndarray) -> bool:
-    return len(a) == len(b) and all(x.wkb == y.wkb for x, y in zip(a, b))
+    """The same polygons to the byte, and the same precision grid (which WKB leaves out, and
+    later overlays snap-round to)."""
+    return (len(a) == len(b) and all(x.wkb == y.wkb for x, y in zip(a, b))
+            and (shapely.get_precision(a) == shapely.get_precision(b)).all())
 
 
 @settings(max_examples=30, deadline=None)
@@ -121,3 +124,9 @@ def test_street_blocks_are_rounded_as_geos_rounds_them():
         np.r_[[area.boundary], lines]))))
     raw = raw[shapely.contains(area, shapely.point_on_surface(raw))]
     assert _same_bytes(blocks, shapely.set_precision(raw, GRID_SIZE_M))
+
+
+def test_cells_clipped_to_a_district_with_a_precision_grid_are_clipped_by_geos():
+    cells, area = _diagram(3, 0)
+    area = shapely.set_precision(area, GRID_SIZE_M)
+    assert _same_bytes(clip_to_area(cells, area), shapely.intersection(cells, area))
