@@ -130,3 +130,58 @@ def test_cells_clipped_to_a_district_with_a_precision_grid_are_clipped_by_geos()
     cells, area = _diagram(3, 0)
     area = shapely.set_precision(area, GRID_SIZE_M)
     assert _same_bytes(clip_to_area(cells, area), shapely.intersection(cells, area))
+
+
+def test_a_hole_touching_its_shell_at_a_vertex_is_rounded_by_geos():
+    # GEOS nodes the rings where they meet and may start the hole elsewhere
+    touching = shapely.Polygon([(0, 0), (0, 10), (10, 10), (10, 5), (10, 0)],
+                               [[(5, 4), (10, 5), (5, 6)]])
+    near = shapely.Polygon([(0, 0), (0, 10), (10, 10), (10, 5), (10, 0)],
+                           [[(5, 4), (9.9997, 5.0002), (5, 6)]])    # rounds onto the shell
+    cells = shapely.orient_polygons(np.array([touching, near]), exterior_cw=True)
+    assert _same_bytes(snap_to_grid(cells, GRID_SIZE_M), shapely.set_precision(cells, GRID_SIZE_M))
+
+
+def test_shapes_with_heights_keep_them_as_geos_keeps_them():
+    cells, area = _diagram(3, 0)
+    high = shapely.force_3d(cells, 12.5)
+    assert _same_bytes(snap_to_grid(high, GRID_SIZE_M), shapely.set_precision(high, GRID_SIZE_M))
+    assert _same_bytes(clip_to_area(high, area), shapely.intersection(high, area))
+    high_area = shapely.force_3d(area, 3.0)
+    assert _same_bytes(clip_to_area(cells, high_area), shapely.intersection(cells, high_area))
+
+
+def test_shapes_already_on_a_precision_grid_are_left_to_geos():
+    cells = shapely.set_precision(_cells(3, 0), GRID_SIZE_M)       # GEOS returns them as they are
+    assert _same_bytes(snap_to_grid(cells, GRID_SIZE_M), shapely.set_precision(cells, GRID_SIZE_M))
+
+
+def test_a_cell_with_a_repeated_vertex_is_clipped_by_geos():
+    cells, area = _diagram(3, 0)
+    inner = np.flatnonzero(shapely.contains_properly(area, cells))[:5]
+    xy = shapely.get_coordinates(cells[inner[0]])
+    cells[inner[0]] = shapely.Polygon(np.r_[xy[:1], xy[:-1]])     # its first vertex twice
+    assert _same_bytes(clip_to_area(cells, area), shapely.intersection(cells, area))
+
+
+def test_most_cells_of_a_district_take_the_fast_paths(monkeypatch):
+    # the point of the module: without it every test above would pass with GEOS doing all
+    import gridplan.partition.overlay as overlay
+    sent = []
+    real_precision, real_intersection = shapely.set_precision, shapely.intersection
+
+    def precision(geoms, grid_size, mode="valid_output"):
+        if mode == "valid_output":
+            sent.append(("round", len(np.atleast_1d(geoms))))
+        return real_precision(geoms, grid_size, mode=mode)
+
+    def intersection(a, b):
+        sent.append(("clip", len(np.atleast_1d(a))))
+        return real_intersection(a, b)
+
+    monkeypatch.setattr(overlay.shapely, "set_precision", precision)
+    monkeypatch.setattr(overlay.shapely, "intersection", intersection)
+    cells, area = _diagram(3, 0)
+    snap_to_grid(clip_to_area(cells, area), GRID_SIZE_M)
+    by_geos = {k: sum(n for kind, n in sent if kind == k) for k in ("round", "clip")}
+    assert by_geos["clip"] < len(cells) / 2 and by_geos["round"] < len(cells) / 10, by_geos

@@ -27,7 +27,7 @@ def chunkable_by_hand(w, lo, hi):
 
 
 @settings(max_examples=200, deadline=None)
-@given(w=st.lists(st.integers(0, 60), max_size=30), lo=st.integers(0, 80),
+@given(w=st.lists(st.integers(0, 60), max_size=100), lo=st.integers(0, 80),
        width=st.integers(0, 80))
 def test_chunkable_matches_the_quadratic_definition(w, lo, width):
     assert np.array_equal(chunkable(np.array(w, dtype=int), lo, lo + width),
@@ -59,9 +59,11 @@ def random_graph(seed, n=60, p=0.08):
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_a_region_is_the_subgraph_its_nodes_induce(seed):
+@pytest.mark.parametrize("in_order", [False, True])
+def test_a_region_is_the_subgraph_its_nodes_induce(seed, in_order):
     adj, w, xy, rng = random_graph(seed)
-    r = rng.permutation(len(w))[:35]                     # unsorted on purpose
+    r = rng.permutation(len(w))[:35]                     # unsorted, or sorted (its own path)
+    r = np.sort(r) if in_order else r
     region = BoundedSplitter(adj, w, xy, 300, 500)._region(r)
     sub = adj[r][:, r].tocsr()
     sub.sort_indices()

@@ -130,7 +130,8 @@ def chunkable(w: np.ndarray, lo: int, hi: int) -> np.ndarray:
     # runs ending at j start at i with pre[j] - hi <= pre[i] <= pre[j] - lo
     if n <= CHUNK_LIST_NODES:
         # plain lists and bisect for the short orders of most cuts (NumPy's fixed cost per call
-        # is most of the time there); the same integers, so the same runs
+        # is most of the time there); the same integers, so the same runs (both searches
+        # need the prefix sums in order: weights are households, never below 0)
         pre = [0, *accumulate(w.tolist())]
         first = [bisect_left(pre, p - hi) for p in pre]
         last = [bisect_right(pre, p - lo) - 1 for p in pre]

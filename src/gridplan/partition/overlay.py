@@ -20,9 +20,10 @@ def snap_to_grid(geoms: np.ndarray, grid_size: float) -> np.ndarray:
     ones and writes each ring from its second vertex on; the cells are written so here, from
     GEOS's own pointwise rounding (3 ms). The rest go through GEOS: polygons with a vertex near
     a segment whose pixel it does fall in (cells of points a few millimetres apart), a ring that
-    rounding makes touch itself or shrinks below a triangle, shells counter-clockwise or holes
-    clockwise (the overlay would turn them; cells, made by overlays, come the other way), and
-    anything but a polygon.
+    rounding makes touch itself or another ring or shrinks below a triangle, shells
+    counter-clockwise or holes clockwise (the overlay would turn them; cells, made by overlays,
+    come the other way), shapes with Z or already on a precision grid, and anything but a
+    polygon. Polygons must be valid (as overlays, polygonize and ``make_valid`` leave them).
 
     Parameters
     ----------
@@ -37,7 +38,10 @@ def snap_to_grid(geoms: np.ndarray, grid_size: float) -> np.ndarray:
     geoms = np.asarray(geoms, dtype=object)
     out = shapely.set_precision(geoms, grid_size, mode="pointwise")
     tid = shapely.get_type_id(geoms)
-    fast = ((tid == 3) | (tid == 6)) & ~shapely.is_empty(geoms) & ~shapely.is_empty(out)
+    # GEOS keeps Z (the rings here are rebuilt in 2D), and leaves a polygon already on this
+    # grid as it is (the rings here are written from their second vertex)
+    fast = (((tid == 3) | (tid == 6)) & ~shapely.is_empty(geoms) & ~shapely.is_empty(out)
+            & ~shapely.has_z(geoms) & (shapely.get_precision(geoms) == 0) & (grid_size > 0))
     idx = np.flatnonzero(fast)
     if len(idx):
         bad, check = _pointwise_differs(geoms[idx], out[idx], grid_size)
@@ -63,12 +67,18 @@ def clip_to_area(geoms: np.ndarray, area) -> np.ndarray:
     A polygon without holes whose shell runs clockwise and which lies inside ``area`` without
     touching its edge comes out of GEOS's overlay as it went in, its ring written from its
     second vertex on: so are the cells well inside a district written here (nine in ten of the
-    lattice's; the overlay took 15 ms for its 2,000 cells). The others are intersected.
+    lattice's; the overlay took 15 ms for its 2,000 cells). The others are intersected, as are
+    shapes with Z, a precision grid or a repeated vertex. Polygons must be valid.
     """
     geoms = np.asarray(geoms, dtype=object)
     inside = (shapely.get_type_id(geoms) == 3) & (shapely.get_num_interior_rings(geoms) == 0)
-    # an overlay of shapes with a precision grid snap-rounds to it: GEOS's to do
-    inside &= (shapely.get_precision(geoms) == 0) & (shapely.get_precision(area) == 0)
+    # GEOS's to do: an overlay of shapes with a precision grid snap-rounds to it, one with Z
+    # keeps or fills it in, and one drops repeated vertices
+    inside &= ((shapely.get_precision(geoms) == 0) & ~shapely.has_z(geoms)
+               & (shapely.get_precision(area) == 0) & ~shapely.has_z(area))
+    if inside.any():
+        inside[inside] = (shapely.get_num_coordinates(shapely.remove_repeated_points(
+            geoms[inside], 0.0)) == shapely.get_num_coordinates(geoms[inside]))
     if inside.any():
         prepared = shapely.from_wkb(shapely.to_wkb(area))   # the caller's area left unprepared
         shapely.prepare(prepared)
@@ -163,6 +173,9 @@ def _pointwise_differs(geoms: np.ndarray, rounded: np.ndarray, grid_size: float
             c, a, b = v[gi, i], v[gi, j], e[gi, j]
             own = (px[c] == px[a]).all(1) | (px[c] == px[b]).all(1)
             bad[gs[gi[~own & _crosses_pixel(px[c], xy[a], xy[b], grid_size)]]] = True
+            # a vertex meeting another ring's (a hole touching its shell): GEOS nodes it
+            # there and may start that ring elsewhere
+            bad[gs[gi[own & (of_ring[c] != of_ring[a])]]] = True
             check[gs[gi[own]]] = True
     return bad, check
 
