@@ -35,3 +35,20 @@ def test_homes_on_a_line_and_a_lattice_keep_their_hull():
     lattice = shapely.box(x.ravel(), y.ravel(), x.ravel() + 90, y.ravel() + 90)
     for geoms in (line, lattice, shapely.points([(3, 4)])):
         assert hull(geoms).wkb == shapely.union_all(geoms).convex_hull.wkb
+
+
+def test_footprints_overlapping_along_the_edge_keep_the_union_s_hull():
+    # the union nodes a crossing point a hair outside the straight hull, and GEOS keeps it
+    a = shapely.Polygon([(17.789956771481553, 34.32545724096242),
+                         (30.310283100174573, 58.48324084656346),
+                         (26.973264819981903, 60.21272723136323),
+                         (14.452938491288883, 36.05494362576219)])
+    b = shapely.Polygon([(21.176007221913988, 40.85879127010299),
+                         (33.92276904615402, 65.45347879964694),
+                         (27.235383825988663, 68.91936981883532),
+                         (14.488622001748626, 44.324682289291374)])
+    geoms = np.array([a, b])
+    union_hull = shapely.union_all(geoms).convex_hull
+    straight = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(geoms)))
+    assert union_hull.wkb != straight.wkb          # the case really has the extra vertex
+    assert hull(geoms).wkb == union_hull.wkb

@@ -210,13 +210,15 @@ def utm_crs(gdf: gpd.GeoDataFrame):
 def hull(geoms) -> shapely.Geometry:
     """The convex hull of the union of ``geoms``, as ``union_all().convex_hull`` gives it.
 
-    The hull of a union is the hull of its shapes' vertices, so the union (0.03 s of the
-    2,000-unit lattice) is skipped; GEOS gives the same polygon either way. A hull that is
-    not a polygon (points in a line) comes from the union as before (GEOS may start that line
-    at the other end), as do shapes with heights.
+    Points (address points, compound points) have no union to work out: their hull is taken
+    straight from their coordinates, the same polygon GEOS gives after the union. Shapes go
+    through the union: where footprints overlap along the district's edge it nodes crossing
+    points that can lie a hair outside the straight hull, and keeps them as vertices. A hull
+    that is not a polygon (points in a line) comes from the union too (GEOS may start that
+    line at the other end), as do points with heights.
     """
     geoms = np.asarray(geoms, dtype=object)
-    if not shapely.has_z(geoms).any():
+    if (shapely.get_type_id(geoms) == 0).all() and not shapely.has_z(geoms).any():
         quick = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(geoms)))
         if quick.geom_type == "Polygon":
             return quick

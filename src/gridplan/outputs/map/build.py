@@ -81,14 +81,23 @@ class _GeoJson(folium.GeoJson):
             return super().render(**kwargs)
         # folium's own steps (styles, the add-to-map call, tooltip and popup), with an empty
         # script holding the layer's place among the page's scripts
+        root = self.get_root()
+        parts = (root.header, root.html, root.script)
+        before = [set(p._children) for p in parts]
         self._template = self._NO_SCRIPT
         try:
             super().render(**kwargs)
         finally:
             self._template = own
+        if not isinstance(root.script._children.get(self.get_name()), Element):
+            # branca filed the script under another name: the text would land after the
+            # tooltip's call on the layer (a script error on the page). folium renders it all.
+            for p, had in zip(parts, before):
+                for key in set(p._children) - had:
+                    del p._children[key]
+            return super().render(**kwargs)
         # GeoJson.render calls branca's render without arguments: the script sees no kwargs
-        self.get_root().script.add_child(_as_rendered(macros["script"](self, {})),
-                                         name=self.get_name())
+        root.script.add_child(_as_rendered(macros["script"](self, {})), name=self.get_name())
 
 
 def _js(call: str, options: dict) -> JsCode:
