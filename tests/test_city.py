@@ -52,3 +52,17 @@ def test_footprints_overlapping_along_the_edge_keep_the_union_s_hull():
     straight = shapely.convex_hull(shapely.multipoints(shapely.get_coordinates(geoms)))
     assert union_hull.wkb != straight.wkb          # the case really has the extra vertex
     assert hull(geoms).wkb == union_hull.wkb
+
+
+def test_homes_beyond_utm_s_latitudes_are_refused_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    path = tmp_path / "polar.csv"
+    path.write_text("name,lon,lat,households\nA,10.0,85.0,300\nB,10.01,85.001,200\n")
+    r = subprocess.run([sys.executable, "-m", "gridplan.cli", "plan", str(path), "--out",
+                        str(tmp_path / "plan")], capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert r.stderr.strip().splitlines() == [
+        f"gridplan: error: {path}: homes at latitude 85.00 to 85.00: expected homes within "
+        "UTM's 80 S to 84 N, or a metric CRS in PlanConfig(crs=...)"]
+    assert not (tmp_path / "plan").exists()

@@ -270,7 +270,13 @@ def make_city(homes: gpd.GeoDataFrame, streets: gpd.GeoDataFrame | None = None,
                          **where)
 
     input_crs = homes.crs
-    crs = config.crs or utm_crs(homes)
+    try:
+        crs = config.crs or utm_crs(homes)
+    except RuntimeError:        # geopandas: no UTM zone's area holds the homes' centre
+        south, north = homes.to_crs(4326).total_bounds[[1, 3]]
+        raise InputError(f"homes at latitude {south:.2f} to {north:.2f}: expected homes "
+                         "within UTM's 80 S to 84 N, or a metric CRS in PlanConfig(crs=...)",
+                         **where) from None
     homes = homes.to_crs(crs)
     is_area = homes.geom_type.isin(["Polygon", "MultiPolygon"]).to_numpy()
     if HOUSEHOLDS in homes.columns:
