@@ -98,8 +98,8 @@ def test_growth_orders_and_their_cut_costs_match_plain_versions(seed):
     if any(len(v) == 0 for v in region.nbrs):
         pytest.skip("graph not connected")
     dirs = sp._directions(xy)
-    orders = sp._grow(region.nbrs, xy, dirs)
-    cuts = sp._prefix_cuts(region, orders)
+    orders, pos = sp._grow(region.nbrs, xy, dirs)
+    cuts = sp._prefix_cuts(region, pos)
     edges = list(zip(region.edge_a.tolist(), region.edge_b.tolist(), region.edge_cost.tolist()))
     for d, order, cut in zip(dirs, orders, cuts):
         assert order.tolist() == grow_by_hand(region.nbrs, (xy @ d).tolist())
@@ -139,8 +139,7 @@ def test_growth_in_plain_rank_order_is_the_heaps_order(graph, seed, whole):
     r = np.arange(len(w)) if whole else rng.permutation(len(w))[: len(w) * 3 // 4]
     region = sp._region(r)
     dirs = sp._directions(xy[r])
-    fast, pos = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b),
-                         positions=True)
+    fast, pos = sp._grow(region.nbrs, xy[r], dirs, (region.edge_a, region.edge_b))
     # each node's position in each order, as the cut costs take it (ranks on the plain path)
     assert (np.take_along_axis(pos, fast, axis=1) == np.arange(len(r))).all()
     plain = 0

@@ -357,10 +357,10 @@ class BoundedSplitter:
         w = self.w[r]
         xy = self.xy[r]
         orders, pos = self._grow(graph.nbrs, xy, self._directions(xy),
-                                 (graph.edge_a, graph.edge_b), positions=True)
+                                 (graph.edge_a, graph.edge_b))
         ow = w[orders]
         pw = np.cumsum(ow, axis=1)
-        cuts = self._prefix_cuts(graph, orders, pos)
+        cuts = self._prefix_cuts(graph, pos)
         if k <= CHUNK_CHECK_PARTS or len(r) <= CHUNK_CHECK_NODES:
             chunks = _ChunkCheck(ow, pw, total, self.lo, self.hi)
             mask = self._best_prefix(graph, orders, pw, cuts, total, k, chunks)
@@ -478,7 +478,7 @@ class BoundedSplitter:
 
     @staticmethod
     def _grow(nbrs: list, xy: np.ndarray, directions: np.ndarray,
-              edges: tuple | None = None, positions: bool = False):
+              edges: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One growth order per direction (rows): nodes in the order they are taken when
         growing from the back end along the direction, always taking the frontier node
         furthest back (ties to the lower index); every prefix is connected. ``nbrs`` lists
@@ -487,8 +487,8 @@ class BoundedSplitter:
         once, as two arrays of ends), a direction in which every node but the first has a
         neighbour further back grows in plain rank order without the heap: each prefix of
         that order is connected, so the furthest-back frontier node is always the next by
-        rank. With ``positions``, also each node's position in each order (the ranks, where
-        the order is the rank order)."""
+        rank. Returns the orders and each node's position in each order (its rank, where the
+        order is the rank order)."""
         n = len(xy)
         m = len(directions)
         proj = project(xy, directions)
@@ -502,7 +502,7 @@ class BoundedSplitter:
             has = np.zeros((m, n), dtype=bool)
             has[np.arange(m)[:, None], ahead] = True
             plain = (has.sum(1) == n - 1).tolist()
-        pos = rank.copy() if positions else None
+        pos = rank.copy()
         push, pop = heapq.heappush, heapq.heappop
         for o, flat in enumerate(plain):
             if flat:
@@ -522,20 +522,16 @@ class BoundedSplitter:
             if len(order) < n:  # not connected: the rest at the end (callers split components)
                 order.extend(i for i in range(n) if not seen[i])
             orders[o] = order
-            if positions:
-                pos[o, orders[o]] = np.arange(n)
-        return (orders, pos) if positions else orders
+            pos[o, orders[o]] = np.arange(n)
+        return orders, pos
 
     @staticmethod
-    def _prefix_cuts(graph: _Region, orders: np.ndarray, pos: np.ndarray | None = None
-                     ) -> np.ndarray:
-        """Cut cost of every prefix of each order (one per row): cut[o, s] for the first s
-        nodes, s = 0..n. Each edge adds its cost where its first end enters the prefix and
-        takes it off where its second does (a difference array, summed once per row).
-        ``pos``: each node's position in each order, when known."""
-        m, n = orders.shape
-        if pos is None:
-            pos = np.argsort(orders, axis=1)
+    def _prefix_cuts(graph: _Region, pos: np.ndarray) -> np.ndarray:
+        """Cut cost of every prefix of each order (one per row, given as each node's position
+        ``pos`` in it, as :meth:`_grow` returns them): cut[o, s] for the first s nodes,
+        s = 0..n. Each edge adds its cost where its first end enters the prefix and takes it
+        off where its second does (a difference array, summed once per row)."""
+        m, n = pos.shape
         pa, pb = pos[:, graph.edge_a], pos[:, graph.edge_b]
         base = np.arange(1, m * (n + 2), n + 2, dtype=np.int64)[:, None]   # row o: o (n + 2) + 1
         p = np.minimum(pa, pb)

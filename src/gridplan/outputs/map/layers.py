@@ -344,33 +344,16 @@ def home_rows(plan, precision: int = PRECISION) -> list[list]:
         return []
     lon, lat = gpd.GeoSeries(shapely.points(xy), crs=res.crs).to_crs(4326).pipe(
         lambda s: (s.x.to_numpy(), s.y.to_numpy()))
-    home = res[HOME_INDEX].to_numpy()
-    households = res[HOUSEHOLDS].to_numpy(int)
-    grid = res[GRID_ID].astype(str).to_numpy(dtype=object)
-    if pd.isna(home).any() or np.isnan(lat).any() or np.isnan(lon).any():
-        # groupby drops a missing home and "first" skips a missing coordinate
-        frame = pd.DataFrame({"home": home, "lat": lat, "lon": lon,
-                              "households": households, "grid": grid})
-        per = frame.groupby("home", sort=False).agg(
-            lat=("lat", "first"), lon=("lon", "first"), households=("households", "sum"),
-            grid=("grid", lambda s: "/".join(dict.fromkeys(s))))
-        lat, lon = per["lat"].to_numpy(), per["lon"].to_numpy()
-        households, grids = per["households"].to_numpy(), list(per["grid"])
-    else:
-        # per home in order of first appearance, as groupby(sort=False): the first part's
-        # point, the parts' households summed, their grids once each in order
-        code = pd.factorize(home, sort=False)[0]
-        first = np.unique(code, return_index=True)[1]
-        lat, lon = lat[first], lon[first]
-        households = np.bincount(code, weights=households).astype(np.int64)
-        grids = grid[first].tolist()
-        shared = np.flatnonzero(np.bincount(code) > 1)
-        if len(shared):
-            parts: dict[int, dict] = {}
-            many = np.isin(code, shared)
-            for c, g in zip(code[many].tolist(), grid[many].tolist()):
-                parts.setdefault(c, {})[g] = None
-            for c, gs in parts.items():
-                grids[c] = "/".join(gs)
+    # per home in order of first appearance: the first part's point, the parts' households
+    # summed, their grids once each in order (homes and their points are never missing:
+    # the input refuses empty geometries)
+    code = pd.factorize(res[HOME_INDEX].to_numpy(), sort=False)[0]
+    first = np.unique(code, return_index=True)[1]
+    lat, lon = lat[first], lon[first]
+    households = np.bincount(code, weights=res[HOUSEHOLDS].to_numpy(int)).astype(np.int64)
+    grids_of: list[dict] = [{} for _ in first]
+    for c, g in zip(code.tolist(), res[GRID_ID].astype(str).tolist()):
+        grids_of[c][g] = None
+    grids = ["/".join(gs) for gs in grids_of]
     return [[round(a, precision), round(b, precision), h, g]
             for a, b, h, g in zip(lat.tolist(), lon.tolist(), households.tolist(), grids)]
